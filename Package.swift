@@ -1,0 +1,55 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "keras-conformance",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "KerasLayers", targets: ["KerasLayers"]),
+        .library(name: "ReferenceData", targets: ["ReferenceData"]),
+        .library(name: "Conformance", targets: ["Conformance"]),
+        .executable(name: "keras-conformance", targets: ["keras-conformance"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // libhdf5 (Debian libhdf5-dev keeps it under .../hdf5/serial, found through pkg-config).
+        .systemLibrary(
+            name: "CHDF5",
+            pkgConfig: "hdf5",
+            providers: [.apt(["libhdf5-dev"])]
+        ),
+        // The JSON value type shared by the golden reader and the layer config decoder.
+        .target(name: "KerasJSON"),
+        // Golden schema -> typed cases. Every HDF5 call behind one lock.
+        .target(name: "ReferenceData", dependencies: ["CHDF5", "KerasJSON"]),
+        // The layers: tensors, config decoding, semantics, numeric kernels.
+        .target(name: "KerasLayers", dependencies: ["KerasJSON"]),
+        // The harness: runner (implementation behind a protocol), comparator, reports.
+        .target(name: "Conformance", dependencies: ["ReferenceData", "KerasJSON"]),
+        // Plugs KerasLayers into the harness's implementation protocol.
+        .target(name: "KerasLayersConformance", dependencies: ["KerasLayers", "Conformance", "ReferenceData", "KerasJSON"]),
+        .executableTarget(
+            name: "keras-conformance",
+            dependencies: [
+                "Conformance", "KerasLayersConformance", "ReferenceData", "KerasLayers",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "KerasJSONTests", dependencies: ["KerasJSON"]),
+        .testTarget(
+            name: "ReferenceDataTests",
+            dependencies: ["ReferenceData"],
+            resources: []
+        ),
+        .testTarget(name: "KerasLayersTests", dependencies: ["KerasLayers", "KerasJSON"]),
+        .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "ReferenceData", "KerasJSON"]),
+        .testTarget(
+            name: "GoldenConformanceTests",
+            dependencies: ["Conformance", "KerasLayersConformance", "ReferenceData"]
+        ),
+        .testTarget(name: "keras-conformanceTests", dependencies: ["keras-conformance"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

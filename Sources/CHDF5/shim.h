@@ -1,0 +1,25 @@
+// libhdf5 for Swift. The HDF5 type and flag constants are macros that call
+// H5open() and read a global id (H5T_NATIVE_FLOAT, H5F_ACC_RDONLY, H5P_DEFAULT...),
+// which Swift cannot import; these inline functions hand them over as values.
+#ifndef CHDF5_SHIM_H
+#define CHDF5_SHIM_H
+
+#include <hdf5.h>
+
+static inline hid_t chdf5_native_float(void) { return H5T_NATIVE_FLOAT; }
+static inline hid_t chdf5_native_double(void) { return H5T_NATIVE_DOUBLE; }
+static inline hid_t chdf5_native_uint8(void) { return H5T_NATIVE_UINT8; }
+static inline hid_t chdf5_native_int64(void) { return H5T_NATIVE_INT64; }
+static inline hid_t chdf5_c_s1(void) { return H5T_C_S1; }
+static inline hid_t chdf5_p_default(void) { return H5P_DEFAULT; }
+static inline hid_t chdf5_s_all(void) { return H5S_ALL; }
+static inline unsigned chdf5_f_acc_rdonly(void) { return H5F_ACC_RDONLY; }
+static inline size_t chdf5_variable(void) { return H5T_VARIABLE; }
+
+/// Turns off HDF5's automatic error printing to stderr for the default error stack.
+static inline herr_t chdf5_silence_errors(void) { return H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+
+/// Iteration callback collecting the names of a group's links (used by H5Literate2).
+typedef herr_t (*chdf5_link_callback)(hid_t, const char *, const H5L_info2_t *, void *);
+
+#endif

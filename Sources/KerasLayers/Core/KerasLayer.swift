@@ -1,0 +1,63 @@
+import KerasJSON
+
+/// What a layer call receives besides the input tensor.
+public struct CallOptions: Sendable {
+    /// Keras's `training` argument: batch statistics for BatchNormalization.
+    public var training: Bool
+    /// Keras's `mask`, as 0/1 bytes, shaped like the leading axes of the input.
+    public var mask: Tensor<UInt8>?
+
+    public init(training: Bool = false, mask: Tensor<UInt8>? = nil) {
+        self.training = training
+        self.mask = mask
+    }
+}
+
+/// A layer's result: the output and, for layers whose call updates state
+/// (BatchNormalization with `training: true`), the updated variables by name.
+public struct LayerOutput: Sendable {
+    public var output: Tensor<Float>
+    public var updatedWeights: [String: Tensor<Float>]
+
+    public init(output: Tensor<Float>, updatedWeights: [String: Tensor<Float>] = [:]) {
+        self.output = output
+        self.updatedWeights = updatedWeights
+    }
+}
+
+/// A Keras layer implemented in Swift.
+///
+/// Conformers keep Keras semantics (shapes, padding, axes, config decoding) in the
+/// layer type and call numeric kernels in `Kernels/` for the arithmetic.
+public protocol KerasLayer: Sendable {
+    /// `type(layer).__name__` in Keras, e.g. `MaxPooling2D`.
+    static var className: String { get }
+
+    /// Builds the layer from the JSON object `layer.get_config()` returned.
+    init(config: LayerConfig) throws(KerasLayerError)
+
+    /// Names of the variables the layer holds, in Keras's order (`gamma`, `beta`, ...); empty for stateless layers.
+    var weightNames: [String] { get }
+
+    /// Sets the variables by name (the last component of the Keras variable path).
+    /// Shapes are checked against the input in `call`, where the input shape is known.
+    mutating func setWeights(_ weights: [String: Tensor<Float>]) throws(KerasLayerError)
+
+    /// Runs the layer on `input`.
+    func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput
+}
+
+extension KerasLayer {
+    public var weightNames: [String] { [] }
+
+    public mutating func setWeights(_ weights: [String: Tensor<Float>]) throws(KerasLayerError) {
+        if let name = weights.keys.sorted().first {
+            throw .invalidWeights(layer: Self.className, message: "the layer has no variables, but got '\(name)'")
+        }
+    }
+
+    /// `layer(input)` in Keras: inference, no mask.
+    public func callAsFunction(_ input: Tensor<Float>, training: Bool = false, mask: Tensor<UInt8>? = nil) throws(KerasLayerError) -> Tensor<Float> {
+        try call(input, options: CallOptions(training: training, mask: mask)).output
+    }
+}

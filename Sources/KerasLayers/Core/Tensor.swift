@@ -1,0 +1,62 @@
+/// A dense tensor: a shape and its elements in C (row-major) order, in one contiguous array.
+///
+/// The layers compute on `Tensor<Float>`, Keras's default float32; kernels take the
+/// contiguous storage through `withUnsafeBufferPointer` so hot loops carry no bounds checks.
+public struct Tensor<Scalar: Sendable>: Sendable {
+    public private(set) var shape: [Int]
+    public var scalars: [Scalar]
+
+    /// Creates a tensor, checking that `scalars.count` is the product of `shape`.
+    public init(shape: [Int], scalars: [Scalar]) throws(KerasLayerError) {
+        guard shape.allSatisfy({ $0 >= 0 }) else {
+            throw .invalidInput("a tensor shape cannot have negative dimensions, got \(Tensor.describe(shape))")
+        }
+        let count = shape.reduce(1, *)
+        guard count == scalars.count else {
+            throw .invalidInput("shape \(Tensor.describe(shape)) holds \(count) elements but \(scalars.count) were given")
+        }
+        self.shape = shape
+        self.scalars = scalars
+    }
+
+    /// Creates a tensor of `shape` with every element `value`.
+    public init(repeating value: Scalar, shape: [Int]) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
+        self.shape = shape
+        self.scalars = Array(repeating: value, count: shape.reduce(1, *))
+    }
+
+    /// Wraps storage whose count the caller already knows matches `shape` (used by kernels).
+    init(uncheckedShape shape: [Int], scalars: [Scalar]) {
+        self.shape = shape
+        self.scalars = scalars
+    }
+
+    public var rank: Int { shape.count }
+    public var count: Int { scalars.count }
+
+    /// Row-major strides in elements.
+    public var strides: [Int] { Tensor.strides(for: shape) }
+
+    static func strides(for shape: [Int]) -> [Int] {
+        var strides = Array(repeating: 1, count: shape.count)
+        var running = 1
+        for axis in shape.indices.reversed() {
+            strides[axis] = running
+            running *= shape[axis]
+        }
+        return strides
+    }
+
+    /// Shapes written the way Python prints tuples: `(4, 28, 28, 3)`, `(5,)`.
+    public static func describe(_ shape: [Int]) -> String {
+        shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+    }
+
+    /// The same elements under another shape with the same element count.
+    public func reshaped(_ newShape: [Int]) throws(KerasLayerError) -> Tensor {
+        try Tensor(shape: newShape, scalars: scalars)
+    }
+}
+
+extension Tensor: Equatable where Scalar: Equatable {}

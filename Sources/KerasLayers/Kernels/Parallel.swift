@@ -1,0 +1,50 @@
+import Dispatch
+
+/// Splits `0..<count` into contiguous chunks and runs `body(range)` on each, across the
+/// machine's cores when there is enough work to pay for the threads.
+///
+/// `work` is the total number of elements touched; below `minimumWorkPerThread` per extra
+/// thread the loop runs inline (thread start-up costs more than small tensors take).
+@inlinable
+func parallelChunks(
+    count: Int,
+    work: Int,
+    minimumWorkPerThread: Int = 1 << 16,
+    _ body: (Range<Int>) -> Void
+) {
+    guard count > 0 else { return }
+    let cores = ProcessInfoCores.activeCount
+    let threads = max(1, min(cores, count, work / minimumWorkPerThread))
+    if threads == 1 {
+        body(0..<count)
+        return
+    }
+    let chunk = (count + threads - 1) / threads
+    // The chunks are disjoint, so the body may write through shared pointers;
+    // concurrentPerform returns only when every chunk is done.
+    withoutActuallyEscaping(body) { escapable in
+        nonisolated(unsafe) let run = escapable
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            let start = t * chunk
+            let end = min(count, start + chunk)
+            if start < end { run(start..<end) }
+        }
+    }
+}
+
+@usableFromInline
+enum ProcessInfoCores {
+    @usableFromInline
+    static let activeCount: Int = {
+        #if canImport(Glibc)
+        let n = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        return max(1, n)
+        #else
+        return 1
+        #endif
+    }()
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

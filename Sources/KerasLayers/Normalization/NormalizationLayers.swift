@@ -1,0 +1,1 @@
+let normalizationLayers: [any KerasLayer.Type] = []

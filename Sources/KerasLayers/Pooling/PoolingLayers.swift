@@ -1,0 +1,1 @@
+let poolingLayers: [any KerasLayer.Type] = []
