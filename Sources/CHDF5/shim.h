@@ -19,7 +19,16 @@ static inline size_t chdf5_variable(void) { return H5T_VARIABLE; }
 /// Turns off HDF5's automatic error printing to stderr for the default error stack.
 static inline herr_t chdf5_silence_errors(void) { return H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 
-/// Iteration callback collecting the names of a group's links (used by H5Literate2).
-typedef herr_t (*chdf5_link_callback)(hid_t, const char *, const H5L_info2_t *, void *);
+/// 1 when `name` (relative to `loc`) is a group, 0 when it is another object, -1 on error.
+/// H5Oget_info_by_name is a macro whose target and struct differ between HDF5 1.10 and 1.12+.
+static inline int chdf5_is_group(hid_t loc, const char *name) {
+    H5O_info_t info;
+#if H5_VERSION_GE(1, 12, 0)
+    if (H5Oget_info_by_name(loc, name, &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) return -1;
+#else
+    if (H5Oget_info_by_name2(loc, name, &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) return -1;
+#endif
+    return info.type == H5O_TYPE_GROUP ? 1 : 0;
+}
 
 #endif

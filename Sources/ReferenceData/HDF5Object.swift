@@ -1,0 +1,230 @@
+import CHDF5
+
+/// An open HDF5 identifier, closed with its kind's close function in `deinit`.
+final class HDF5Object {
+    enum Kind { case file, group, dataset, attribute, datatype, dataspace }
+
+    let id: hid_t
+    let kind: Kind
+
+    /// Wraps `id`, or returns nil when the opening call failed (negative id).
+    init?(_ id: hid_t, _ kind: Kind) {
+        guard id >= 0 else { return nil }
+        self.id = id
+        self.kind = kind
+    }
+
+    deinit {
+        HDF5Library.locked {
+            switch kind {
+            case .file: _ = H5Fclose(id)
+            case .group: _ = H5Gclose(id)
+            case .dataset: _ = H5Dclose(id)
+            case .attribute: _ = H5Aclose(id)
+            case .datatype: _ = H5Tclose(id)
+            case .dataspace: _ = H5Sclose(id)
+            }
+        }
+    }
+}
+
+/// Why a low-level read failed, before it is given a file and case.
+struct HDF5ReadError: Error {
+    var message: String
+    init(_ message: String) { self.message = message }
+}
+
+/// Read operations on an open file or group. Callers hold `HDF5Library.locked`.
+extension HDF5Object {
+    static func openFile(_ path: String) throws(HDF5ReadError) -> HDF5Object {
+        guard H5Fis_hdf5(path) > 0 else {
+            throw HDF5ReadError(HDF5Library.reason("not an HDF5 file"))
+        }
+        guard let file = HDF5Object(H5Fopen(path, chdf5_f_acc_rdonly(), chdf5_p_default()), .file) else {
+            throw HDF5ReadError(HDF5Library.reason("cannot open the HDF5 file (truncated or damaged?)"))
+        }
+        return file
+    }
+
+    /// Whether a link `name` exists directly in this group (or file root).
+    func hasLink(_ name: String) -> Bool {
+        H5Lexists(id, name, chdf5_p_default()) > 0
+    }
+
+    func openGroup(_ name: String) throws(HDF5ReadError) -> HDF5Object {
+        guard hasLink(name) else { throw HDF5ReadError("missing group '\(name)'") }
+        guard let group = HDF5Object(H5Gopen2(id, name, chdf5_p_default()), .group) else {
+            throw HDF5ReadError(HDF5Library.reason("'\(name)' is not a readable group"))
+        }
+        return group
+    }
+
+    /// Whether `name` names a group (not a dataset) in this group.
+    func isGroup(_ name: String) -> Bool {
+        guard hasLink(name) else { return false }
+        let answer = chdf5_is_group(id, name)
+        if answer < 0 { _ = HDF5Library.errorStackMessages() }
+        return answer == 1
+    }
+
+    /// The names of the links in this group, in name order.
+    func linkNames() throws(HDF5ReadError) -> [String] {
+        var info = H5G_info_t()
+        guard H5Gget_info(id, &info) >= 0 else { throw HDF5ReadError(HDF5Library.reason("cannot list the group")) }
+        var names: [String] = []
+        for index in 0..<info.nlinks {
+            let length = H5Lget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, index, nil, 0, chdf5_p_default())
+            guard length >= 0 else { throw HDF5ReadError(HDF5Library.reason("cannot read a link name")) }
+            var buffer = [CChar](repeating: 0, count: Int(length) + 1)
+            _ = H5Lget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, index, &buffer, buffer.count, chdf5_p_default())
+            names.append(String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        return names
+    }
+
+    func hasAttribute(_ name: String) -> Bool {
+        H5Aexists(id, name) > 0
+    }
+
+    /// A string attribute, variable- or fixed-length; nil when absent.
+    func stringAttribute(_ name: String) throws(HDF5ReadError) -> String? {
+        guard hasAttribute(name) else { return nil }
+        guard let attribute = HDF5Object(H5Aopen(id, name, chdf5_p_default()), .attribute),
+              let fileType = HDF5Object(H5Aget_type(attribute.id), .datatype)
+        else { throw HDF5ReadError(HDF5Library.reason("cannot open attribute '\(name)'")) }
+        guard H5Tget_class(fileType.id) == H5T_STRING else {
+            throw HDF5ReadError("attribute '\(name)' is not a string")
+        }
+        if let space = HDF5Object(H5Aget_space(attribute.id), .dataspace), H5Sget_simple_extent_npoints(space.id) != 1 {
+            throw HDF5ReadError("attribute '\(name)' is not a single string")
+        }
+        guard let memoryType = HDF5Object(H5Tcopy(chdf5_c_s1()), .datatype) else {
+            throw HDF5ReadError(HDF5Library.reason("cannot make a string type"))
+        }
+        _ = H5Tset_cset(memoryType.id, H5Tget_cset(fileType.id))
+        if H5Tis_variable_str(fileType.id) > 0 {
+            _ = H5Tset_size(memoryType.id, chdf5_variable())
+            var pointer: UnsafeMutablePointer<CChar>? = nil
+            guard H5Aread(attribute.id, memoryType.id, &pointer) >= 0 else {
+                throw HDF5ReadError(HDF5Library.reason("cannot read attribute '\(name)'"))
+            }
+            defer { if let pointer { H5free_memory(pointer) } }
+            return pointer.map { String(cString: $0) } ?? ""
+        }
+        let size = H5Tget_size(fileType.id)
+        _ = H5Tset_size(memoryType.id, size)
+        var buffer = [UInt8](repeating: 0, count: size + 1)
+        guard H5Aread(attribute.id, memoryType.id, &buffer) >= 0 else {
+            throw HDF5ReadError(HDF5Library.reason("cannot read attribute '\(name)'"))
+        }
+        let bytes = buffer.prefix(size).prefix { $0 != 0 }
+        return String(decoding: bytes, as: UTF8.self).trimmingTrailingSpaces()
+    }
+
+    /// A numeric scalar attribute read as float64; nil when absent.
+    func doubleAttribute(_ name: String) throws(HDF5ReadError) -> Double? {
+        guard hasAttribute(name) else { return nil }
+        guard let attribute = HDF5Object(H5Aopen(id, name, chdf5_p_default()), .attribute),
+              let fileType = HDF5Object(H5Aget_type(attribute.id), .datatype)
+        else { throw HDF5ReadError(HDF5Library.reason("cannot open attribute '\(name)'")) }
+        let typeClass = H5Tget_class(fileType.id)
+        guard typeClass == H5T_FLOAT || typeClass == H5T_INTEGER else {
+            throw HDF5ReadError("attribute '\(name)' is not a number")
+        }
+        if let space = HDF5Object(H5Aget_space(attribute.id), .dataspace), H5Sget_simple_extent_npoints(space.id) != 1 {
+            throw HDF5ReadError("attribute '\(name)' is not a single number")
+        }
+        var value = 0.0
+        guard H5Aread(attribute.id, chdf5_native_double(), &value) >= 0 else {
+            throw HDF5ReadError(HDF5Library.reason("cannot read attribute '\(name)'"))
+        }
+        return value
+    }
+
+    /// A dataset at `path` (relative, e.g. `inputs/x`) read as a tensor; nil when absent.
+    func tensor(at path: String) throws(HDF5ReadError) -> ReferenceTensor? {
+        let components = path.split(separator: "/").map(String.init)
+        var location = self
+        for component in components.dropLast() {
+            guard location.hasLink(component) else { return nil }
+            location = try location.openGroup(component)
+        }
+        guard let leaf = components.last, location.hasLink(leaf) else { return nil }
+        guard let dataset = HDF5Object(H5Dopen2(location.id, leaf, chdf5_p_default()), .dataset) else {
+            throw HDF5ReadError(HDF5Library.reason("'\(path)' is not a dataset"))
+        }
+        return try dataset.readTensor(path: path)
+    }
+
+    /// Reads this dataset: shape from its dataspace, element type from its file type,
+    /// values converted by HDF5 to float64 (lossless for every accepted type).
+    private func readTensor(path: String) throws(HDF5ReadError) -> ReferenceTensor {
+        guard let fileType = HDF5Object(H5Dget_type(id), .datatype),
+              let space = HDF5Object(H5Dget_space(id), .dataspace)
+        else { throw HDF5ReadError(HDF5Library.reason("cannot read the type of '\(path)'")) }
+        let typeClass = H5Tget_class(fileType.id)
+        let size = H5Tget_size(fileType.id)
+        let elementType: ElementType
+        switch typeClass {
+        case H5T_FLOAT:
+            switch size {
+            case 2: elementType = .float16
+            case 4: elementType = .float32
+            case 8: elementType = .float64
+            default: throw HDF5ReadError("'\(path)' has a \(size * 8)-bit float type, which cannot be read")
+            }
+        case H5T_INTEGER:
+            let signed = H5Tget_sign(fileType.id) == H5T_SGN_2
+            switch (size, signed) {
+            case (1, false): elementType = .uint8
+            case (1, true): elementType = .int8
+            case (2, true): elementType = .int16
+            case (4, true): elementType = .int32
+            case (8, true): elementType = .int64
+            default: throw HDF5ReadError("'\(path)' has a \(signed ? "" : "u")int\(size * 8) type, which cannot be read")
+            }
+        default:
+            throw HDF5ReadError("'\(path)' has \(Self.describe(typeClass)) elements, which cannot be read as a tensor")
+        }
+        let rank = H5Sget_simple_extent_ndims(space.id)
+        guard rank >= 0 else { throw HDF5ReadError(HDF5Library.reason("cannot read the shape of '\(path)'")) }
+        var dims = [hsize_t](repeating: 0, count: Int(rank))
+        if rank > 0 { _ = H5Sget_simple_extent_dims(space.id, &dims, nil) }
+        let shape = dims.map { Int($0) }
+        let count = shape.reduce(1, *)
+        var values = [Double](repeating: 0, count: count)
+        if count > 0 {
+            let status = values.withUnsafeMutableBytes { buffer in
+                H5Dread(id, chdf5_native_double(), chdf5_s_all(), chdf5_s_all(), chdf5_p_default(), buffer.baseAddress)
+            }
+            guard status >= 0 else { throw HDF5ReadError(HDF5Library.reason("cannot read the data of '\(path)'")) }
+        }
+        if elementType == .int64, values.contains(where: { abs($0) > 9_007_199_254_740_992 }) {
+            throw HDF5ReadError("'\(path)' holds int64 values beyond 2^53, which cannot be read losslessly")
+        }
+        return ReferenceTensor(shape: shape, elementType: elementType, values: values)
+    }
+
+    private static func describe(_ typeClass: H5T_class_t) -> String {
+        switch typeClass {
+        case H5T_STRING: return "string"
+        case H5T_COMPOUND: return "compound (e.g. complex)"
+        case H5T_ENUM: return "enum (e.g. bool)"
+        case H5T_VLEN: return "variable-length"
+        case H5T_ARRAY: return "array"
+        case H5T_OPAQUE: return "opaque"
+        case H5T_BITFIELD: return "bitfield"
+        case H5T_REFERENCE: return "reference"
+        case H5T_TIME: return "time"
+        default: return "unknown-type"
+        }
+    }
+}
+
+extension String {
+    fileprivate func trimmingTrailingSpaces() -> String {
+        var s = Substring(self)
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
+    }
+}
