@@ -1,0 +1,75 @@
+import ReferenceData
+
+/// The verdict on one golden case on one backend.
+public struct CaseResult: Sendable {
+    public enum Status: String, Sendable, Codable {
+        /// Every compared tensor within tolerance.
+        case passed
+        /// The implementation ran, and some tensor is outside tolerance.
+        case failed
+        /// The case could not be judged: unreadable data, a layer not implemented, or a layer that threw.
+        case error
+    }
+
+    public var id: String
+    public var backend: String
+    public var layer: String
+    public var origin: String
+    public var file: String
+    public var status: Status
+    /// One line: why it failed or errored; empty for a pass.
+    public var message: String
+    /// The output first, then each updated variable.
+    public var comparisons: [TensorComparison]
+
+    public init(id: String, backend: String, layer: String, origin: String, file: String,
+                status: Status, message: String, comparisons: [TensorComparison] = []) {
+        self.id = id
+        self.backend = backend
+        self.layer = layer
+        self.origin = origin
+        self.file = file
+        self.status = status
+        self.message = message
+        self.comparisons = comparisons
+    }
+
+    /// Totals over every compared tensor, for one-line summaries and the JSON report.
+    public var elements: Int { comparisons.reduce(0) { $0 + $1.elements } }
+    public var mismatched: Int { comparisons.reduce(0) { $0 + $1.mismatched } }
+    public var maxAbsDiff: Double { comparisons.map(\.maxAbsDiff).max() ?? 0 }
+    public var maxRelDiff: Double { comparisons.map(\.maxRelDiff).max() ?? 0 }
+    public var maxUlpDiff: Double? { comparisons.compactMap(\.maxUlpDiff).max() }
+    public var spread: Double { comparisons.map(\.spread).max() ?? 0 }
+    public var headroom: Double { comparisons.map(\.headroom).max() ?? 0 }
+}
+
+/// Counts of a run.
+public struct RunSummary: Sendable, Equatable, Codable {
+    public var total: Int
+    public var passed: Int
+    public var failed: Int
+    public var errors: Int
+
+    public init(_ results: [CaseResult]) {
+        total = results.count
+        passed = results.filter { $0.status == .passed }.count
+        failed = results.filter { $0.status == .failed }.count
+        errors = results.filter { $0.status == .error }.count
+    }
+}
+
+/// Everything a run produced: the files read and a result per case and backend.
+public struct RunReport: Sendable {
+    public var implementation: String
+    public var files: [(path: String, info: GoldenFileInfo)]
+    public var cases: [CaseResult]
+    public var summary: RunSummary { RunSummary(cases) }
+    public var allPassed: Bool { cases.allSatisfy { $0.status == .passed } }
+
+    public init(implementation: String, files: [(path: String, info: GoldenFileInfo)], cases: [CaseResult]) {
+        self.implementation = implementation
+        self.files = files
+        self.cases = cases
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import KerasJSON
+import ReferenceData
+
+/// Runs golden cases through a `LayerImplementation` and compares what it returns with Keras.
+///
+/// Each case is run on its own: an unreadable case, a layer the implementation does not
+/// have, or a layer that throws is an `error` for that case and the run goes on. Cases
+/// with the same id in files of other backends are the reference envelope for each other.
+public struct ConformanceRunner: Sendable {
+    public var implementation: any LayerImplementation
+    public var toleranceOverride: ToleranceOverride
+    public var comparator: Comparator
+    /// Regular expressions on case ids: run ids matching `include` (all when nil) and not `exclude`.
+    public var include: String?
+    public var exclude: String?
+
+    public init(implementation: any LayerImplementation, toleranceOverride: ToleranceOverride = .init(),
+                comparator: Comparator = .init(), include: String? = nil, exclude: String? = nil) {
+        self.implementation = implementation
+        self.toleranceOverride = toleranceOverride
+        self.comparator = comparator
+        self.include = include
+        self.exclude = exclude
+    }
+
+    /// Reads every golden file under `paths` (files or folders) and runs their cases.
+    /// Throws when a path cannot be read as a golden file at all.
+    public func run(paths: [String]) throws -> RunReport {
+        let files = try GoldenCollection.filePaths(paths).map { path throws(GoldenError) in try GoldenFile(contentsOf: path) }
+        return try run(files: files)
+    }
+
+    /// Runs the cases of already-read golden files.
+    public func run(files: [GoldenFile]) throws -> RunReport {
+        // Every readable case by id, across backends, for the envelope.
+        var byID: [String: [GoldenCase]] = [:]
+        for file in files { for c in file.cases { byID[c.id, default: []].append(c) } }
+
+        var results: [CaseResult] = []
+        for file in files {
+            for entry in file.entries where try selects(entry.id) {
+                switch entry.result {
+                case .failure(let error):
+                    results.append(CaseResult(
+                        id: entry.id, backend: file.info.backend, layer: "?", origin: "", file: file.path,
+                        status: .error, message: error.description))
+                case .success(let goldenCase):
+                    let others = (byID[goldenCase.id] ?? []).filter { !($0.file == goldenCase.file && $0.backend == goldenCase.backend) }
+                    results.append(run(goldenCase, references: others))
+                }
+            }
+        }
+        return RunReport(implementation: implementation.name, files: files.map { ($0.path, $0.info) }, cases: results)
+    }
+
+    /// Runs one case; `references` are the same case captured on other backends.
+    public func run(_ goldenCase: GoldenCase, references: [GoldenCase] = []) -> CaseResult {
+        var result = CaseResult(
+            id: goldenCase.id, backend: goldenCase.backend, layer: goldenCase.layer, origin: goldenCase.origin,
+            file: goldenCase.file, status: .error, message: "")
+        guard implementation.implements(layer: goldenCase.layer) else {
+            result.message = "layer \(goldenCase.layer) is not implemented by \(implementation.name)"
+            return result
+        }
+        let invocation = LayerInvocation(
+            layer: goldenCase.layer, config: goldenCase.config, call: goldenCase.call,
+            input: goldenCase.input, mask: goldenCase.mask, weights: goldenCase.weights)
+        let produced: LayerResult
+        do {
+            produced = try implementation.run(invocation)
+        } catch {
+            result.message = "the layer threw: \(error)"
+            return result
+        }
+
+        func tolerance(for tensor: ReferenceTensor) -> Tolerance {
+            Tolerance.resolve(for: tensor.elementType, caseATol: goldenCase.atol, caseRTol: goldenCase.rtol,
+                              override: toleranceOverride)
+        }
+        var comparisons = [comparator.compare(
+            name: "outputs/y", actual: produced.output, expected: goldenCase.output,
+            references: references.map(\.output), tolerance: tolerance(for: goldenCase.output))]
+        var problems: [String] = []
+        for (name, expected) in goldenCase.updated.sorted(by: { $0.key < $1.key }) {
+            guard let actual = produced.updated[name] else {
+                problems.append("Keras updated '\(name)' but the implementation returned no update for it")
+                continue
+            }
+            comparisons.append(comparator.compare(
+                name: "updated/\(name)", actual: actual, expected: expected,
+                references: references.compactMap { $0.updated[name] }, tolerance: tolerance(for: expected)))
+        }
+        // A variable the implementation changed but Keras did not must keep its value.
+        for (name, actual) in produced.updated.sorted(by: { $0.key < $1.key }) where goldenCase.updated[name] == nil {
+            guard let before = goldenCase.weights[name] else {
+                problems.append("the implementation updated '\(name)', which the case has no variable for")
+                continue
+            }
+            comparisons.append(comparator.compare(
+                name: "updated/\(name) (unchanged in Keras)", actual: actual, expected: before,
+                tolerance: tolerance(for: before)))
+        }
+        result.comparisons = comparisons
+        problems += comparisons.compactMap { c in c.failure.map { "\(c.name): \($0)" } }
+        result.status = problems.isEmpty ? .passed : .failed
+        result.message = problems.joined(separator: "; ")
+        return result
+    }
+}
+
+extension ConformanceRunner {
+    /// Whether the run's `include`/`exclude` patterns select this case id.
+    public func selects(_ id: String) throws -> Bool {
+        if let include, try Regex(include).firstMatch(in: id) == nil { return false }
+        if let exclude, try Regex(exclude).firstMatch(in: id) != nil { return false }
+        return true
+    }
+}

@@ -1,0 +1,48 @@
+import KerasJSON
+import ReferenceData
+
+/// What the harness hands an implementation for one golden case: the Keras class name,
+/// the `get_config()` JSON, the call arguments, and the tensors, exactly as stored.
+public struct LayerInvocation: Sendable {
+    public var layer: String
+    public var config: JSONValue
+    public var call: JSONValue
+    public var input: ReferenceTensor
+    public var mask: ReferenceTensor?
+    public var weights: [String: ReferenceTensor]
+
+    public init(layer: String, config: JSONValue, call: JSONValue, input: ReferenceTensor,
+                mask: ReferenceTensor? = nil, weights: [String: ReferenceTensor] = [:]) {
+        self.layer = layer
+        self.config = config
+        self.call = call
+        self.input = input
+        self.mask = mask
+        self.weights = weights
+    }
+}
+
+/// What an implementation returns: the output and the variables the call updated.
+public struct LayerResult: Sendable {
+    public var output: ReferenceTensor
+    public var updated: [String: ReferenceTensor]
+
+    public init(output: ReferenceTensor, updated: [String: ReferenceTensor] = [:]) {
+        self.output = output
+        self.updated = updated
+    }
+}
+
+/// A Swift implementation of Keras layers, as the harness sees it.
+///
+/// The harness knows nothing else about the implementation, so any other Swift
+/// implementation of these layers can be run against the same golden files by
+/// conforming to this protocol.
+public protocol LayerImplementation: Sendable {
+    /// A name for reports, e.g. `KerasLayers`.
+    var name: String { get }
+    /// Whether the implementation has a layer of this Keras class name.
+    func implements(layer: String) -> Bool
+    /// Builds the layer from `invocation.config`, sets its weights, calls it.
+    func run(_ invocation: LayerInvocation) throws -> LayerResult
+}

@@ -1,0 +1,60 @@
+import KerasJSON
+
+/// The machine-readable report, a fixed contract:
+///
+///     {"summary": {"total", "passed", "failed", "errors"},
+///      "cases": [{"id", "backend", "layer", "status", "elements", "mismatched",
+///                 "maxAbsDiff", "maxRelDiff", "maxUlpDiff", "spread", "message",
+///                 "mismatches": [{"index", "actual", "expected", "absDiff", "relDiff", "ulpDiff"}]}]}
+///
+/// One entry per case and backend. Non-finite numbers, which JSON cannot hold, are the
+/// strings `"NaN"`, `"Infinity"`, `"-Infinity"`; `maxUlpDiff`/`ulpDiff` are null where
+/// no ULP distance applies. Extra keys (`origin`, `file`, `headroom`, `tensor`, `spread`
+/// per mismatch) are additions a reader may ignore.
+public enum JSONReport {
+    public static func render(_ report: RunReport) -> String {
+        let s = report.summary
+        let document = JSONValue.object([
+            "implementation": .string(report.implementation),
+            "summary": .object([
+                "total": .int(s.total), "passed": .int(s.passed), "failed": .int(s.failed), "errors": .int(s.errors),
+            ]),
+            "cases": .array(report.cases.map(caseObject)),
+        ])
+        return document.prettyText + "\n"
+    }
+
+    static func caseObject(_ r: CaseResult) -> JSONValue {
+        var mismatches: [JSONValue] = []
+        for c in r.comparisons {
+            for m in c.mismatches {
+                mismatches.append(.object([
+                    "tensor": .string(c.name),
+                    "index": .array(m.index.map { .int($0) }),
+                    "actual": number(m.actual), "expected": number(m.expected),
+                    "absDiff": number(m.absDiff), "relDiff": number(m.relDiff),
+                    "ulpDiff": m.ulpDiff.map(number) ?? .null,
+                    "spread": number(m.spread),
+                ]))
+            }
+        }
+        return .object([
+            "id": .string(r.id), "backend": .string(r.backend), "layer": .string(r.layer),
+            "origin": .string(r.origin), "file": .string(r.file),
+            "status": .string(r.status.rawValue),
+            "elements": .int(r.elements), "mismatched": .int(r.mismatched),
+            "maxAbsDiff": number(r.maxAbsDiff), "maxRelDiff": number(r.maxRelDiff),
+            "maxUlpDiff": r.maxUlpDiff.map(number) ?? .null,
+            "spread": number(r.spread), "headroom": number(r.headroom),
+            "message": .string(r.message),
+            "mismatches": .array(mismatches),
+        ])
+    }
+
+    static func number(_ x: Double) -> JSONValue {
+        if x.isNaN { return .string("NaN") }
+        if x.isInfinite { return .string(x > 0 ? "Infinity" : "-Infinity") }
+        if x == x.rounded(), abs(x) < 9e15 { return .int(Int(x)) }
+        return .double(x)
+    }
+}

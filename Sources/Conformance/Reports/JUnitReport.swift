@@ -1,0 +1,50 @@
+/// JUnit XML as CI systems read it: one `testsuite` per backend, one `testcase` per case
+/// (classname `<backend>.<layer>`, name the case id), failures and errors with the diff summary.
+public enum JUnitReport {
+    public static func render(_ report: RunReport) -> String {
+        let s = report.summary
+        var xml = #"<?xml version="1.0" encoding="UTF-8"?>"# + "\n"
+        xml += #"<testsuites name="keras-conformance" tests="\#(s.total)" failures="\#(s.failed)" errors="\#(s.errors)">"# + "\n"
+        var backends: [String] = []
+        for r in report.cases where !backends.contains(r.backend) { backends.append(r.backend) }
+        for backend in backends {
+            let cases = report.cases.filter { $0.backend == backend }
+            let summary = RunSummary(cases)
+            xml += #"  <testsuite name="\#(escape(backend))" tests="\#(summary.total)" failures="\#(summary.failed)" errors="\#(summary.errors)" skipped="0">"# + "\n"
+            for r in cases {
+                let open = #"    <testcase classname="\#(escape(r.backend)).\#(escape(r.layer))" name="\#(escape(r.id))""#
+                switch r.status {
+                case .passed:
+                    xml += open + "/>\n"
+                case .failed, .error:
+                    let tag = r.status == .failed ? "failure" : "error"
+                    let detail = TextReport.describe(r).joined(separator: "\n")
+                    xml += open + ">\n"
+                    xml += #"      <\#(tag) message="\#(escape(r.message))">\#(escape(detail))</\#(tag)>"# + "\n"
+                    xml += "    </testcase>\n"
+                }
+            }
+            xml += "  </testsuite>\n"
+        }
+        xml += "</testsuites>\n"
+        return xml
+    }
+
+    /// XML-escapes text for attributes and element content; drops characters XML 1.0 forbids.
+    static func escape(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            case "\n", "\t", "\r": out.unicodeScalars.append(scalar)
+            default:
+                if scalar.value >= 0x20 { out.unicodeScalars.append(scalar) }
+            }
+        }
+        return out
+    }
+}

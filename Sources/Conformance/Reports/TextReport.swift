@@ -1,0 +1,67 @@
+/// The report people read in a terminal: one line per failing or erroring case, then
+/// its mismatches element by element, then the summary.
+public enum TextReport {
+    public static func render(_ report: RunReport, verbose: Bool = false) -> String {
+        var lines: [String] = []
+        lines.append("keras-conformance: \(report.implementation) against \(report.files.count) golden file(s)")
+        for file in report.files {
+            lines.append("  \(file.path)  (keras \(file.info.kerasVersion), \(file.info.backend) \(file.info.backendVersion))")
+        }
+        for result in report.cases where verbose || result.status != .passed {
+            lines.append(contentsOf: describe(result))
+        }
+        let s = report.summary
+        lines.append("")
+        lines.append("\(s.total) cases: \(s.passed) passed, \(s.failed) failed, \(s.errors) errors")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The lines for one case: status, id, backend, layer, then each failing tensor's detail.
+    public static func describe(_ result: CaseResult) -> [String] {
+        let tag: String
+        switch result.status {
+        case .passed: tag = "PASS "
+        case .failed: tag = "FAIL "
+        case .error: tag = "ERROR"
+        }
+        var lines = ["\(tag) \(result.id) [\(result.backend)] \(result.layer)"
+            + (result.message.isEmpty ? "  headroom \(ReportFormatting.diff(result.headroom))" : ": \(result.message)")]
+        for comparison in result.comparisons where !comparison.passed {
+            lines.append(contentsOf: describe(comparison).map { "      " + $0 })
+        }
+        return lines
+    }
+
+    /// A tensor comparison: tolerance, extremes, spread, and the first mismatches as a table.
+    public static func describe(_ c: TensorComparison) -> [String] {
+        var lines: [String] = []
+        lines.append("\(c.name): \(c.failure ?? "within tolerance")")
+        lines.append("tolerance atol \(ReportFormatting.diff(c.tolerance.atol)) rtol \(ReportFormatting.diff(c.tolerance.rtol))"
+            + ", \(c.mismatched) of \(c.elements) mismatched"
+            + ", max |diff| \(ReportFormatting.diff(c.maxAbsDiff))" + (c.maxAbsDiffIndex.map { " at \(ReportFormatting.index($0))" } ?? "")
+            + ", max rel \(ReportFormatting.diff(c.maxRelDiff))" + (c.maxRelDiffIndex.map { " at \(ReportFormatting.index($0))" } ?? "")
+            + ", max ULP \(ReportFormatting.ulp(c.maxUlpDiff))"
+            + ", backend spread \(ReportFormatting.diff(c.spread))")
+        guard !c.mismatches.isEmpty else { return lines }
+        let header = ["index", "actual", "expected", "abs diff", "rel diff", "ULP", "spread", "allowed"]
+        var rows = [header]
+        for m in c.mismatches {
+            rows.append([
+                ReportFormatting.index(m.index), ReportFormatting.value(m.actual), ReportFormatting.value(m.expected),
+                ReportFormatting.diff(m.absDiff), ReportFormatting.diff(m.relDiff), ReportFormatting.ulp(m.ulpDiff),
+                ReportFormatting.diff(m.spread), ReportFormatting.diff(m.allowed),
+            ])
+        }
+        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        for row in rows {
+            lines.append(row.indices.map { row[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
+                .joined(separator: "  "))
+        }
+        if c.mismatched > c.mismatches.count {
+            lines.append("... and \(c.mismatched - c.mismatches.count) more")
+        }
+        return lines
+    }
+}
+
+import Foundation

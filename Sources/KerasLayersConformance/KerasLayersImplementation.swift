@@ -1,0 +1,67 @@
+import Conformance
+import KerasJSON
+import KerasLayers
+import ReferenceData
+
+/// This package's layers behind the harness's `LayerImplementation` protocol.
+///
+/// The conversion is the only thing here: golden tensors to `Tensor<Float>` (refusing
+/// data that float32 cannot hold exactly), the `training` call argument, and the output
+/// back to a float32 `ReferenceTensor`.
+public struct KerasLayersImplementation: LayerImplementation {
+    public init() {}
+
+    public var name: String { "KerasLayers" }
+
+    public func implements(layer: String) -> Bool {
+        LayerRegistry.layerTypes[LayerRegistry.canonicalName(layer)] != nil
+    }
+
+    public func run(_ invocation: LayerInvocation) throws -> LayerResult {
+        var layer = try LayerRegistry.makeLayer(className: invocation.layer, config: invocation.config)
+        var training = false
+        for (key, value) in invocation.call.objectValue ?? [:] {
+            switch key {
+            case "training":
+                guard let flag = value.boolValue else {
+                    throw KerasLayerError.invalidInput("call argument `training` must be a boolean, got \(value.jsonText)")
+                }
+                training = flag
+            default:
+                throw KerasLayerError.unsupported(layer: invocation.layer, message: "call argument `\(key)`")
+            }
+        }
+        var weights: [String: Tensor<Float>] = [:]
+        for (name, tensor) in invocation.weights {
+            weights[name] = try Self.floatTensor(tensor, what: "weight '\(name)'")
+        }
+        try layer.setWeights(weights)
+        let input = try Self.floatTensor(invocation.input, what: "input")
+        let mask = try invocation.mask.map { tensor throws in try Self.maskTensor(tensor) }
+        let produced = try layer.call(input, options: CallOptions(training: training, mask: mask))
+        return LayerResult(
+            output: Self.referenceTensor(produced.output),
+            updated: produced.updatedWeights.mapValues(Self.referenceTensor))
+    }
+
+    static func floatTensor(_ tensor: ReferenceTensor, what: String) throws -> Tensor<Float> {
+        switch tensor.elementType {
+        case .float32, .float16, .uint8, .int8, .int16:
+            return try Tensor(shape: tensor.shape, scalars: tensor.floatValues)
+        default:
+            throw KerasLayerError.unsupported(
+                layer: "KerasLayers", message: "\(what) is \(tensor.elementType.rawValue); the layers compute in float32")
+        }
+    }
+
+    static func maskTensor(_ tensor: ReferenceTensor) throws -> Tensor<UInt8> {
+        guard tensor.values.allSatisfy({ $0 == 0 || $0 == 1 }) else {
+            throw KerasLayerError.invalidInput("a mask holds only 0 and 1")
+        }
+        return try Tensor(shape: tensor.shape, scalars: tensor.values.map { UInt8($0) })
+    }
+
+    static func referenceTensor(_ tensor: Tensor<Float>) -> ReferenceTensor {
+        ReferenceTensor(shape: tensor.shape, elementType: .float32, values: tensor.scalars.map(Double.init))
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import ReferenceData
+
+extension KerasConformance {
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the golden cases: id, layer, backends and origin.")
+
+        @OptionGroup var selection: CaseSelection
+
+        func run() throws {
+            let files = try selection.readFiles()
+            let runner = selection.runner()
+            var order: [String] = []
+            var rows: [String: (layer: String, origin: String, backends: [String])] = [:]
+            for file in files {
+                for entry in file.entries {
+                    let id = entry.id
+                    if rows[id] == nil {
+                        order.append(id)
+                        rows[id] = ("?", "", [])
+                    }
+                    rows[id]!.backends.append(file.info.backend)
+                    if case .success(let c) = entry.result {
+                        rows[id]!.layer = c.layer
+                        rows[id]!.origin = c.origin
+                    } else {
+                        rows[id]!.origin = "(unreadable in \(file.path))"
+                    }
+                }
+            }
+            let selected = try order.filter { try runner.selects($0) }.sorted()
+            let idWidth = selected.map(\.count).max() ?? 0
+            let layerWidth = selected.compactMap { rows[$0]?.layer.count }.max() ?? 0
+            for id in selected {
+                let row = rows[id]!
+                print(id.padding(toLength: idWidth, withPad: " ", startingAt: 0) + "  "
+                    + row.layer.padding(toLength: layerWidth, withPad: " ", startingAt: 0) + "  "
+                    + row.backends.joined(separator: ",") + "  " + row.origin)
+            }
+            print("\(selected.count) cases in \(files.count) files")
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Conformance
+import Foundation
+import KerasLayersConformance
+import ReferenceData
+
+/// The golden files to read and which cases of them to take: shared by every command.
+struct CaseSelection: ParsableArguments {
+    @Argument(help: "Golden files, or folders searched recursively for *.h5.")
+    var paths: [String] = ["golden"]
+
+    @Option(help: "Run only cases whose id matches this regular expression.")
+    var filter: String?
+
+    @Option(help: "Skip cases whose id matches this regular expression.")
+    var exclude: String?
+
+    func validate() throws {
+        for (name, pattern) in [("--filter", filter), ("--exclude", exclude)] {
+            if let pattern, (try? Regex(pattern)) == nil {
+                throw ValidationError("\(name) '\(pattern)' is not a valid regular expression")
+            }
+        }
+    }
+
+    /// Reads every golden file; a path that is not a golden file is exit status 2.
+    func readFiles() throws -> [GoldenFile] {
+        do {
+            return try GoldenCollection.filePaths(paths).map { path throws(GoldenError) in try GoldenFile(contentsOf: path) }
+        } catch {
+            throw CLIError(error.description)
+        }
+    }
+
+    func runner(tolerance: ToleranceOverride = .init(), reportLimit: Int = 10) -> ConformanceRunner {
+        ConformanceRunner(
+            implementation: KerasLayersImplementation(), toleranceOverride: tolerance,
+            comparator: Comparator(reportLimit: reportLimit), include: filter, exclude: exclude)
+    }
+}
+
+/// Tolerance overrides for a run.
+struct ToleranceOptions: ParsableArguments {
+    @Option(help: "Absolute tolerance for every case, overriding the dtype default and the case's own.")
+    var atol: Double?
+
+    @Option(help: "Relative tolerance for every case, overriding the dtype default and the case's own.")
+    var rtol: Double?
+
+    func validate() throws {
+        for (name, value) in [("--atol", atol), ("--rtol", rtol)] {
+            if let value, !(value >= 0 && value.isFinite) {
+                throw ValidationError("\(name) must be a finite number >= 0")
+            }
+        }
+    }
+
+    var override: ToleranceOverride { ToleranceOverride(atol: atol, rtol: rtol) }
+}
+
+extension ReportFormat: ExpressibleByArgument {}
+
+/// Writes `text` to `path`, or to standard output when `path` is nil.
+func emit(_ text: String, to path: String?) throws {
+    guard let path else {
+        FileHandle.standardOutput.write(Data(text.utf8))
+        return
+    }
+    do {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+    } catch {
+        throw CLIError("cannot write \(path): \(error.localizedDescription)")
+    }
+}

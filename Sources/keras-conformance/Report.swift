@@ -1,0 +1,24 @@
+import ArgumentParser
+import Conformance
+
+extension KerasConformance {
+    struct Report: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Regenerate the committed Markdown conformance report (golden/REPORT.md).",
+            discussion: "Per layer: the cases, how many passed, the worst headroom and Keras's own cross-backend spread.")
+
+        @OptionGroup var selection: CaseSelection
+
+        @Option(help: "Where to write the report.")
+        var output: String = "golden/REPORT.md"
+
+        func run() throws {
+            let files = try selection.readFiles()
+            let report = try selection.runner().run(files: files)
+            try emit(MarkdownReport.renderLayerSummary(report), to: output)
+            let s = report.summary
+            print("wrote \(output): \(s.total) cases: \(s.passed) passed, \(s.failed) failed, \(s.errors) errors")
+            if !report.allPassed { throw ExitCode(1) }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import Conformance
+
+extension KerasConformance {
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run every golden case through the Swift layers and report the differences.",
+            discussion: """
+                Each case is built from its Keras class name and get_config() JSON, given its weights, \
+                called on its input, and its output (and updated variables) compared element by element. \
+                A value passes when |actual - expected| <= atol + rtol*|expected| + spread, where spread is \
+                how far the other backends' Keras results for the same case are from this one.
+                """
+        )
+
+        @OptionGroup var selection: CaseSelection
+        @OptionGroup var tolerance: ToleranceOptions
+
+        @Option(help: "Report format: text, markdown, json or junit.")
+        var format: ReportFormat = .text
+
+        @Option(help: "Write the report to this file instead of standard output.")
+        var output: String?
+
+        @Option(help: "Mismatches listed per tensor.")
+        var limit: Int = 10
+
+        @Flag(help: "List passing cases too (text format).")
+        var verbose = false
+
+        func validate() throws {
+            guard limit >= 0 else { throw ValidationError("--limit must be >= 0") }
+        }
+
+        func run() throws {
+            let files = try selection.readFiles()
+            let report = try selection.runner(tolerance: tolerance.override, reportLimit: limit).run(files: files)
+            try emit(format.render(report, verbose: verbose), to: output)
+            if output != nil {
+                let s = report.summary
+                print("\(s.total) cases: \(s.passed) passed, \(s.failed) failed, \(s.errors) errors")
+            }
+            if !report.allPassed { throw ExitCode(1) }
+        }
+    }
+}
