@@ -1,0 +1,24 @@
+import Testing
+import Conformance
+import KerasLayersConformance
+import ReferenceData
+
+/// Every committed golden case through the Swift layers, one test per case id (all its
+/// backends), so a failure names the case and prints the comparator's report.
+@Suite struct GoldenConformanceTests {
+    static let runner = ConformanceRunner(implementation: KerasLayersImplementation())
+
+    @Test("golden case", arguments: GoldenCorpus.caseIDs)
+    func goldenCase(_ id: String) {
+        let cases = GoldenCorpus.cases(withID: id)
+        #expect(cases.count == GoldenCorpus.backends.count, "case \(id) is readable on \(cases.map(\.backend))")
+        for goldenCase in cases {
+            let result = Self.runner.run(goldenCase, references: cases.filter { $0.backend != goldenCase.backend })
+            #expect(result.status == .passed, "\(TextReport.describe(result).joined(separator: "\n"))")
+        }
+    }
+
+    @Test func thereAreGoldenCases() {
+        #expect(GoldenCorpus.caseIDs.count >= 300)
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+import ReferenceData
+
+/// The committed golden files under `golden/`, read once for every test in this target.
+enum GoldenCorpus {
+    static let root: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("golden")
+
+    static let backends = ["tensorflow", "jax"]
+
+    /// Every golden file, or the error that kept it from being read.
+    static let files: [(path: String, result: Result<GoldenFile, GoldenError>)] = {
+        let paths = (try? GoldenCollection.filePaths([root.path])) ?? []
+        return paths.map { path in (path, Result { () throws(GoldenError) in try GoldenFile(contentsOf: path) }) }
+    }()
+
+    static var readableFiles: [GoldenFile] { files.compactMap { try? $0.result.get() } }
+
+    /// One key per case id (sorted): what the parameterised conformance test runs.
+    static let caseIDs: [String] = Array(Set(readableFiles.flatMap(\.caseIDs))).sorted()
+
+    /// Every readable case with this id, one per backend.
+    static func cases(withID id: String) -> [GoldenCase] {
+        readableFiles.flatMap { $0.entries.filter { $0.id == id }.compactMap { try? $0.result.get() } }
+    }
+
+    /// The declared cases, as the generator wrote them to `golden/MANIFEST.json`.
+    static func manifest() throws -> [(id: String, layer: String, origin: String)] {
+        let data = try Data(contentsOf: root.appendingPathComponent("MANIFEST.json"))
+        guard let array = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] else { return [] }
+        return array.map { ($0["id"] as? String ?? "", $0["layer"] as? String ?? "", $0["origin"] as? String ?? "") }
+    }
+}
