@@ -1,0 +1,46 @@
+import Testing
+@testable import keras_conformance
+
+/// The help text people read: every command documents its arguments and options.
+@Suite struct HelpTextTests {
+    @Test func rootHelpListsTheCommandsAndExitStatus() {
+        let help = KerasConformance.helpMessage(columns: 2000)
+        for command in ["run", "list", "show", "report", "bench"] {
+            #expect(help.contains("  \(command)"), "root help lacks \(command)")
+        }
+        #expect(help.contains("Exit status: 0 when every case passed, 1 when any case failed or errored"))
+    }
+
+    @Test func runHelp() {
+        let help = KerasConformance.helpMessage(for: KerasConformance.Run.self, columns: 2000)
+        #expect(help.contains("USAGE: keras-conformance run [<paths> ...] [--filter <filter>] [--exclude <exclude>] [--atol <atol>] [--rtol <rtol>] [--format <format>] [--output <output>] [--limit <limit>] [--verbose]"))
+        for option in ["--filter <filter>", "--exclude <exclude>", "--atol <atol>", "--rtol <rtol>", "--format <format>", "--output <output>"] {
+            #expect(help.contains(option))
+        }
+        #expect(help.contains("Report format: text, markdown, json or junit. (values: text, markdown, json, junit; default: text)"))
+        #expect(help.contains("(default: golden)"))
+    }
+
+    @Test func listShowReportHelp() {
+        #expect(KerasConformance.helpMessage(for: KerasConformance.List.self, columns: 2000).contains("List the golden cases: id, layer, backends and origin."))
+        let show = KerasConformance.helpMessage(for: KerasConformance.Show.self, columns: 2000)
+        #expect(show.contains("USAGE: keras-conformance show <id>"))
+        #expect(show.contains("element-by-element diff"))
+        let report = KerasConformance.helpMessage(for: KerasConformance.Report.self, columns: 2000)
+        #expect(report.contains("golden/REPORT.md"))
+    }
+
+    @Test(arguments: [["run", "--format", "yaml"], ["run", "--atol", "-1"], ["run", "--filter", "("], ["frobnicate", "--x"]])
+    func badArgumentsAreRejected(_ arguments: [String]) {
+        #expect(throws: (any Error).self) { _ = try KerasConformance.parseAsRoot(arguments) }
+    }
+
+    @Test func runParsesItsOptions() throws {
+        let command = try KerasConformance.parseAsRoot(["run", "a.h5", "dir", "--format", "junit", "--atol", "0.1", "--filter", "^max"])
+        let run = try #require(command as? KerasConformance.Run)
+        #expect(run.selection.paths == ["a.h5", "dir"])
+        #expect(run.format == .junit)
+        #expect(run.tolerance.atol == 0.1)
+        #expect(run.selection.filter == "^max")
+    }
+}
