@@ -32,6 +32,29 @@ public struct GoldenCase: Sendable {
     /// Variables the call changed, after the call.
     public var updated: [String: ReferenceTensor]
 
+    public init(
+        id: String, file: String, backend: String, layer: String, config: JSONValue, configText: String? = nil,
+        call: JSONValue = .object([:]), origin: String = "", atol: Double? = nil, rtol: Double? = nil,
+        input: ReferenceTensor, mask: ReferenceTensor? = nil, weights: [String: ReferenceTensor] = [:],
+        output: ReferenceTensor, updated: [String: ReferenceTensor] = [:]
+    ) {
+        self.id = id
+        self.file = file
+        self.backend = backend
+        self.layer = layer
+        self.config = config
+        self.configText = configText ?? config.jsonText
+        self.call = call
+        self.origin = origin
+        self.atol = atol
+        self.rtol = rtol
+        self.input = input
+        self.mask = mask
+        self.weights = weights
+        self.output = output
+        self.updated = updated
+    }
+
     /// The `training` call argument (false when absent).
     public var training: Bool { call["training"]?.boolValue ?? false }
 }
