@@ -44,14 +44,18 @@ public struct KerasLayersImplementation: LayerImplementation {
             updated: produced.updatedWeights.mapValues(Self.referenceTensor))
     }
 
+    /// float32 data as is; any other stored type only when every value is exactly a float32
+    /// (e.g. a float16 weight, or Normalization's int64 `count`), so nothing is rounded silently.
     static func floatTensor(_ tensor: ReferenceTensor, what: String) throws -> Tensor<Float> {
-        switch tensor.elementType {
-        case .float32, .float16, .uint8, .int8, .int16:
-            return try Tensor(shape: tensor.shape, scalars: tensor.floatValues)
-        default:
-            throw KerasLayerError.unsupported(
-                layer: "KerasLayers", message: "\(what) is \(tensor.elementType.rawValue); the layers compute in float32")
+        let values = tensor.floatValues
+        if tensor.elementType != .float32 {
+            for (value, original) in zip(values, tensor.values) where Double(value) != original && !original.isNaN {
+                throw KerasLayerError.unsupported(
+                    layer: "KerasLayers",
+                    message: "\(what) is \(tensor.elementType.rawValue) and holds \(original), which float32 cannot represent; the layers compute in float32")
+            }
         }
+        return try Tensor(shape: tensor.shape, scalars: values)
     }
 
     static func maskTensor(_ tensor: ReferenceTensor) throws -> Tensor<UInt8> {
