@@ -111,8 +111,11 @@ extension HDF5Object {
             defer { if let pointer { H5free_memory(pointer) } }
             return pointer.map { String(cString: $0) } ?? ""
         }
+        // One byte more than the file's size: a null-terminated memory type of the same size
+        // would give its last byte to the terminator and cut a NULLPAD string short.
         let size = H5Tget_size(fileType.id)
-        _ = H5Tset_size(memoryType.id, size)
+        _ = H5Tset_size(memoryType.id, size + 1)
+        _ = H5Tset_strpad(memoryType.id, H5T_STR_NULLTERM)
         var buffer = [UInt8](repeating: 0, count: size + 1)
         guard H5Aread(attribute.id, memoryType.id, &buffer) >= 0 else {
             throw HDF5ReadError(HDF5Library.reason("cannot read attribute '\(name)'"))
