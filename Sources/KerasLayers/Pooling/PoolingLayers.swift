@@ -1,1 +1,9 @@
-let poolingLayers: [any KerasLayer.Type] = []
+/// The pooling layer types, registered in `LayerRegistry` by their Keras class names.
+let poolingLayers: [any KerasLayer.Type] = [
+    MaxPooling1D.self, MaxPooling2D.self, MaxPooling3D.self,
+    AveragePooling1D.self, AveragePooling2D.self, AveragePooling3D.self,
+    GlobalMaxPooling1D.self, GlobalMaxPooling2D.self, GlobalMaxPooling3D.self,
+    GlobalAveragePooling1D.self, GlobalAveragePooling2D.self, GlobalAveragePooling3D.self,
+    AdaptiveMaxPooling1D.self, AdaptiveMaxPooling2D.self, AdaptiveMaxPooling3D.self,
+    AdaptiveAveragePooling1D.self, AdaptiveAveragePooling2D.self, AdaptiveAveragePooling3D.self,
+]

@@ -1,0 +1,354 @@
+/// The two reductions pooling uses, written once for scalars and for SIMD vectors so the
+/// kernels can be generic over them (specialised away in release builds).
+protocol PoolingReducer {
+    /// The value an empty reduction starts from: −∞ for max, 0 for sum.
+    static var identity: Float { get }
+    /// Folds one more element into the accumulator. (Concrete vector types, not a generic
+    /// `V: SIMD`: inside a generic the comparison and select operators resolve to the
+    /// per-lane fallbacks and do not vectorise.)
+    static func combine(_ accumulator: Float, _ x: Float) -> Float
+    static func combine(_ accumulator: SIMD8<Float>, _ x: SIMD8<Float>) -> SIMD8<Float>
+    static func combine(_ accumulator: SIMD16<Float>, _ x: SIMD16<Float>) -> SIMD16<Float>
+    /// Whether `finish` changes the accumulator (false for max).
+    static var needsFinish: Bool { get }
+    /// Turns the accumulator of `count` elements into the pooled value.
+    static func finish(_ accumulator: Float, count: Int) -> Float
+    static func finish(_ accumulator: SIMD8<Float>, count: Int) -> SIMD8<Float>
+    static func finish(_ accumulator: SIMD16<Float>, count: Int) -> SIMD16<Float>
+}
+
+/// Max with NaN propagation: max(a, x) is NaN when either is NaN, so a window holding a NaN
+/// pools to NaN (JAX/XLA's `lax.max`; TensorFlow's kernels instead skip NaN, see `MaxPooling2D`).
+/// Starting from −∞ means a window of −∞ pools to −∞.
+enum MaxPoolingReducer: PoolingReducer {
+    static var identity: Float { -.infinity }
+    static var needsFinish: Bool { false }
+
+    @inline(__always)
+    static func combine(_ accumulator: Float, _ x: Float) -> Float {
+        (x > accumulator || x != x) ? x : accumulator
+    }
+
+    @inline(__always)
+    static func combine(_ accumulator: SIMD8<Float>, _ x: SIMD8<Float>) -> SIMD8<Float> {
+        accumulator.replacing(with: x, where: (x .> accumulator) .| (x .!= x))
+    }
+
+    @inline(__always)
+    static func combine(_ accumulator: SIMD16<Float>, _ x: SIMD16<Float>) -> SIMD16<Float> {
+        accumulator.replacing(with: x, where: (x .> accumulator) .| (x .!= x))
+    }
+
+    @inline(__always)
+    static func finish(_ accumulator: Float, count: Int) -> Float { accumulator }
+
+    @inline(__always)
+    static func finish(_ accumulator: SIMD8<Float>, count: Int) -> SIMD8<Float> { accumulator }
+
+    @inline(__always)
+    static func finish(_ accumulator: SIMD16<Float>, count: Int) -> SIMD16<Float> { accumulator }
+}
+
+/// Max for data known to hold no NaN: `x > m ? x : m`, a single `maxps` per vector, about
+/// three times cheaper than `MaxPoolingReducer`'s NaN-propagating select. Equal to
+/// `MaxPoolingReducer` whenever no NaN is involved; callers check (`poolingRowIsClean`).
+enum UncheckedMaxReducer: PoolingReducer {
+    static var identity: Float { -.infinity }
+    static var needsFinish: Bool { false }
+
+    @inline(__always)
+    static func combine(_ accumulator: Float, _ x: Float) -> Float { x > accumulator ? x : accumulator }
+
+    @inline(__always)
+    static func combine(_ accumulator: SIMD8<Float>, _ x: SIMD8<Float>) -> SIMD8<Float> {
+        accumulator.replacing(with: x, where: x .> accumulator)
+    }
+
+    @inline(__always)
+    static func combine(_ accumulator: SIMD16<Float>, _ x: SIMD16<Float>) -> SIMD16<Float> {
+        accumulator.replacing(with: x, where: x .> accumulator)
+    }
+
+    @inline(__always)
+    static func finish(_ accumulator: Float, count: Int) -> Float { accumulator }
+
+    @inline(__always)
+    static func finish(_ accumulator: SIMD8<Float>, count: Int) -> SIMD8<Float> { accumulator }
+
+    @inline(__always)
+    static func finish(_ accumulator: SIMD16<Float>, count: Int) -> SIMD16<Float> { accumulator }
+}
+
+/// Mean: a float32 sum (0 + x₀ + x₁ + … in the order the kernel feeds it) divided — not
+/// multiplied by a reciprocal — by the number of elements summed, as Keras's `average_pool`
+/// does on both backends (TF's exclude-padding average; `pooled / window_counts` on JAX).
+enum MeanPoolingReducer: PoolingReducer {
+    static var identity: Float { 0 }
+    static var needsFinish: Bool { true }
+
+    @inline(__always)
+    static func combine(_ accumulator: Float, _ x: Float) -> Float { accumulator + x }
+
+    @inline(__always)
+    static func combine(_ accumulator: SIMD8<Float>, _ x: SIMD8<Float>) -> SIMD8<Float> { accumulator + x }
+
+    @inline(__always)
+    static func combine(_ accumulator: SIMD16<Float>, _ x: SIMD16<Float>) -> SIMD16<Float> { accumulator + x }
+
+    @inline(__always)
+    static func finish(_ accumulator: Float, count: Int) -> Float { accumulator / Float(count) }
+
+    @inline(__always)
+    static func finish(_ accumulator: SIMD8<Float>, count: Int) -> SIMD8<Float> {
+        accumulator / SIMD8(repeating: Float(count))
+    }
+
+    @inline(__always)
+    static func finish(_ accumulator: SIMD16<Float>, count: Int) -> SIMD16<Float> {
+        accumulator / SIMD16(repeating: Float(count))
+    }
+}
+
+@inline(__always)
+func poolingLoad8(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+@inline(__always)
+func poolingLoad16(_ pointer: UnsafePointer<Float>) -> SIMD16<Float> {
+    UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float>.self)
+}
+
+@inline(__always)
+func poolingStore(_ value: SIMD8<Float>, to pointer: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<Float>.self)
+}
+
+@inline(__always)
+func poolingStore(_ value: SIMD16<Float>, to pointer: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD16<Float>.self)
+}
+
+/// Reduces a box of input "pixels" to one output pixel, vectorised across the `pixelStride`
+/// contiguous floats of every pixel (the channels in channels_last layout), one 32-channel
+/// register chunk at a time (each chunk folds the whole box).
+///
+/// The box is `d0..<d1` × `h0..<h1` × `w0..<w1`; pixel (d, h, w) starts at
+/// `base + d·strideD + h·strideH + w·pixelStride`. Elements are combined in row-major window
+/// order (d, then h, then w) starting from `R.identity` — TensorFlow's order for average
+/// pooling, so its results are reproduced bit for bit.
+@inline(__always)
+func poolingReduceBox<R: PoolingReducer>(
+    _: R.Type,
+    base: UnsafePointer<Float>, pixelStride: Int,
+    d0: Int, d1: Int, strideD: Int,
+    h0: Int, h1: Int, strideH: Int,
+    w0: Int, w1: Int,
+    count: Int,
+    into out: UnsafeMutablePointer<Float>
+) {
+    let width = pixelStride
+    var c = 0
+    while c + 32 <= width {
+        var a0 = SIMD16<Float>(repeating: R.identity)
+        var a1 = a0
+        for d in d0..<d1 {
+            for h in h0..<h1 {
+                var p = base + d * strideD + h * strideH + w0 * pixelStride + c
+                for _ in w0..<w1 {
+                    a0 = R.combine(a0, poolingLoad16(p))
+                    a1 = R.combine(a1, poolingLoad16(p + 16))
+                    p += pixelStride
+                }
+            }
+        }
+        poolingStore(R.finish(a0, count: count), to: out + c)
+        poolingStore(R.finish(a1, count: count), to: out + c + 16)
+        c += 32
+    }
+    while c + 8 <= width {
+        var a = SIMD8<Float>(repeating: R.identity)
+        for d in d0..<d1 {
+            for h in h0..<h1 {
+                var p = base + d * strideD + h * strideH + w0 * pixelStride + c
+                for _ in w0..<w1 {
+                    a = R.combine(a, poolingLoad8(p))
+                    p += pixelStride
+                }
+            }
+        }
+        poolingStore(R.finish(a, count: count), to: out + c)
+        c += 8
+    }
+    while c < width {
+        var a = R.identity
+        for d in d0..<d1 {
+            for h in h0..<h1 {
+                var p = base + d * strideD + h * strideH + w0 * pixelStride + c
+                for _ in w0..<w1 {
+                    a = R.combine(a, p.pointee)
+                    p += pixelStride
+                }
+            }
+        }
+        out[c] = R.finish(a, count: count)
+        c += 1
+    }
+}
+
+/// Allocates a float array of `count` elements and lets `body` fill all of them.
+@inline(__always)
+func poolingMakeArray(count: Int, _ body: (UnsafeMutablePointer<Float>) -> Void) -> [Float] {
+    [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+        if count > 0, let base = buffer.baseAddress { body(base) }
+        initialized = count
+    }
+}
+
+/// Reduces a box of input pixels to one output pixel like `poolingReduceBox`, but walks each
+/// input pixel's `pixelStride` floats contiguously, accumulating in the output pixel (which
+/// stays in L1). Reading whole pixels in order streams better than revisiting the box once
+/// per register-sized channel chunk when pixels are wide. Same element order per channel:
+/// row-major over the box, starting from `R.identity`.
+@inline(__always)
+func poolingStreamBox<R: PoolingReducer>(
+    _: R.Type,
+    base: UnsafePointer<Float>, pixelStride: Int,
+    d0: Int, d1: Int, strideD: Int,
+    h0: Int, h1: Int, strideH: Int,
+    w0: Int, w1: Int,
+    count: Int,
+    into out: UnsafeMutablePointer<Float>
+) {
+    let width = pixelStride
+    var first = true
+    for d in d0..<d1 {
+        for h in h0..<h1 {
+            var p = base + d * strideD + h * strideH + w0 * pixelStride
+            for _ in w0..<w1 {
+                var c = 0
+                if first {
+                    while c + 16 <= width {
+                        poolingStore(R.combine(SIMD16(repeating: R.identity), poolingLoad16(p + c)), to: out + c)
+                        c += 16
+                    }
+                    while c < width {
+                        out[c] = R.combine(R.identity, p[c])
+                        c += 1
+                    }
+                    first = false
+                } else {
+                    while c + 16 <= width {
+                        poolingStore(R.combine(poolingLoad16(out + c), poolingLoad16(p + c)), to: out + c)
+                        c += 16
+                    }
+                    while c < width {
+                        out[c] = R.combine(out[c], p[c])
+                        c += 1
+                    }
+                }
+                p += pixelStride
+            }
+        }
+    }
+    if first {
+        // An empty box (not produced by Keras's geometry): the identity, finished.
+        for c in 0..<width { out[c] = R.finish(R.identity, count: count) }
+        return
+    }
+    if R.needsFinish {
+        var c = 0
+        while c + 16 <= width {
+            poolingStore(R.finish(poolingLoad16(out + c), count: count), to: out + c)
+            c += 16
+        }
+        while c < width {
+            out[c] = R.finish(out[c], count: count)
+            c += 1
+        }
+    }
+}
+
+/// Whether `count` contiguous floats hold no NaN, by summing them: a NaN makes the sum NaN.
+/// (+∞ and −∞ together, or an overflow followed by the opposite infinity, also give NaN —
+/// a false alarm that only sends the caller to its exact NaN-propagating path.)
+@inline(__always)
+func poolingRowIsClean(_ p: UnsafePointer<Float>, count: Int) -> Bool {
+    var s0 = SIMD16<Float>(), s1 = SIMD16<Float>()
+    var i = 0
+    while i + 32 <= count {
+        s0 += poolingLoad16(p + i)
+        s1 += poolingLoad16(p + i + 16)
+        i += 32
+    }
+    var tail: Float = 0
+    while i < count {
+        tail += p[i]
+        i += 1
+    }
+    let s = s0 + s1
+    return !any(s .!= s) && !tail.isNaN
+}
+
+/// Folds `rows` rows of `width` floats (row r at `base + r·rowStride`) into `out` in row
+/// order — out[c] = finish(((identity ⊕ row₀[c]) ⊕ row₁[c]) ⊕ …) — four rows per pass over
+/// `out`, so the accumulator is loaded and stored once per four rows. `rows` must be > 0.
+@inline(__always)
+func poolingStreamRows<R: PoolingReducer>(
+    _: R.Type,
+    base: UnsafePointer<Float>, rowStride: Int, rows: Int, width: Int,
+    into out: UnsafeMutablePointer<Float>
+) {
+    var r = 0
+    while r < rows {
+        let n = min(4, rows - r)
+        let last = r + n == rows
+        let p0 = base + r * rowStride
+        var c = 0
+        if n == 4 {
+            let p1 = p0 + rowStride, p2 = p1 + rowStride, p3 = p2 + rowStride
+            while c + 16 <= width {
+                var v = r == 0 ? SIMD16<Float>(repeating: R.identity) : poolingLoad16(out + c)
+                v = R.combine(v, poolingLoad16(p0 + c))
+                v = R.combine(v, poolingLoad16(p1 + c))
+                v = R.combine(v, poolingLoad16(p2 + c))
+                v = R.combine(v, poolingLoad16(p3 + c))
+                if last { v = R.finish(v, count: rows) }
+                poolingStore(v, to: out + c)
+                c += 16
+            }
+            while c < width {
+                var v = r == 0 ? R.identity : out[c]
+                v = R.combine(v, p0[c])
+                v = R.combine(v, p1[c])
+                v = R.combine(v, p2[c])
+                v = R.combine(v, p3[c])
+                out[c] = last ? R.finish(v, count: rows) : v
+                c += 1
+            }
+        } else {
+            while c + 16 <= width {
+                var v = r == 0 ? SIMD16<Float>(repeating: R.identity) : poolingLoad16(out + c)
+                var p = p0 + c
+                for _ in 0..<n {
+                    v = R.combine(v, poolingLoad16(p))
+                    p += rowStride
+                }
+                if last { v = R.finish(v, count: rows) }
+                poolingStore(v, to: out + c)
+                c += 16
+            }
+            while c < width {
+                var v = r == 0 ? R.identity : out[c]
+                var p = p0 + c
+                for _ in 0..<n {
+                    v = R.combine(v, p.pointee)
+                    p += rowStride
+                }
+                out[c] = last ? R.finish(v, count: rows) : v
+                c += 1
+            }
+        }
+        r += n
+    }
+}

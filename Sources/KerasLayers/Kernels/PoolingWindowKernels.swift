@@ -1,0 +1,237 @@
+/// Sliding-window max / average pooling over up to three spatial axes (1-D and 2-D pooling
+/// run with trivial leading axes), on contiguous float32 buffers.
+enum PoolingWindowKernels {
+    /// Above this many channels a channels_last pixel is walked whole (`poolingStreamBox`);
+    /// at or below it the window is folded per 32-channel register chunk (`poolingReduceBox`).
+    /// Measured: 3×3/2 max on 64 channels is ~15% faster chunked; 2×2 on 256 channels is ~2×
+    /// faster streamed (a chunked walk zig-zags inside each memory stream and defeats the
+    /// prefetchers); 128 channels is even.
+    static let streamThreshold = 64
+
+    /// Pools a channels_last tensor `[batch, D, H, W, C]` into `[batch, OD, OH, OW, C]`.
+    ///
+    /// Each output pixel folds its (clipped) window in row-major order, vectorised across the
+    /// C contiguous channels (register chunks up to `streamThreshold` channels, whole pixels
+    /// above); the output rows (batch × OD × OH) are split across cores. Max first checks the
+    /// window's input rows for NaN (each row once per task, by summing it) and, when they hold
+    /// none, folds with a plain `maxps`; otherwise with the NaN-propagating select.
+    static func channelsLast<R: PoolingReducer>(
+        _ reducer: R.Type,
+        input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+        batch: Int, channels: Int, d: PoolingAxis, h: PoolingAxis, w: PoolingAxis
+    ) {
+        let c = channels
+        let inStrideW = c, inStrideH = w.inputSize * c, inStrideD = h.inputSize * inStrideH
+        let inStrideB = d.inputSize * inStrideD
+        let rows = batch * d.outputSize * h.outputSize
+        let windowVolume = d.window * h.window * w.window
+        let work = rows * w.outputSize * c * max(windowVolume, 1)
+        let checkRows = R.self == MaxPoolingReducer.self
+        let stream = c > streamThreshold
+        poolingParallelChunks(count: rows, work: work) { range in
+            // Per input row (d, h) of the current batch: 0 unchecked, 1 no NaN, 2 NaN (or ±∞ mix).
+            var rowState = [UInt8](repeating: 0, count: checkRows ? d.inputSize * h.inputSize : 0)
+            var stateBatch = -1
+            rowState.withUnsafeMutableBufferPointer { state in
+                for row in range {
+                    let oh = row % h.outputSize
+                    let od = (row / h.outputSize) % d.outputSize
+                    let b = row / (h.outputSize * d.outputSize)
+                    let (d0, d1) = d.window(od)
+                    let (h0, h1) = h.window(oh)
+                    let base = input + b * inStrideB
+                    var out = output + row * w.outputSize * c
+                    let dh = (d1 - d0) * (h1 - h0)
+                    var clean = false
+                    if checkRows {
+                        if b != stateBatch {
+                            for k in state.indices { state[k] = 0 }
+                            stateBatch = b
+                        }
+                        clean = true
+                        for dd in d0..<d1 {
+                            for hh in h0..<h1 {
+                                let k = dd * h.inputSize + hh
+                                if state[k] == 0 {
+                                    let ok = poolingRowIsClean(base + dd * inStrideD + hh * inStrideH, count: inStrideH)
+                                    state[k] = ok ? 1 : 2
+                                }
+                                if state[k] == 2 { clean = false }
+                            }
+                        }
+                    }
+                    for ow in 0..<w.outputSize {
+                        let (w0, w1) = w.window(ow)
+                        let count = dh * (w1 - w0)
+                        switch (clean, stream) {
+                        case (true, true):
+                            poolingStreamBox(
+                                UncheckedMaxReducer.self, base: base, pixelStride: inStrideW,
+                                d0: d0, d1: d1, strideD: inStrideD, h0: h0, h1: h1, strideH: inStrideH,
+                                w0: w0, w1: w1, count: count, into: out)
+                        case (true, false):
+                            poolingReduceBox(
+                                UncheckedMaxReducer.self, base: base, pixelStride: inStrideW,
+                                d0: d0, d1: d1, strideD: inStrideD, h0: h0, h1: h1, strideH: inStrideH,
+                                w0: w0, w1: w1, count: count, into: out)
+                        case (false, true):
+                            poolingStreamBox(
+                                R.self, base: base, pixelStride: inStrideW,
+                                d0: d0, d1: d1, strideD: inStrideD, h0: h0, h1: h1, strideH: inStrideH,
+                                w0: w0, w1: w1, count: count, into: out)
+                        case (false, false):
+                            poolingReduceBox(
+                                R.self, base: base, pixelStride: inStrideW,
+                                d0: d0, d1: d1, strideD: inStrideD, h0: h0, h1: h1, strideH: inStrideH,
+                                w0: w0, w1: w1, count: count, into: out)
+                        }
+                        out += c
+                    }
+                }
+            }
+        }
+    }
+
+    /// Pools a channels_first tensor `[planes, D, H, W]` (planes = batch × channels) into
+    /// `[planes, OD, OH, OW]`.
+    ///
+    /// For each output row the window's input rows are folded in one at a time, the innermost
+    /// loop running along the contiguous width (elementwise over the output row, vectorised
+    /// for strides 1 and 2); per output element the order is still row-major over the window.
+    /// Max checks the window's input rows for NaN first, as in `channelsLast`.
+    static func channelsFirst<R: PoolingReducer>(
+        _ reducer: R.Type,
+        input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+        planes: Int, d: PoolingAxis, h: PoolingAxis, w: PoolingAxis
+    ) {
+        let inStrideH = w.inputSize, inStrideD = h.inputSize * inStrideH
+        let inStrideP = d.inputSize * inStrideD
+        let rows = planes * d.outputSize * h.outputSize
+        let ow = w.outputSize
+        let windowVolume = d.window * h.window * w.window
+        let work = rows * ow * max(windowVolume, 1)
+        // For each offset j inside the width window, the outputs whose input column
+        // o·s + j − pad lies inside the row: o in lower[j]..<upper[j].
+        var lower = [Int](repeating: 0, count: w.window)
+        var upper = [Int](repeating: 0, count: w.window)
+        for j in 0..<w.window {
+            let shift = j - w.padBefore  // column = o·s + shift
+            // smallest o with o·s + shift >= 0
+            let lo = shift >= 0 ? 0 : (-shift + w.stride - 1) / w.stride
+            // largest o with o·s + shift <= W − 1, plus one
+            let limit = w.inputSize - 1 - shift
+            let hi = limit < 0 ? 0 : limit / w.stride + 1
+            lower[j] = min(lo, ow)
+            upper[j] = max(min(hi, ow), lower[j])
+        }
+        // Elements per output column along the width (clipped window length).
+        var widthCount = [Int](repeating: 0, count: ow)
+        for o in 0..<ow {
+            let (w0, w1) = w.window(o)
+            widthCount[o] = w1 - w0
+        }
+        let checkRows = R.self == MaxPoolingReducer.self
+        lower.withUnsafeBufferPointer { lower in
+        upper.withUnsafeBufferPointer { upper in
+        widthCount.withUnsafeBufferPointer { widthCount in
+            poolingParallelChunks(count: rows, work: work) { range in
+                // Per input row (d, h) of the current plane: 0 unchecked, 1 no NaN, 2 NaN.
+                var rowState = [UInt8](repeating: 0, count: checkRows ? d.inputSize * h.inputSize : 0)
+                var statePlane = -1
+                rowState.withUnsafeMutableBufferPointer { state in
+                    for row in range {
+                        let oh = row % h.outputSize
+                        let od = (row / h.outputSize) % d.outputSize
+                        let p = row / (h.outputSize * d.outputSize)
+                        let (d0, d1) = d.window(od)
+                        let (h0, h1) = h.window(oh)
+                        let plane = input + p * inStrideP
+                        var clean = false
+                        if checkRows {
+                            if p != statePlane {
+                                for k in state.indices { state[k] = 0 }
+                                statePlane = p
+                            }
+                            clean = true
+                            for dd in d0..<d1 {
+                                for hh in h0..<h1 {
+                                    let k = dd * h.inputSize + hh
+                                    if state[k] == 0 {
+                                        let ok = poolingRowIsClean(plane + dd * inStrideD + hh * inStrideH, count: w.inputSize)
+                                        state[k] = ok ? 1 : 2
+                                    }
+                                    if state[k] == 2 { clean = false }
+                                }
+                            }
+                        }
+                        let rowWindow = RowWindow(
+                            plane: plane, d0: d0, d1: d1, h0: h0, h1: h1,
+                            strideD: inStrideD, strideH: inStrideH, rowLength: w.inputSize)
+                        if clean {
+                            poolRow(UncheckedMaxReducer.self, rowWindow, w: w, lower: lower, upper: upper,
+                                    widthCount: widthCount, into: output + row * ow)
+                        } else {
+                            poolRow(R.self, rowWindow, w: w, lower: lower, upper: upper,
+                                    widthCount: widthCount, into: output + row * ow)
+                        }
+                    }
+                }
+            }
+        }
+        }
+        }
+    }
+
+    /// The input rows one channels_first output row pools: plane rows (d, h) in the box.
+    struct RowWindow {
+        var plane: UnsafePointer<Float>
+        var d0: Int, d1: Int, h0: Int, h1: Int
+        var strideD: Int, strideH: Int, rowLength: Int
+    }
+
+    /// One channels_first output row: out[o] = fold over rows (d, h), then offsets j, of
+    /// row[o·s + j − pad] — row-major window order for every output element.
+    @inline(__always)
+    static func poolRow<Q: PoolingReducer>(
+        _: Q.Type, _ window: RowWindow, w: PoolingAxis,
+        lower: UnsafeBufferPointer<Int>, upper: UnsafeBufferPointer<Int>,
+        widthCount: UnsafeBufferPointer<Int>, into out: UnsafeMutablePointer<Float>
+    ) {
+        let ow = w.outputSize
+        let s = w.stride
+        for o in 0..<ow { out[o] = Q.identity }
+        for dd in window.d0..<window.d1 {
+            for hh in window.h0..<window.h1 {
+                let source = window.plane + dd * window.strideD + hh * window.strideH
+                for j in 0..<w.window {
+                    let shift = j - w.padBefore
+                    var o = lower[j]
+                    let end = upper[j]
+                    if s == 1 {
+                        let src = source + shift
+                        while o + 8 <= end {
+                            poolingStore(Q.combine(poolingLoad8(out + o), poolingLoad8(src + o)), to: out + o)
+                            o += 8
+                        }
+                    } else if s == 2 {
+                        // Outputs o..<o+8 read columns 2o+shift … 2o+shift+14: one 16-wide load
+                        // (its last column must still lie inside the row) and the even lanes.
+                        while o + 8 <= end && 2 * o + shift + 16 <= window.rowLength {
+                            let pair = poolingLoad16(source + 2 * o + shift)
+                            poolingStore(Q.combine(poolingLoad8(out + o), pair.evenHalf), to: out + o)
+                            o += 8
+                        }
+                    }
+                    while o < end {
+                        out[o] = Q.combine(out[o], source[o * s + shift])
+                        o += 1
+                    }
+                }
+            }
+        }
+        if Q.needsFinish {
+            let dh = (window.d1 - window.d0) * (window.h1 - window.h0)
+            for o in 0..<ow { out[o] = Q.finish(out[o], count: dh * widthCount[o]) }
+        }
+    }
+}

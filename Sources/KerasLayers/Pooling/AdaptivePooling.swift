@@ -1,0 +1,414 @@
+// Adaptive pooling, Keras 3.15.1 `AdaptiveMaxPooling1D/2D/3D` and
+// `AdaptiveAveragePooling1D/2D/3D` (`keras/src/layers/pooling/base_adaptive_pooling.py`,
+// `ops.adaptive_max_pool` / `ops.adaptive_average_pool`).
+//
+// Mathematics. The output has the requested spatial size out_k on every axis, whatever the
+// input size n_k (smaller, equal or larger). Output index o on axis k pools the input window
+//
+//     W_k(o) = [⌊o·n_k / out_k⌋, ⌈(o + 1)·n_k / out_k⌉)
+//
+// whose length is ⌈n_k/out_k⌉ or ⌈n_k/out_k⌉ + 1 (Keras's "small" and "big" windows; its
+// backends pool both sizes with stride 1 and gather the window starting at ⌊o·n_k/out_k⌋, which
+// is exactly W_k(o)). Windows may overlap, and when out_k > n_k input elements repeat.
+//
+//     AdaptiveMaxPooling:     y[b, o, c] = max { x[b, i, c] : i ∈ W₁(o₁) × … × W_N(o_N) }
+//     AdaptiveAveragePooling: y = mean over W_N of ( … (mean over W₁ of x) … )
+//
+// Keras computes both separably, one spatial axis at a time in order (depth, height, width),
+// each pass a float32 sum over the window divided by its length; we do the same, so the mean
+// rounds as Keras's does (mathematically it is the mean over the whole box). For max the
+// separable and direct forms are identical.
+//
+// NaN: max propagates NaN as on JAX (TensorFlow's pooling kernels skip NaN; see MaxPooling).
+// The TF backend's adaptive max also crashes the process (SIGFPE in oneDNN) when the unused
+// "big" window is longer than the axis (output size 1); JAX and this implementation give the
+// global max there (adaptive average with output size 1 works on both backends).
+//
+// `output_size`: an int (used for every axis) or a list of one int per axis; values ≤ 0 are
+// rejected (Keras builds such a layer but fails when it runs: division by zero or a negative
+// window). `data_format` is checked exactly as Keras's adaptive layers do: `channels_first` or
+// `channels_last`, case-sensitive; null or "" mean channels_last. Keras declares no input rank
+// for these layers (a rank-3 input to a 2-D layer silently runs the 1-D pooling); we require
+// rank N + 2 and report it like Keras's other pooling layers.
+
+/// The shared implementation of the six adaptive pooling layers.
+struct AdaptivePooling: Sendable, Equatable {
+    let className: String
+    let name: String
+    let mode: WindowPooling.Mode
+    let outputSize: [Int]
+    let dataFormat: DataFormat
+
+    var spatialRank: Int { outputSize.count }
+
+    init(
+        className: String, rank: Int, mode: WindowPooling.Mode,
+        outputSize: [Int], dataFormat: DataFormat, name: String?
+    ) throws(KerasLayerError) {
+        guard outputSize.count == rank else {
+            throw .invalidConfig(layer: className, argument: "output_size", message: AdaptivePooling.shapeMessage(rank: rank, received: PoolingGeometry.pythonTuple(outputSize)))
+        }
+        try AdaptivePooling.checkPositive(outputSize, layer: className)
+        self.className = className
+        self.name = name ?? PoolingGeometry.defaultName(className)
+        self.mode = mode
+        self.outputSize = outputSize
+        self.dataFormat = dataFormat
+    }
+
+    init(className: String, rank: Int, mode: WindowPooling.Mode, config: LayerConfig) throws(KerasLayerError) {
+        guard let value = config.value("output_size") else {
+            throw config.error("output_size", "\(className).__init__() missing 1 required positional argument: 'output_size'")
+        }
+        var sizes: [Int]
+        if let n = value.intValue, case .int = value {
+            sizes = [Int](repeating: n, count: rank)
+        } else if let list = value.arrayValue {
+            sizes = []
+            for element in list {
+                guard let n = element.intValue else {
+                    throw config.error("output_size", "`output_size` must contain integers. Received: \(value.jsonText)")
+                }
+                sizes.append(n)
+            }
+            guard sizes.count == rank else {
+                throw config.error("output_size", AdaptivePooling.shapeMessage(rank: rank, received: PoolingGeometry.pythonTuple(sizes)))
+            }
+        } else {
+            throw config.error("output_size", AdaptivePooling.shapeMessage(rank: rank, received: value.jsonText, typeError: true))
+        }
+        try AdaptivePooling.checkPositive(sizes, layer: className)
+        // `self.data_format = data_format or config.image_data_format()`, then an exact check.
+        var format = DataFormat.channelsLast
+        if let v = config.value("data_format") {
+            guard let s = v.stringValue else {
+                throw config.error("data_format", "Invalid data_format: \(v.jsonText). Expected 'channels_first' or 'channels_last'.")
+            }
+            if !s.isEmpty {
+                guard let f = DataFormat(rawValue: s) else {
+                    throw config.error("data_format", "Invalid data_format: \(s). Expected 'channels_first' or 'channels_last'.")
+                }
+                format = f
+            }
+        }
+        self.className = className
+        self.name = PoolingGeometry.layerName(config, className: className)
+        self.mode = mode
+        self.outputSize = sizes
+        self.dataFormat = format
+    }
+
+    /// Keras's messages for an `output_size` of the wrong length or type.
+    static func shapeMessage(rank: Int, received: String, typeError: Bool = false) -> String {
+        switch rank {
+        case 1:
+            return typeError
+                ? "`output_size` must be an integer or tuple of 1 integer. Received: \(received)"
+                : "For 1D input, `output_size` tuple must have length 1. Received: \(received)"
+        case 2: return "`output_size` must be an integer or (height, width) tuple. Received: \(received)"
+        default: return "`output_size` must be an integer or (depth, height, width) tuple. Received: \(received)"
+        }
+    }
+
+    static func checkPositive(_ sizes: [Int], layer: String) throws(KerasLayerError) {
+        if sizes.contains(where: { $0 <= 0 }) {
+            throw .invalidConfig(
+                layer: layer, argument: "output_size",
+                message: "`output_size` must be positive integers. Received: output_size=\(PoolingGeometry.pythonTuple(sizes)) (Keras builds the layer but fails when it runs)")
+        }
+    }
+
+    /// Keras's `compute_output_shape`, after the rank check Keras leaves out.
+    func outputShape(forInputShape shape: [Int]) throws(KerasLayerError) -> [Int] {
+        try PoolingGeometry.checkRank(shape, expected: spatialRank + 2, layerName: name)
+        return SpatialLayout(shape: shape, dataFormat: dataFormat).shape(spatial: outputSize)
+    }
+
+    func call(_ input: Tensor<Float>) throws(KerasLayerError) -> Tensor<Float> {
+        let outShape = try outputShape(forInputShape: input.shape)
+        var layout = SpatialLayout(shape: input.shape, dataFormat: dataFormat)
+        if outShape.contains(0) || input.count == 0 {
+            if input.count == 0, outShape.reduce(1, *) > 0 {
+                throw .invalidInput("\(className) '\(name)': cannot pool an empty spatial input \(Tensor<Float>.describe(input.shape)) to output_size \(PoolingGeometry.pythonTuple(outputSize))")
+            }
+            return Tensor(uncheckedShape: outShape, scalars: [])
+        }
+        var current = input.scalars
+        // One pass per spatial axis, in order; an axis already at its output size is unchanged.
+        for k in 0..<spatialRank where layout.spatial[k] != outputSize[k] {
+            let length = layout.spatial[k]
+            let outLength = outputSize[k]
+            let before = layout.spatial[..<k].reduce(1, *)
+            let after = layout.spatial[(k + 1)...].reduce(1, *)
+            let (outer, inner): (Int, Int)
+            switch dataFormat {
+            case .channelsLast: (outer, inner) = (layout.batch * before, after * layout.channels)
+            case .channelsFirst: (outer, inner) = (layout.batch * layout.channels * before, after)
+            }
+            let count = outer * outLength * inner
+            current = current.withUnsafeBufferPointer { source in
+                poolingMakeArray(count: count) { out in
+                    guard let x = source.baseAddress else { return }
+                    switch mode {
+                    case .max:
+                        PoolingReduceKernels.adaptiveAxis(
+                            MaxPoolingReducer.self, input: x, output: out,
+                            outer: outer, length: length, outLength: outLength, inner: inner)
+                    case .average:
+                        PoolingReduceKernels.adaptiveAxis(
+                            MeanPoolingReducer.self, input: x, output: out,
+                            outer: outer, length: length, outLength: outLength, inner: inner)
+                    }
+                }
+            }
+            layout.spatial[k] = outLength
+        }
+        return Tensor(uncheckedShape: outShape, scalars: current)
+    }
+}
+
+/// `keras.layers.AdaptiveMaxPooling1D`: the maximum over adaptive windows, so that the spatial
+/// axis (steps) come out at exactly `outputSize` (see the file comment). Input
+/// `(batch, steps, channels)` (channels_last) or `(batch, channels, steps)` (channels_first).
+public struct AdaptiveMaxPooling1D: KerasLayer {
+    public static let className = "AdaptiveMaxPooling1D"
+    let core: AdaptivePooling
+
+    /// The spatial output size, one value per axis.
+    public var outputSize: [Int] { core.outputSize }
+    public var dataFormat: DataFormat { core.dataFormat }
+    /// The layer name used in error messages (Keras's automatic `adaptive_max_pooling1d` unless given).
+    public var name: String { core.name }
+
+    /// Keras's `AdaptiveMaxPooling1D(output_size, data_format=None)`.
+    /// - Throws: `KerasLayerError.invalidConfig` when `outputSize` does not have 1 value
+    ///   or holds a value ≤ 0.
+    public init(outputSize: [Int], dataFormat: DataFormat = .channelsLast, name: String? = nil) throws(KerasLayerError) {
+        core = try AdaptivePooling(
+            className: Self.className, rank: 1, mode: .max, outputSize: outputSize, dataFormat: dataFormat, name: name)
+    }
+
+    /// The same size on every spatial axis, as Keras accepts an int.
+    public init(outputSize: Int, dataFormat: DataFormat = .channelsLast, name: String? = nil) throws(KerasLayerError) {
+        try self.init(outputSize: [outputSize], dataFormat: dataFormat, name: name)
+    }
+
+    public init(config: LayerConfig) throws(KerasLayerError) {
+        core = try AdaptivePooling(className: Self.className, rank: 1, mode: .max, config: config)
+    }
+
+    /// Keras's `compute_output_shape`.
+    public func outputShape(forInputShape shape: [Int]) throws(KerasLayerError) -> [Int] {
+        try core.outputShape(forInputShape: shape)
+    }
+
+    /// Pools `input`. A mask in `options` is ignored (Keras's `call` has no `mask` argument).
+    public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
+        LayerOutput(output: try core.call(input))
+    }
+}
+
+/// `keras.layers.AdaptiveMaxPooling2D`: the maximum over adaptive windows, so that the spatial
+/// axes (rows, cols) come out at exactly `outputSize` (see the file comment). Input
+/// `(batch, rows, cols, channels)` (channels_last) or `(batch, channels, rows, cols)` (channels_first).
+public struct AdaptiveMaxPooling2D: KerasLayer {
+    public static let className = "AdaptiveMaxPooling2D"
+    let core: AdaptivePooling
+
+    /// The spatial output size, one value per axis.
+    public var outputSize: [Int] { core.outputSize }
+    public var dataFormat: DataFormat { core.dataFormat }
+    /// The layer name used in error messages (Keras's automatic `adaptive_max_pooling2d` unless given).
+    public var name: String { core.name }
+
+    /// Keras's `AdaptiveMaxPooling2D(output_size, data_format=None)`.
+    /// - Throws: `KerasLayerError.invalidConfig` when `outputSize` does not have 2 values
+    ///   or holds a value ≤ 0.
+    public init(outputSize: [Int], dataFormat: DataFormat = .channelsLast, name: String? = nil) throws(KerasLayerError) {
+        core = try AdaptivePooling(
+            className: Self.className, rank: 2, mode: .max, outputSize: outputSize, dataFormat: dataFormat, name: name)
+    }
+
+    /// The same size on every spatial axis, as Keras accepts an int.
+    public init(outputSize: Int, dataFormat: DataFormat = .channelsLast, name: String? = nil) throws(KerasLayerError) {
+        try self.init(outputSize: [outputSize, outputSize], dataFormat: dataFormat, name: name)
+    }
+
+    public init(config: LayerConfig) throws(KerasLayerError) {
+        core = try AdaptivePooling(className: Self.className, rank: 2, mode: .max, config: config)
+    }
+
+    /// Keras's `compute_output_shape`.
+    public func outputShape(forInputShape shape: [Int]) throws(KerasLayerError) -> [Int] {
+        try core.outputShape(forInputShape: shape)
+    }
+
+    /// Pools `input`. A mask in `options` is ignored (Keras's `call` has no `mask` argument).
+    public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
+        LayerOutput(output: try core.call(input))
+    }
+}
+
+/// `keras.layers.AdaptiveMaxPooling3D`: the maximum over adaptive windows, so that the spatial
+/// axes (dim1, dim2, dim3) come out at exactly `outputSize` (see the file comment). Input
+/// `(batch, dim1, dim2, dim3, channels)` (channels_last) or `(batch, channels, dim1, dim2, dim3)` (channels_first).
+public struct AdaptiveMaxPooling3D: KerasLayer {
+    public static let className = "AdaptiveMaxPooling3D"
+    let core: AdaptivePooling
+
+    /// The spatial output size, one value per axis.
+    public var outputSize: [Int] { core.outputSize }
+    public var dataFormat: DataFormat { core.dataFormat }
+    /// The layer name used in error messages (Keras's automatic `adaptive_max_pooling3d` unless given).
+    public var name: String { core.name }
+
+    /// Keras's `AdaptiveMaxPooling3D(output_size, data_format=None)`.
+    /// - Throws: `KerasLayerError.invalidConfig` when `outputSize` does not have 3 values
+    ///   or holds a value ≤ 0.
+    public init(outputSize: [Int], dataFormat: DataFormat = .channelsLast, name: String? = nil) throws(KerasLayerError) {
+        core = try AdaptivePooling(
+            className: Self.className, rank: 3, mode: .max, outputSize: outputSize, dataFormat: dataFormat, name: name)
+    }
+
+    /// The same size on every spatial axis, as Keras accepts an int.
+    public init(outputSize: Int, dataFormat: DataFormat = .channelsLast, name: String? = nil) throws(KerasLayerError) {
+        try self.init(outputSize: [outputSize, outputSize, outputSize], dataFormat: dataFormat, name: name)
+    }
+
+    public init(config: LayerConfig) throws(KerasLayerError) {
+        core = try AdaptivePooling(className: Self.className, rank: 3, mode: .max, config: config)
+    }
+
+    /// Keras's `compute_output_shape`.
+    public func outputShape(forInputShape shape: [Int]) throws(KerasLayerError) -> [Int] {
+        try core.outputShape(forInputShape: shape)
+    }
+
+    /// Pools `input`. A mask in `options` is ignored (Keras's `call` has no `mask` argument).
+    public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
+        LayerOutput(output: try core.call(input))
+    }
+}
+
+/// `keras.layers.AdaptiveAveragePooling1D`: the mean over adaptive windows, so that the spatial
+/// axis (steps) come out at exactly `outputSize` (see the file comment). Input
+/// `(batch, steps, channels)` (channels_last) or `(batch, channels, steps)` (channels_first).
+public struct AdaptiveAveragePooling1D: KerasLayer {
+    public static let className = "AdaptiveAveragePooling1D"
+    let core: AdaptivePooling
+
+    /// The spatial output size, one value per axis.
+    public var outputSize: [Int] { core.outputSize }
+    public var dataFormat: DataFormat { core.dataFormat }
+    /// The layer name used in error messages (Keras's automatic `adaptive_average_pooling1d` unless given).
+    public var name: String { core.name }
+
+    /// Keras's `AdaptiveAveragePooling1D(output_size, data_format=None)`.
+    /// - Throws: `KerasLayerError.invalidConfig` when `outputSize` does not have 1 value
+    ///   or holds a value ≤ 0.
+    public init(outputSize: [Int], dataFormat: DataFormat = .channelsLast, name: String? = nil) throws(KerasLayerError) {
+        core = try AdaptivePooling(
+            className: Self.className, rank: 1, mode: .average, outputSize: outputSize, dataFormat: dataFormat, name: name)
+    }
+
+    /// The same size on every spatial axis, as Keras accepts an int.
+    public init(outputSize: Int, dataFormat: DataFormat = .channelsLast, name: String? = nil) throws(KerasLayerError) {
+        try self.init(outputSize: [outputSize], dataFormat: dataFormat, name: name)
+    }
+
+    public init(config: LayerConfig) throws(KerasLayerError) {
+        core = try AdaptivePooling(className: Self.className, rank: 1, mode: .average, config: config)
+    }
+
+    /// Keras's `compute_output_shape`.
+    public func outputShape(forInputShape shape: [Int]) throws(KerasLayerError) -> [Int] {
+        try core.outputShape(forInputShape: shape)
+    }
+
+    /// Pools `input`. A mask in `options` is ignored (Keras's `call` has no `mask` argument).
+    public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
+        LayerOutput(output: try core.call(input))
+    }
+}
+
+/// `keras.layers.AdaptiveAveragePooling2D`: the mean over adaptive windows, so that the spatial
+/// axes (rows, cols) come out at exactly `outputSize` (see the file comment). Input
+/// `(batch, rows, cols, channels)` (channels_last) or `(batch, channels, rows, cols)` (channels_first).
+public struct AdaptiveAveragePooling2D: KerasLayer {
+    public static let className = "AdaptiveAveragePooling2D"
+    let core: AdaptivePooling
+
+    /// The spatial output size, one value per axis.
+    public var outputSize: [Int] { core.outputSize }
+    public var dataFormat: DataFormat { core.dataFormat }
+    /// The layer name used in error messages (Keras's automatic `adaptive_average_pooling2d` unless given).
+    public var name: String { core.name }
+
+    /// Keras's `AdaptiveAveragePooling2D(output_size, data_format=None)`.
+    /// - Throws: `KerasLayerError.invalidConfig` when `outputSize` does not have 2 values
+    ///   or holds a value ≤ 0.
+    public init(outputSize: [Int], dataFormat: DataFormat = .channelsLast, name: String? = nil) throws(KerasLayerError) {
+        core = try AdaptivePooling(
+            className: Self.className, rank: 2, mode: .average, outputSize: outputSize, dataFormat: dataFormat, name: name)
+    }
+
+    /// The same size on every spatial axis, as Keras accepts an int.
+    public init(outputSize: Int, dataFormat: DataFormat = .channelsLast, name: String? = nil) throws(KerasLayerError) {
+        try self.init(outputSize: [outputSize, outputSize], dataFormat: dataFormat, name: name)
+    }
+
+    public init(config: LayerConfig) throws(KerasLayerError) {
+        core = try AdaptivePooling(className: Self.className, rank: 2, mode: .average, config: config)
+    }
+
+    /// Keras's `compute_output_shape`.
+    public func outputShape(forInputShape shape: [Int]) throws(KerasLayerError) -> [Int] {
+        try core.outputShape(forInputShape: shape)
+    }
+
+    /// Pools `input`. A mask in `options` is ignored (Keras's `call` has no `mask` argument).
+    public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
+        LayerOutput(output: try core.call(input))
+    }
+}
+
+/// `keras.layers.AdaptiveAveragePooling3D`: the mean over adaptive windows, so that the spatial
+/// axes (dim1, dim2, dim3) come out at exactly `outputSize` (see the file comment). Input
+/// `(batch, dim1, dim2, dim3, channels)` (channels_last) or `(batch, channels, dim1, dim2, dim3)` (channels_first).
+public struct AdaptiveAveragePooling3D: KerasLayer {
+    public static let className = "AdaptiveAveragePooling3D"
+    let core: AdaptivePooling
+
+    /// The spatial output size, one value per axis.
+    public var outputSize: [Int] { core.outputSize }
+    public var dataFormat: DataFormat { core.dataFormat }
+    /// The layer name used in error messages (Keras's automatic `adaptive_average_pooling3d` unless given).
+    public var name: String { core.name }
+
+    /// Keras's `AdaptiveAveragePooling3D(output_size, data_format=None)`.
+    /// - Throws: `KerasLayerError.invalidConfig` when `outputSize` does not have 3 values
+    ///   or holds a value ≤ 0.
+    public init(outputSize: [Int], dataFormat: DataFormat = .channelsLast, name: String? = nil) throws(KerasLayerError) {
+        core = try AdaptivePooling(
+            className: Self.className, rank: 3, mode: .average, outputSize: outputSize, dataFormat: dataFormat, name: name)
+    }
+
+    /// The same size on every spatial axis, as Keras accepts an int.
+    public init(outputSize: Int, dataFormat: DataFormat = .channelsLast, name: String? = nil) throws(KerasLayerError) {
+        try self.init(outputSize: [outputSize, outputSize, outputSize], dataFormat: dataFormat, name: name)
+    }
+
+    public init(config: LayerConfig) throws(KerasLayerError) {
+        core = try AdaptivePooling(className: Self.className, rank: 3, mode: .average, config: config)
+    }
+
+    /// Keras's `compute_output_shape`.
+    public func outputShape(forInputShape shape: [Int]) throws(KerasLayerError) -> [Int] {
+        try core.outputShape(forInputShape: shape)
+    }
+
+    /// Pools `input`. A mask in `options` is ignored (Keras's `call` has no `mask` argument).
+    public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
+        LayerOutput(output: try core.call(input))
+    }
+}

@@ -1,0 +1,359 @@
+// Global pooling, Keras 3.15.1 `GlobalMaxPooling1D/2D/3D` and `GlobalAveragePooling1D/2D/3D`
+// (`keras/src/layers/pooling/global_*.py`).
+//
+// Mathematics, for channels_last input x[b, i₁…i_N, c] with spatial sizes n₁…n_N
+// (channels_first x[b, c, i₁…i_N] alike):
+//
+//     GlobalMaxPooling:     y[b, c] = max_{i} x[b, i, c]          (`ops.max` over the spatial axes)
+//     GlobalAveragePooling: y[b, c] = (Σ_{i} x[b, i, c]) / Π n_k   (`ops.mean` over the spatial axes)
+//
+// With `keepdims` the spatial axes stay as size 1: `(batch, 1…1, channels)` or
+// `(batch, channels, 1…1)`; otherwise the output is `(batch, channels)`.
+//
+// GlobalAveragePooling1D takes a mask m[b, t] (shape `(batch, steps)`, nonzero = keep; Keras
+// broadcasts, so a size-1 axis is repeated):
+//
+//     y[b, c] = (Σ_{t: m[b,t] ≠ 0} x[b, t, c]) / #{t : m[b,t] ≠ 0}
+//
+// (Keras: `sum(where(mask, x, 0)) / sum(mask)`), so a row with every step masked gives
+// 0 / 0 = NaN, and NaN at masked steps does not leak in. With channels_first the mask still
+// runs along the steps axis (axis 2). The other global layers take no mask: Keras's `call`
+// has no `mask` argument (an explicit `mask=` is a TypeError; a mask attached to the input is
+// dropped with a warning), and here a mask in `CallOptions` is ignored.
+//
+// Special values: max propagates NaN (both backends: `ops.max` gives NaN when a NaN is
+// present); sums propagate NaN/∞ per IEEE. Pooling over zero spatial elements: the mean is
+// NaN (0/0, as in Keras); the max is an error (JAX refuses a zero-size reduction).
+//
+// Rounding: channels_last sums run over the spatial positions in order, vectorised across
+// channels; channels_first sums fold each contiguous row into 16 lane accumulators; both then
+// divide by the count. TF's and XLA's reductions use other orders, so means agree with Keras
+// to float32 rounding of the sum (measured ≤ 1e-6 absolute on N(0.5, 3²) inputs; often bit
+// for bit on small maps), not bit for bit. Max is exact.
+
+/// The shared implementation of the six global pooling layers.
+struct GlobalPooling: Sendable, Equatable {
+    let className: String
+    let name: String
+    let mode: WindowPooling.Mode
+    let spatialRank: Int
+    let dataFormat: DataFormat
+    let keepdims: Bool
+
+    var acceptsMask: Bool { spatialRank == 1 && mode == .average }
+
+    init(className: String, rank: Int, mode: WindowPooling.Mode, dataFormat: DataFormat, keepdims: Bool, name: String?) {
+        self.className = className
+        self.name = name ?? PoolingGeometry.defaultName(className)
+        self.mode = mode
+        self.spatialRank = rank
+        self.dataFormat = dataFormat
+        self.keepdims = keepdims
+    }
+
+    init(className: String, rank: Int, mode: WindowPooling.Mode, config: LayerConfig) throws(KerasLayerError) {
+        self.init(
+            className: className, rank: rank, mode: mode,
+            dataFormat: try config.dataFormat(), keepdims: try config.bool("keepdims", default: false),
+            name: PoolingGeometry.layerName(config, className: className))
+    }
+
+    /// Keras's `compute_output_shape`.
+    func outputShape(forInputShape shape: [Int]) throws(KerasLayerError) -> [Int] {
+        try PoolingGeometry.checkRank(shape, expected: spatialRank + 2, layerName: name)
+        let layout = SpatialLayout(shape: shape, dataFormat: dataFormat)
+        if keepdims { return layout.shape(spatial: [Int](repeating: 1, count: spatialRank)) }
+        return [layout.batch, layout.channels]
+    }
+
+    func call(_ input: Tensor<Float>, mask: Tensor<UInt8>?) throws(KerasLayerError) -> Tensor<Float> {
+        let outShape = try outputShape(forInputShape: input.shape)
+        let layout = SpatialLayout(shape: input.shape, dataFormat: dataFormat)
+        let positions = layout.spatial.reduce(1, *)
+        let count = layout.batch * layout.channels
+        if acceptsMask, let mask {
+            return try maskedMean(input, layout: layout, mask: mask, outShape: outShape)
+        }
+        if mode == .max, positions == 0, count > 0 {
+            throw .invalidInput(
+                "\(className) '\(name)': cannot take the maximum over zero spatial positions (input shape \(Tensor<Float>.describe(input.shape)))")
+        }
+        let scalars = input.scalars.withUnsafeBufferPointer { source in
+            poolingMakeArray(count: count) { out in
+                guard positions > 0, let x = source.baseAddress else {
+                    // Mean of nothing: 0 / 0.
+                    for i in 0..<count { out[i] = .nan }
+                    return
+                }
+                switch (mode, dataFormat) {
+                case (.max, .channelsLast):
+                    PoolingReduceKernels.globalChannelsLast(
+                        MaxPoolingReducer.self, input: x, output: out,
+                        batch: layout.batch, spatial: positions, channels: layout.channels)
+                case (.average, .channelsLast):
+                    PoolingReduceKernels.globalChannelsLast(
+                        MeanPoolingReducer.self, input: x, output: out,
+                        batch: layout.batch, spatial: positions, channels: layout.channels)
+                case (.max, .channelsFirst):
+                    PoolingReduceKernels.globalRows(
+                        MaxPoolingReducer.self, input: x, output: out, rows: count, length: positions)
+                case (.average, .channelsFirst):
+                    PoolingReduceKernels.globalRows(
+                        MeanPoolingReducer.self, input: x, output: out, rows: count, length: positions)
+                }
+            }
+        }
+        return Tensor(uncheckedShape: outShape, scalars: scalars)
+    }
+
+    /// GlobalAveragePooling1D's masked mean.
+    private func maskedMean(
+        _ input: Tensor<Float>, layout: SpatialLayout, mask: Tensor<UInt8>, outShape: [Int]
+    ) throws(KerasLayerError) -> Tensor<Float> {
+        let batch = layout.batch, steps = layout.spatial[0], channels = layout.channels
+        let expected = [batch, steps]
+        guard mask.rank == 2,
+              mask.shape[0] == batch || mask.shape[0] == 1,
+              mask.shape[1] == steps || mask.shape[1] == 1
+        else {
+            throw .invalidInput(
+                "\(className) '\(name)': the `mask` must have shape (batch, steps) = \(Tensor<Float>.describe(expected)) for input of shape \(Tensor<Float>.describe(input.shape)) (data_format=\(dataFormat.rawValue)), got \(Tensor<Float>.describe(mask.shape))")
+        }
+        let maskBatchStride = mask.shape[0] == 1 ? 0 : mask.shape[1]
+        let maskStepStride = mask.shape[1] == 1 ? 0 : 1
+        let count = batch * channels
+        let scalars = input.scalars.withUnsafeBufferPointer { source in
+            mask.scalars.withUnsafeBufferPointer { maskBuffer in
+                poolingMakeArray(count: count) { out in
+                    guard let m = maskBuffer.baseAddress, let x = source.baseAddress else {
+                        for i in 0..<count { out[i] = .nan }
+                        return
+                    }
+                    let keep = { (b: Int, s: Int) -> Bool in m[b * maskBatchStride + s * maskStepStride] != 0 }
+                    switch dataFormat {
+                    case .channelsLast:
+                        PoolingReduceKernels.maskedMeanChannelsLast(
+                            input: x, output: out, batch: batch, steps: steps, channels: channels, mask: keep)
+                    case .channelsFirst:
+                        PoolingReduceKernels.maskedMeanChannelsFirst(
+                            input: x, output: out, batch: batch, channels: channels, steps: steps, mask: keep)
+                    }
+                }
+            }
+        }
+        return Tensor(uncheckedShape: outShape, scalars: scalars)
+    }
+}
+
+/// `keras.layers.GlobalMaxPooling1D` (alias `GlobalMaxPool1D`): the maximum of every channel over the
+/// spatial axis (steps). Input `(batch, steps, channels)` (channels_last) or
+/// `(batch, channels, steps)` (channels_first); output `(batch, channels)`, or with
+/// `keepdims` the input layout with every spatial size 1.
+public struct GlobalMaxPooling1D: KerasLayer {
+    public static let className = "GlobalMaxPooling1D"
+    let core: GlobalPooling
+
+    public var dataFormat: DataFormat { core.dataFormat }
+    /// Whether the output keeps the spatial axes (as size 1).
+    public var keepdims: Bool { core.keepdims }
+    /// The layer name used in error messages (Keras's automatic `global_max_pooling1d` unless given).
+    public var name: String { core.name }
+
+    /// Keras's `GlobalMaxPooling1D(data_format=None, keepdims=False)`.
+    public init(dataFormat: DataFormat = .channelsLast, keepdims: Bool = false, name: String? = nil) {
+        core = GlobalPooling(
+            className: Self.className, rank: 1, mode: .max, dataFormat: dataFormat, keepdims: keepdims, name: name)
+    }
+
+    public init(config: LayerConfig) throws(KerasLayerError) {
+        core = try GlobalPooling(className: Self.className, rank: 1, mode: .max, config: config)
+    }
+
+    /// Keras's `compute_output_shape`.
+    public func outputShape(forInputShape shape: [Int]) throws(KerasLayerError) -> [Int] {
+        try core.outputShape(forInputShape: shape)
+    }
+
+    /// Pools `input`. A mask in `options` is ignored (Keras's `call` has no `mask` argument).
+    public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
+        LayerOutput(output: try core.call(input, mask: options.mask))
+    }
+}
+
+/// `keras.layers.GlobalMaxPooling2D` (alias `GlobalMaxPool2D`): the maximum of every channel over the
+/// spatial axes (rows, cols). Input `(batch, rows, cols, channels)` (channels_last) or
+/// `(batch, channels, rows, cols)` (channels_first); output `(batch, channels)`, or with
+/// `keepdims` the input layout with every spatial size 1.
+public struct GlobalMaxPooling2D: KerasLayer {
+    public static let className = "GlobalMaxPooling2D"
+    let core: GlobalPooling
+
+    public var dataFormat: DataFormat { core.dataFormat }
+    /// Whether the output keeps the spatial axes (as size 1).
+    public var keepdims: Bool { core.keepdims }
+    /// The layer name used in error messages (Keras's automatic `global_max_pooling2d` unless given).
+    public var name: String { core.name }
+
+    /// Keras's `GlobalMaxPooling2D(data_format=None, keepdims=False)`.
+    public init(dataFormat: DataFormat = .channelsLast, keepdims: Bool = false, name: String? = nil) {
+        core = GlobalPooling(
+            className: Self.className, rank: 2, mode: .max, dataFormat: dataFormat, keepdims: keepdims, name: name)
+    }
+
+    public init(config: LayerConfig) throws(KerasLayerError) {
+        core = try GlobalPooling(className: Self.className, rank: 2, mode: .max, config: config)
+    }
+
+    /// Keras's `compute_output_shape`.
+    public func outputShape(forInputShape shape: [Int]) throws(KerasLayerError) -> [Int] {
+        try core.outputShape(forInputShape: shape)
+    }
+
+    /// Pools `input`. A mask in `options` is ignored (Keras's `call` has no `mask` argument).
+    public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
+        LayerOutput(output: try core.call(input, mask: options.mask))
+    }
+}
+
+/// `keras.layers.GlobalMaxPooling3D` (alias `GlobalMaxPool3D`): the maximum of every channel over the
+/// spatial axes (dim1, dim2, dim3). Input `(batch, dim1, dim2, dim3, channels)` (channels_last) or
+/// `(batch, channels, dim1, dim2, dim3)` (channels_first); output `(batch, channels)`, or with
+/// `keepdims` the input layout with every spatial size 1.
+public struct GlobalMaxPooling3D: KerasLayer {
+    public static let className = "GlobalMaxPooling3D"
+    let core: GlobalPooling
+
+    public var dataFormat: DataFormat { core.dataFormat }
+    /// Whether the output keeps the spatial axes (as size 1).
+    public var keepdims: Bool { core.keepdims }
+    /// The layer name used in error messages (Keras's automatic `global_max_pooling3d` unless given).
+    public var name: String { core.name }
+
+    /// Keras's `GlobalMaxPooling3D(data_format=None, keepdims=False)`.
+    public init(dataFormat: DataFormat = .channelsLast, keepdims: Bool = false, name: String? = nil) {
+        core = GlobalPooling(
+            className: Self.className, rank: 3, mode: .max, dataFormat: dataFormat, keepdims: keepdims, name: name)
+    }
+
+    public init(config: LayerConfig) throws(KerasLayerError) {
+        core = try GlobalPooling(className: Self.className, rank: 3, mode: .max, config: config)
+    }
+
+    /// Keras's `compute_output_shape`.
+    public func outputShape(forInputShape shape: [Int]) throws(KerasLayerError) -> [Int] {
+        try core.outputShape(forInputShape: shape)
+    }
+
+    /// Pools `input`. A mask in `options` is ignored (Keras's `call` has no `mask` argument).
+    public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
+        LayerOutput(output: try core.call(input, mask: options.mask))
+    }
+}
+
+/// `keras.layers.GlobalAveragePooling1D` (alias `GlobalAvgPool1D`): the mean of every channel over the
+/// spatial axis (steps). Input `(batch, steps, channels)` (channels_last) or
+/// `(batch, channels, steps)` (channels_first); output `(batch, channels)`, or with
+/// `keepdims` the input layout with every spatial size 1.
+public struct GlobalAveragePooling1D: KerasLayer {
+    public static let className = "GlobalAveragePooling1D"
+    let core: GlobalPooling
+
+    public var dataFormat: DataFormat { core.dataFormat }
+    /// Whether the output keeps the spatial axes (as size 1).
+    public var keepdims: Bool { core.keepdims }
+    /// The layer name used in error messages (Keras's automatic `global_average_pooling1d` unless given).
+    public var name: String { core.name }
+
+    /// Keras's `GlobalAveragePooling1D(data_format=None, keepdims=False)`.
+    public init(dataFormat: DataFormat = .channelsLast, keepdims: Bool = false, name: String? = nil) {
+        core = GlobalPooling(
+            className: Self.className, rank: 1, mode: .average, dataFormat: dataFormat, keepdims: keepdims, name: name)
+    }
+
+    public init(config: LayerConfig) throws(KerasLayerError) {
+        core = try GlobalPooling(className: Self.className, rank: 1, mode: .average, config: config)
+    }
+
+    /// Keras's `compute_output_shape`.
+    public func outputShape(forInputShape shape: [Int]) throws(KerasLayerError) -> [Int] {
+        try core.outputShape(forInputShape: shape)
+    }
+
+    /// Pools `input`. `options.mask` (shape `(batch, steps)`, nonzero = keep) restricts the
+    /// mean to the kept steps; a fully masked row gives NaN.
+    /// - Throws: `KerasLayerError.invalidInput` for an input of rank ≠ 3 or a mask whose shape
+    ///   is not `(batch, steps)` (axes of size 1 broadcast).
+    public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
+        LayerOutput(output: try core.call(input, mask: options.mask))
+    }
+}
+
+/// `keras.layers.GlobalAveragePooling2D` (alias `GlobalAvgPool2D`): the mean of every channel over the
+/// spatial axes (rows, cols). Input `(batch, rows, cols, channels)` (channels_last) or
+/// `(batch, channels, rows, cols)` (channels_first); output `(batch, channels)`, or with
+/// `keepdims` the input layout with every spatial size 1.
+public struct GlobalAveragePooling2D: KerasLayer {
+    public static let className = "GlobalAveragePooling2D"
+    let core: GlobalPooling
+
+    public var dataFormat: DataFormat { core.dataFormat }
+    /// Whether the output keeps the spatial axes (as size 1).
+    public var keepdims: Bool { core.keepdims }
+    /// The layer name used in error messages (Keras's automatic `global_average_pooling2d` unless given).
+    public var name: String { core.name }
+
+    /// Keras's `GlobalAveragePooling2D(data_format=None, keepdims=False)`.
+    public init(dataFormat: DataFormat = .channelsLast, keepdims: Bool = false, name: String? = nil) {
+        core = GlobalPooling(
+            className: Self.className, rank: 2, mode: .average, dataFormat: dataFormat, keepdims: keepdims, name: name)
+    }
+
+    public init(config: LayerConfig) throws(KerasLayerError) {
+        core = try GlobalPooling(className: Self.className, rank: 2, mode: .average, config: config)
+    }
+
+    /// Keras's `compute_output_shape`.
+    public func outputShape(forInputShape shape: [Int]) throws(KerasLayerError) -> [Int] {
+        try core.outputShape(forInputShape: shape)
+    }
+
+    /// Pools `input`. A mask in `options` is ignored (Keras's `call` has no `mask` argument).
+    public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
+        LayerOutput(output: try core.call(input, mask: options.mask))
+    }
+}
+
+/// `keras.layers.GlobalAveragePooling3D` (alias `GlobalAvgPool3D`): the mean of every channel over the
+/// spatial axes (dim1, dim2, dim3). Input `(batch, dim1, dim2, dim3, channels)` (channels_last) or
+/// `(batch, channels, dim1, dim2, dim3)` (channels_first); output `(batch, channels)`, or with
+/// `keepdims` the input layout with every spatial size 1.
+public struct GlobalAveragePooling3D: KerasLayer {
+    public static let className = "GlobalAveragePooling3D"
+    let core: GlobalPooling
+
+    public var dataFormat: DataFormat { core.dataFormat }
+    /// Whether the output keeps the spatial axes (as size 1).
+    public var keepdims: Bool { core.keepdims }
+    /// The layer name used in error messages (Keras's automatic `global_average_pooling3d` unless given).
+    public var name: String { core.name }
+
+    /// Keras's `GlobalAveragePooling3D(data_format=None, keepdims=False)`.
+    public init(dataFormat: DataFormat = .channelsLast, keepdims: Bool = false, name: String? = nil) {
+        core = GlobalPooling(
+            className: Self.className, rank: 3, mode: .average, dataFormat: dataFormat, keepdims: keepdims, name: name)
+    }
+
+    public init(config: LayerConfig) throws(KerasLayerError) {
+        core = try GlobalPooling(className: Self.className, rank: 3, mode: .average, config: config)
+    }
+
+    /// Keras's `compute_output_shape`.
+    public func outputShape(forInputShape shape: [Int]) throws(KerasLayerError) -> [Int] {
+        try core.outputShape(forInputShape: shape)
+    }
+
+    /// Pools `input`. A mask in `options` is ignored (Keras's `call` has no `mask` argument).
+    public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
+        LayerOutput(output: try core.call(input, mask: options.mask))
+    }
+}
