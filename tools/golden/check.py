@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""Check the golden files against the declared cases and against each other.
+
+    tools/golden/check.py [golden]            # default: <repo>/golden
+
+For every backend folder golden/<backend>/ (any folder holding *.h5 files):
+  * root attributes present, schema == keras-golden/1, backend matches;
+  * the case ids of all its files == the ids of golden/MANIFEST.json, each
+    case in the file of its family, layer/origin as declared;
+  * every case has its required attributes and datasets; config and call are
+    valid JSON.
+Across backends (same case id):
+  * config, call, layer, origin, inputs/x, inputs/mask and weights/* are
+    identical (byte-identical arrays);
+  * outputs/y and updated/* have the same shape, dtype and NaN positions,
+    and their largest absolute / relative differences are listed (worst
+    first) so that disagreements stand out.
+Exits non-zero on any structural problem or any cross-backend difference
+larger than --fail-atol + --fail-rtol*|y|.
+"""
+
+import argparse
+import glob
+import json
+import os
+import sys
+
+import h5py
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+import cases as case_specs  # noqa: E402
+
+REQUIRED_ROOT = ("schema", "keras_version", "backend", "backend_version", "numpy_version", "generator")
+REQUIRED_CASE = ("layer", "config", "call", "origin")
+
+
+def s(v):
+    return v.decode("utf-8") if isinstance(v, bytes) else str(v)
+
+
+def load_backend(folder, errors):
+    cases = {}
+    for path in sorted(glob.glob(os.path.join(folder, "*.h5"))):
+        fam = os.path.splitext(os.path.basename(path))[0]
+        with h5py.File(path, "r") as f:
+            for k in REQUIRED_ROOT:
+                if k not in f.attrs:
+                    errors.append(f"{path}: missing root attribute {k}")
+            if s(f.attrs.get("schema", "")) != "keras-golden/1":
+                errors.append(f"{path}: schema {f.attrs.get('schema')!r}")
+            if s(f.attrs.get("backend", "")) != os.path.basename(folder.rstrip("/")):
+                errors.append(f"{path}: backend attribute {f.attrs.get('backend')!r} does not match folder")
+            for cid, g in f.items():
+                rec = {"family": fam, "path": path}
+                for k in REQUIRED_CASE:
+                    if k not in g.attrs:
+                        errors.append(f"{path}:{cid}: missing attribute {k}")
+                    rec[k] = s(g.attrs.get(k, ""))
+                for k in ("atol", "rtol"):
+                    if k in g.attrs:
+                        errors.append(f"{path}:{cid}: has {k} (the generator must not set tolerances)")
+                for k in ("config", "call"):
+                    try:
+                        json.loads(rec[k])
+                    except ValueError:
+                        errors.append(f"{path}:{cid}: {k} is not valid JSON")
+                data = {}
+
+                def visit(name, obj):
+                    if isinstance(obj, h5py.Dataset):
+                        data[name] = obj[()]
+                g.visititems(visit)
+                for req in ("inputs/x", "outputs/y"):
+                    if req not in data:
+                        errors.append(f"{path}:{cid}: missing dataset {req}")
+                rec["data"] = data
+                if cid in cases:
+                    errors.append(f"{path}:{cid}: duplicate id (also in {cases[cid]['path']})")
+                cases[cid] = rec
+    return cases
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("golden", nargs="?", default=os.path.join(REPO, "golden"))
+    p.add_argument("--fail-atol", type=float, default=1e-3)
+    p.add_argument("--fail-rtol", type=float, default=1e-3)
+    p.add_argument("--top", type=int, default=15, help="how many worst differences to list")
+    args = p.parse_args()
+
+    errors = []
+    manifest_path = os.path.join(args.golden, "MANIFEST.json")
+    with open(manifest_path, encoding="utf-8") as f:
+        manifest = json.load(f)
+    if manifest != case_specs.manifest():
+        errors.append(f"{manifest_path} differs from tools/golden/cases.py (regenerate it)")
+    declared = {c["id"]: c for c in case_specs.CASES}
+
+    backends = sorted(d for d in os.listdir(args.golden)
+                      if glob.glob(os.path.join(args.golden, d, "*.h5")))
+    loaded = {}
+    for b in backends:
+        cs = load_backend(os.path.join(args.golden, b), errors)
+        loaded[b] = cs
+        missing = sorted(set(declared) - set(cs))
+        extra = sorted(set(cs) - set(declared))
+        if missing:
+            errors.append(f"{b}: missing cases {missing}")
+        if extra:
+            errors.append(f"{b}: undeclared cases {extra}")
+        for cid, rec in cs.items():
+            d = declared.get(cid)
+            if d is None:
+                continue
+            if rec["family"] != d["family"]:
+                errors.append(f"{b}:{cid}: in {rec['family']}.h5, declared family {d['family']}")
+            if rec["layer"] != d["layer"] or rec["origin"] != d["origin"]:
+                errors.append(f"{b}:{cid}: layer/origin differ from the declaration")
+        print(f"{b}: {len(cs)} cases in {len(glob.glob(os.path.join(args.golden, b, '*.h5')))} files")
+
+    diffs = []
+    if len(backends) >= 2:
+        base = backends[0]
+        for other in backends[1:]:
+            for cid in sorted(set(loaded[base]) & set(loaded[other])):
+                a, b = loaded[base][cid], loaded[other][cid]
+                for k in REQUIRED_CASE:
+                    if a[k] != b[k]:
+                        errors.append(f"{cid}: attribute {k} differs between {base} and {other}")
+                if set(a["data"]) != set(b["data"]):
+                    errors.append(f"{cid}: datasets differ: {base} {sorted(a['data'])} vs {other} {sorted(b['data'])}")
+                for name in sorted(set(a["data"]) & set(b["data"])):
+                    va, vb = a["data"][name], b["data"][name]
+                    if name.startswith(("inputs/", "weights/")):
+                        if va.dtype != vb.dtype and name != "weights/count":
+                            errors.append(f"{cid}: {name} dtype {va.dtype} vs {vb.dtype}")
+                        if va.shape != vb.shape or not np.array_equal(va, vb, equal_nan=va.dtype.kind == "f"):
+                            errors.append(f"{cid}: {name} differs between backends")
+                        continue
+                    if va.dtype != vb.dtype or va.shape != vb.shape:
+                        errors.append(f"{cid}: {name} {va.dtype}{va.shape} vs {vb.dtype}{vb.shape}")
+                        continue
+                    na, nb = np.isnan(va), np.isnan(vb)
+                    if not np.array_equal(na, nb):
+                        errors.append(f"{cid}: {name} NaN positions differ between backends")
+                        continue
+                    fa = va[~na].astype(np.float64)
+                    fb = vb[~nb].astype(np.float64)
+                    if fa.size == 0:
+                        continue
+                    ad = np.abs(fa - fb)
+                    i = int(np.argmax(ad / (args.fail_atol + args.fail_rtol * np.abs(fb))))
+                    rel = ad / np.maximum(np.abs(fb), 1e-30)
+                    diffs.append((float(ad[i] / (args.fail_atol + args.fail_rtol * abs(fb[i]))),
+                                  cid, name, float(ad.max()), float(rel.max()), int((ad > 0).sum()), ad.size))
+    diffs.sort(reverse=True)
+    if diffs:
+        print(f"\ncross-backend differences ({backends[0]} vs others), worst first "
+              f"(score = |a-b| / ({args.fail_atol} + {args.fail_rtol}*|b|)):")
+        for score, cid, name, amax, rmax, ndiff, n in diffs[:args.top]:
+            print(f"  {score:10.3g}  {cid} {name}: max|a-b|={amax:.3g} max rel={rmax:.3g} "
+                  f"differing elements {ndiff}/{n}")
+        exact = sum(1 for d in diffs if d[5] == 0)
+        print(f"  ... {exact}/{len(diffs)} compared tensors are bit-identical across backends")
+        for score, cid, name, *_ in diffs:
+            if score > 1:
+                errors.append(f"{cid}: {name} differs across backends beyond the check tolerance")
+    if errors:
+        print("\nERRORS:")
+        for e in errors:
+            print("  " + e)
+        sys.exit(1)
+    print("\ncheck passed")
+
+
+if __name__ == "__main__":
+    main()

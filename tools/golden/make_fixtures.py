@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+"""Write the small, doctored HDF5 files that the Swift golden-file reader is
+tested on (Tests/Fixtures/). Needs only numpy and h5py (no Keras); the data is
+synthetic but follows `keras-golden/1` wherever the file is meant to be valid.
+
+    tools/golden/make_fixtures.py [--out Tests/Fixtures]
+
+Deterministic: fixed data, no timestamps, fixed write order, so rerunning
+gives byte-identical files. Tests/Fixtures/README.md says what each file is.
+"""
+
+import argparse
+import json
+import os
+
+import h5py
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+
+GENERATOR = "tools/golden/make_fixtures.py (synthetic reader fixture, not a golden)"
+
+# Configs as Keras 3.15.1 returns them (copied from real get_config() output).
+_DTYPE32 = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": None}
+MAXPOOL_CONFIG = {"name": "max_pooling1d", "trainable": True, "dtype": _DTYPE32, "pool_size": [2],
+                  "padding": "valid", "strides": [2], "data_format": "channels_last"}
+BN_CONFIG = {
+    "name": "batch_normalization", "trainable": True, "dtype": _DTYPE32, "axis": -1, "momentum": 0.99,
+    "epsilon": 0.001, "center": True, "scale": True,
+    "beta_initializer": {"module": "keras.initializers", "class_name": "Zeros", "config": {}, "registered_name": None},
+    "gamma_initializer": {"module": "keras.initializers", "class_name": "Ones", "config": {}, "registered_name": None},
+    "moving_mean_initializer": {"module": "keras.initializers", "class_name": "Zeros", "config": {},
+                                "registered_name": None},
+    "moving_variance_initializer": {"module": "keras.initializers", "class_name": "Ones", "config": {},
+                                    "registered_name": None},
+    "beta_regularizer": None, "gamma_regularizer": None, "beta_constraint": None, "gamma_constraint": None,
+    "synchronized": False, "renorm": False, "renorm_clipping": None, "renorm_momentum": 0.99,
+}
+
+
+def new_group(parent, name):
+    gcpl = h5py.h5p.create(h5py.h5p.GROUP_CREATE)
+    gcpl.set_obj_track_times(False)
+    return h5py.Group(h5py.h5g.create(parent.id, name.encode("utf-8"), gcpl=gcpl))
+
+
+def put(parent, path, data, dtype=None):
+    g = parent
+    parts = path.split("/")
+    for p in parts[:-1]:
+        g = g[p] if p in g else new_group(g, p)
+    g.create_dataset(parts[-1], data=data, dtype=dtype, track_times=False)
+
+
+def root_attrs(f, schema="keras-golden/1", skip=()):
+    attrs = {
+        "schema": schema,
+        "keras_version": "3.15.1",
+        "backend": "tensorflow",
+        "backend_version": "2.21.0",
+        "numpy_version": "2.4.6",  # fixed: the fixture must not depend on the numpy that writes it
+        "generator": GENERATOR,
+    }
+    for k, v in attrs.items():
+        if k not in skip and v is not None:
+            f.attrs[k] = v
+
+
+def fixed(s):
+    """A fixed-length ASCII string attribute value (h5py writes str as
+    variable-length UTF-8; np.bytes_ gives a fixed-length string)."""
+    return np.bytes_(s.encode("ascii"))
+
+
+def case_maxpool(f, name="maxpool_f32", skip_attrs=(), config=None, skip_datasets=()):
+    """Valid float32 case: MaxPooling1D(pool_size=2) on a (2, 4, 3) input."""
+    g = new_group(f, name)
+    attrs = {
+        "layer": "MaxPooling1D",
+        "config": json.dumps(MAXPOOL_CONFIG) if config is None else config,
+        "call": "{}",
+        "origin": "fixture: float32 case, variable-length UTF-8 attributes (\u00b1 is non-ASCII)",
+    }
+    for k, v in attrs.items():
+        if k not in skip_attrs:
+            g.attrs[k] = v
+    x = (np.arange(24, dtype=np.float32).reshape(2, 4, 3) - 11.5) / 4
+    y = x.reshape(2, 2, 2, 3).max(axis=2)
+    if "inputs/x" not in skip_datasets:
+        put(g, "inputs/x", x)
+    if "outputs/y" not in skip_datasets:
+        put(g, "outputs/y", y)
+    return g
+
+
+def case_bn_mixed(f, name="batchnorm_f64_f16_mask"):
+    """Valid case mixing dtypes: inputs/x float64, weights and updated float16,
+    inputs/mask uint8, outputs/y float32; attributes are fixed-length strings."""
+    g = new_group(f, name)
+    g.attrs["layer"] = fixed("BatchNormalization")
+    g.attrs["config"] = fixed(json.dumps(BN_CONFIG))
+    g.attrs["call"] = fixed(json.dumps({"training": True}))
+    g.attrs["origin"] = fixed("fixture: float64 input, float16 weights, uint8 mask, fixed-length attributes")
+    x = np.array([[[0.5, -1.0], [2.0, 0.25], [-0.75, 1.5]],
+                  [[1.25, 0.0], [-2.0, 0.5], [0.125, -0.5]]], dtype=np.float64)
+    mask = np.array([[1, 1, 0], [1, 0, 1]], dtype=np.uint8)
+    gamma = np.array([1.5, 0.75], dtype=np.float16)
+    beta = np.array([0.25, -0.5], dtype=np.float16)
+    moving_mean = np.array([0.125, -0.25], dtype=np.float16)
+    moving_variance = np.array([1.25, 0.5], dtype=np.float16)
+    sel = x[mask.astype(bool)]
+    mean, var = sel.mean(axis=0), sel.var(axis=0)
+    y = ((x - mean) / np.sqrt(var + 1e-3) * gamma.astype(np.float64) + beta.astype(np.float64)).astype(np.float32)
+    put(g, "inputs/x", x)
+    put(g, "inputs/mask", mask)
+    put(g, "weights/gamma", gamma)
+    put(g, "weights/beta", beta)
+    put(g, "weights/moving_mean", moving_mean)
+    put(g, "weights/moving_variance", moving_variance)
+    put(g, "outputs/y", y)
+    put(g, "updated/moving_mean", (moving_mean * 0.99 + mean * 0.01).astype(np.float16))
+    put(g, "updated/moving_variance", (moving_variance * 0.99 + var * 0.01).astype(np.float16))
+    return g
+
+
+def new_file(path):
+    if os.path.exists(path):
+        os.remove(path)
+    return h5py.File(path, "w", libver="earliest")
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--out", default=os.path.join(REPO, "Tests", "Fixtures"))
+    args = p.parse_args()
+    out = args.out
+    os.makedirs(out, exist_ok=True)
+
+    def path(n):
+        return os.path.join(out, n)
+
+    with new_file(path("valid_small.h5")) as f:
+        root_attrs(f)
+        case_maxpool(f)
+        case_bn_mixed(f)
+
+    with open(path("not_hdf5.h5"), "wb") as f:
+        f.write(b"This is not an HDF5 file.\nschema: keras-golden/1\nIt is plain text that ends in .h5.\n")
+
+    with open(path("valid_small.h5"), "rb") as f:
+        data = f.read()
+    with open(path("truncated.h5"), "wb") as f:
+        f.write(data[: len(data) // 2])
+
+    with new_file(path("wrong_schema.h5")) as f:
+        root_attrs(f, schema="keras-golden/2")
+        case_maxpool(f)
+
+    with new_file(path("missing_schema.h5")) as f:
+        root_attrs(f, skip=("schema",))
+        case_maxpool(f)
+
+    with new_file(path("missing_dataset.h5")) as f:
+        root_attrs(f)
+        case_maxpool(f, "good")
+        case_maxpool(f, "no_output", skip_datasets=("outputs/y",))
+
+    with new_file(path("bad_config.h5")) as f:
+        root_attrs(f)
+        case_maxpool(f, "good")
+        case_maxpool(f, "bad_config", config="{not json")
+
+    with new_file(path("wrong_dtype.h5")) as f:
+        root_attrs(f)
+        case_maxpool(f, "good")
+        g = case_maxpool(f, "complex_input", skip_datasets=("inputs/x",))
+        put(g, "inputs/x", (np.arange(6, dtype=np.float32) + 1j * np.arange(6, dtype=np.float32))
+            .astype(np.complex64).reshape(1, 2, 3))
+        g = case_maxpool(f, "string_output", skip_datasets=("outputs/y",))
+        put(g, "outputs/y", np.array(["not", "a", "tensor"], dtype=object), dtype=h5py.string_dtype("utf-8"))
+
+    with new_file(path("missing_attribute.h5")) as f:
+        root_attrs(f)
+        case_maxpool(f, "good")
+        case_maxpool(f, "no_layer", skip_attrs=("layer",))
+
+    for n in sorted(os.listdir(out)):
+        if n.endswith(".h5"):
+            print(f"{os.path.join(os.path.relpath(out), n)}: {os.path.getsize(path(n))} bytes")
+
+
+if __name__ == "__main__":
+    main()
