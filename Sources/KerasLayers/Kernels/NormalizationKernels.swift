@@ -1,0 +1,211 @@
+/// The element-wise halves of the normalization layers: given the statistics (from
+/// `Moments`), write the normalized output. Every formula keeps Keras's operation order,
+/// float32 throughout, so that results agree with Keras to the last bits wherever the
+/// statistics do (Keras's `rsqrt` is a backend approximation within 2 ulp; here it is the
+/// correctly rounded `1/√v`).
+enum NormalizationKernels {
+    /// `rsqrt(v)` rounded once from Double: the float32 closest to `1/√v`
+    /// (NaN for negative `v`, +∞ for 0).
+    @inline(__always)
+    static func rsqrt(_ v: Float) -> Float {
+        Float(1 / Double(v).squareRoot())
+    }
+
+    /// Rows of `n` elements, split across cores.
+    @inline(__always)
+    static func parallelRows(_ rows: Int, _ n: Int, _ body: (Range<Int>) -> Void) {
+        parallelChunks(count: rows, work: rows &* n, body)
+    }
+
+    // MARK: - y = x * a[p] + b[p]  (BatchNormalization, GroupNormalization)
+
+    /// `y = x * scale[p] + shift[p]`, where `p` is operand lane 1 of `walk` (lane 0: x and y,
+    /// contiguous). This is `ops.batch_normalization` once its per-channel
+    /// `inv = rsqrt(variance + epsilon) * gamma` and `beta - mean * inv` are known.
+    static func affine(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, walk: NormWalk,
+        scale: UnsafePointer<Float>, shift: UnsafePointer<Float>
+    ) {
+        let n = walk.rowLength
+        let ps = walk.innerStrides[1]
+        parallelRows(walk.rowCount, n) { rows in
+            walk.forEachRow(in: rows) { o in
+                let xp = x + o[0], yp = y + o[0]
+                if ps == 0 {
+                    let a = scale[o[1]], b = shift[o[1]]
+                    for j in 0..<n { yp[j] = xp[j] * a + b }
+                } else if ps == 1 {
+                    let ap = scale + o[1], bp = shift + o[1]
+                    for j in 0..<n { yp[j] = xp[j] * ap[j] + bp[j] }
+                } else {
+                    for j in 0..<n { yp[j] = xp[j] * scale[o[1] &+ j &* ps] + shift[o[1] &+ j &* ps] }
+                }
+            }
+        }
+    }
+
+    // MARK: - Layer normalization
+
+    /// Fused layer normalization of `rows` contiguous rows of `n` elements (normalized axes
+    /// trailing), `gamma`/`beta` indexed along the row (nil: absent):
+    ///
+    ///     mean, variance = moments(row)
+    ///     inv = rsqrt(variance + epsilon) * gamma
+    ///     y   = x * inv + (-mean * inv + beta)
+    ///
+    /// or with the deprecated `rms_scaling`: `y = (x * rsqrt(variance + epsilon)) * gamma`.
+    static func layerNormRows(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, length n: Int,
+        gamma: UnsafePointer<Float>?, beta: UnsafePointer<Float>?, epsilon: Float, rmsScaling: Bool
+    ) {
+        guard n > 0 else { return }
+        parallelRows(rows, n) { range in
+            for r in range {
+                let xp = x + r &* n, yp = y + r &* n
+                let (mean, variance) = Moments.rowMeanVariance(xp, n)
+                let rinv = rsqrt(variance + epsilon)
+                if rmsScaling {
+                    if let gamma {
+                        for j in 0..<n { yp[j] = (xp[j] * rinv) * gamma[j] }
+                    } else {
+                        for j in 0..<n { yp[j] = xp[j] * rinv }
+                    }
+                    continue
+                }
+                let negMean = -mean
+                switch (gamma, beta) {
+                case let (g?, b?):
+                    for j in 0..<n {
+                        let inv = rinv * g[j]
+                        yp[j] = xp[j] * inv + (negMean * inv + b[j])
+                    }
+                case let (g?, nil):
+                    for j in 0..<n {
+                        let inv = rinv * g[j]
+                        yp[j] = xp[j] * inv + negMean * inv
+                    }
+                case let (nil, b?):
+                    let res = negMean * rinv
+                    for j in 0..<n { yp[j] = xp[j] * rinv + (res + b[j]) }
+                case (nil, nil):
+                    let res = negMean * rinv
+                    for j in 0..<n { yp[j] = xp[j] * rinv + res }
+                }
+            }
+        }
+    }
+
+    /// Layer normalization in any layout: statistics indexed by lane 1 of `walk`, parameters
+    /// by lane 2 (lane 0: x and y). `rinv[k] = rsqrt(variance[k] + epsilon)`. Same formulas
+    /// as `layerNormRows`; `gamma`/`beta` nil when absent.
+    static func layerNormGeneral(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, walk: NormWalk,
+        mean: UnsafePointer<Float>, rinv: UnsafePointer<Float>,
+        gamma: UnsafePointer<Float>?, beta: UnsafePointer<Float>?, rmsScaling: Bool
+    ) {
+        let n = walk.rowLength
+        let ks = walk.innerStrides[1], js = walk.innerStrides[2]
+        parallelRows(walk.rowCount, n) { rows in
+            walk.forEachRow(in: rows) { o in
+                let xp = x + o[0], yp = y + o[0]
+                let rp = rinv + o[1], mp = mean + o[1]
+                if rmsScaling {
+                    if let g = gamma.map({ $0 + o[2] }) {
+                        for j in 0..<n { yp[j] = (xp[j] * rp[j &* ks]) * g[j &* js] }
+                    } else {
+                        for j in 0..<n { yp[j] = xp[j] * rp[j &* ks] }
+                    }
+                    return
+                }
+                switch (gamma.map { $0 + o[2] }, beta.map { $0 + o[2] }) {
+                case let (g?, b?):
+                    for j in 0..<n {
+                        let inv = rp[j &* ks] * g[j &* js]
+                        yp[j] = xp[j] * inv + (-mp[j &* ks] * inv + b[j &* js])
+                    }
+                case let (g?, nil):
+                    for j in 0..<n {
+                        let inv = rp[j &* ks] * g[j &* js]
+                        yp[j] = xp[j] * inv + -mp[j &* ks] * inv
+                    }
+                case let (nil, b?):
+                    for j in 0..<n {
+                        let inv = rp[j &* ks]
+                        yp[j] = xp[j] * inv + (-mp[j &* ks] * inv + b[j &* js])
+                    }
+                case (nil, nil):
+                    for j in 0..<n {
+                        let inv = rp[j &* ks]
+                        yp[j] = xp[j] * inv + -mp[j &* ks] * inv
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: - y = (x * r[k]) * s[p]  (RMSNormalization, UnitNormalization)
+
+    /// Fused per-row scaling of `rows` contiguous rows of `n` elements:
+    /// `y = (x * factor(row)) * s[j]` (`s` nil: `y = x * factor(row)`).
+    @inline(__always)
+    static func scaleRows(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, length n: Int,
+        scale s: UnsafePointer<Float>?, factor: (UnsafePointer<Float>, Int) -> Float
+    ) {
+        guard n > 0 else { return }
+        parallelRows(rows, n) { range in
+            for r in range {
+                let xp = x + r &* n, yp = y + r &* n
+                let f = factor(xp, n)
+                if let s {
+                    for j in 0..<n { yp[j] = (xp[j] * f) * s[j] }
+                } else {
+                    for j in 0..<n { yp[j] = xp[j] * f }
+                }
+            }
+        }
+    }
+
+    /// `y = (x * factor[k]) * s[p]` in any layout: `k` is lane 1 of `walk`, `p` lane 2
+    /// (`s` nil: `y = x * factor[k]`).
+    static func scaleGeneral(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, walk: NormWalk,
+        factor: UnsafePointer<Float>, scale s: UnsafePointer<Float>?
+    ) {
+        let n = walk.rowLength
+        let ks = walk.innerStrides[1], js = walk.innerStrides[2]
+        parallelRows(walk.rowCount, n) { rows in
+            walk.forEachRow(in: rows) { o in
+                let xp = x + o[0], yp = y + o[0]
+                if let s {
+                    for j in 0..<n { yp[j] = (xp[j] * factor[o[1] &+ j &* ks]) * s[o[2] &+ j &* js] }
+                } else {
+                    for j in 0..<n { yp[j] = xp[j] * factor[o[1] &+ j &* ks] }
+                }
+            }
+        }
+    }
+
+    // MARK: - Preprocessing Normalization
+
+    /// `y = (x - mean[p]) / denominator[p]`, or with `invert` `y = mean[p] + x * denominator[p]`,
+    /// `p` lane 1 of `walk`; `denominator = max(sqrt(variance), 1e-7)`.
+    static func standardize(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, walk: NormWalk,
+        mean: UnsafePointer<Float>, denominator: UnsafePointer<Float>, invert: Bool
+    ) {
+        let n = walk.rowLength
+        let ps = walk.innerStrides[1]
+        parallelRows(walk.rowCount, n) { rows in
+            walk.forEachRow(in: rows) { o in
+                let xp = x + o[0], yp = y + o[0]
+                let mp = mean + o[1], dp = denominator + o[1]
+                if invert {
+                    for j in 0..<n { yp[j] = mp[j &* ps] + xp[j] * dp[j &* ps] }
+                } else {
+                    for j in 0..<n { yp[j] = (xp[j] - mp[j &* ps]) / dp[j &* ps] }
+                }
+            }
+        }
+    }
+}

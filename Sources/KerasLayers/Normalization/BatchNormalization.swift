@@ -1,0 +1,294 @@
+import KerasJSON
+
+/// `keras.layers.BatchNormalization`: normalizes each channel (the `axis` dimension) by a
+/// mean and variance, then scales by `gamma` and shifts by `beta`.
+///
+/// With per-channel statistics μ, σ² (reduced over every axis but `axis`):
+///
+///     inv = rsqrt(σ² + ε) · γ          (γ = 1 without `scale`)
+///     y   = x · inv + (β − μ · inv)     (β = 0 without `center`)
+///
+/// exactly the operation order of `ops.batch_normalization` (TensorFlow's
+/// `tf.nn.batch_normalization`, JAX's `x * inv + (-mean * inv + offset)`).
+///
+/// - Inference (`training: false`, or a layer with `trainable: false`): μ, σ² are the
+///   `moving_mean` and `moving_variance` variables.
+/// - Training: μ, σ² are the batch's mean and biased variance (`ops.moments`, two passes),
+///   and the call returns the updated moving statistics
+///   `moving = moving · momentum + batch · (1 − momentum)` (float32, `1 − momentum`
+///   evaluated in double first, as Python does).
+/// - Training with a mask (shape: the input's shape without its last axis, each dimension
+///   equal or 1; broadcast over the last axis, even when `axis` is not the last axis):
+///   only unmasked positions count: `μ = Σ m·x / (Σ m + 1e-7)`,
+///   `σ² = Σ m·(x − μ)² / (Σ m + 1e-7)` (Keras's `_moments`).
+/// - Batch renormalization (`renorm: true`), training: with the batch's σ = √(σ² + ε),
+///   `r = σ / max(renorm_stddev, √ε)` clipped to `[rmin, rmax]`,
+///   `d = (μ − renorm_mean) / max(renorm_stddev, √ε)` clipped to `[−dmax, dmax]`, the
+///   output uses γ' = r·γ and β' = d·γ + β with the batch statistics; the call updates
+///   `renorm_mean`, `renorm_stddev` (with `renorm_momentum`), `moving_mean`,
+///   `moving_stddev` (with `momentum`) and `moving_variance = relu(moving_stddev² − ε)`.
+///   Inference is the same as without renorm.
+public struct BatchNormalization: KerasLayer {
+    public static let className = "BatchNormalization"
+
+    /// The clipping of batch renormalization's corrections (nil: unclipped).
+    public struct RenormClipping: Sendable, Equatable {
+        public var rmax: Double?
+        public var rmin: Double?
+        public var dmax: Double?
+        public init(rmax: Double? = nil, rmin: Double? = nil, dmax: Double? = nil) {
+            self.rmax = rmax
+            self.rmin = rmin
+            self.dmax = dmax
+        }
+    }
+
+    public let axis: Int
+    public let momentum: Double
+    public let epsilon: Double
+    public let center: Bool
+    public let scale: Bool
+    public let renorm: Bool
+    public let renormClipping: RenormClipping
+    public let renormMomentum: Double
+    /// Accepted for compatibility; a single-device call computes local statistics.
+    public let synchronized: Bool
+    /// `trainable: false` freezes the layer: inference even when `training` is true.
+    public let trainable: Bool
+    var variables: NormVariables
+
+    /// Keras's arguments and defaults. Throws for `renorm_clipping` values Keras rejects.
+    public init(
+        axis: Int = -1, momentum: Double = 0.99, epsilon: Double = 0.001,
+        center: Bool = true, scale: Bool = true,
+        renorm: Bool = false, renormClipping: RenormClipping? = nil, renormMomentum: Double = 0.99,
+        synchronized: Bool = false, trainable: Bool = true
+    ) throws(KerasLayerError) {
+        try self.init(
+            axis: axis, momentum: momentum, epsilon: epsilon, center: center, scale: scale,
+            renorm: renorm, renormClipping: renormClipping, renormMomentum: renormMomentum,
+            synchronized: synchronized, trainable: trainable, initial: [:])
+    }
+
+    init(
+        axis: Int, momentum: Double, epsilon: Double, center: Bool, scale: Bool,
+        renorm: Bool, renormClipping: RenormClipping?, renormMomentum: Double,
+        synchronized: Bool, trainable: Bool, initial: [String: Float?]
+    ) throws(KerasLayerError) {
+        let clipping = renormClipping ?? RenormClipping()
+        if renorm {
+            if let rmax = clipping.rmax, let rmin = clipping.rmin, rmax < rmin {
+                throw .invalidConfig(
+                    layer: Self.className, argument: "renorm_clipping",
+                    message: "rmax should be greater than rmin in the `renorm_clipping` argument. Received: rmax=\(rmax), rmin=\(rmin).")
+            }
+            if let dmax = clipping.dmax, dmax < 0 {
+                throw .invalidConfig(
+                    layer: Self.className, argument: "renorm_clipping",
+                    message: "dmax should be non-negative in the `renorm_clipping` argument. Received: dmax=\(dmax).")
+            }
+        }
+        self.axis = axis
+        self.momentum = momentum
+        self.epsilon = epsilon
+        self.center = center
+        self.scale = scale
+        self.renorm = renorm
+        self.renormClipping = clipping
+        self.renormMomentum = renormMomentum
+        self.synchronized = synchronized
+        self.trainable = trainable
+        var names: [String] = []
+        if scale { names.append("gamma") }
+        if center { names.append("beta") }
+        names += ["moving_mean", "moving_variance"]
+        if renorm { names += ["moving_stddev", "renorm_mean", "renorm_stddev"] }
+        // Keras's default initializers; the config may name others.
+        var constants: [String: Float] = ["gamma": 1, "beta": 0, "moving_mean": 0, "moving_variance": 1]
+        for (name, value) in initial { constants[name] = value }
+        constants["renorm_mean"] = constants["moving_mean"]
+        let stddev = constants["moving_variance"].map { $0.squareRoot() }
+        constants["moving_stddev"] = stddev
+        constants["renorm_stddev"] = stddev
+        variables = NormVariables(layer: Self.className, names: names, initial: constants)
+    }
+
+    public init(config: LayerConfig) throws(KerasLayerError) {
+        let renorm = try config.bool("renorm", default: false)
+        var clipping: RenormClipping?
+        if renorm, let value = config.value("renorm_clipping") {
+            guard let object = value.objectValue else {
+                throw config.error("renorm_clipping", "expected a dictionary with keys 'rmax', 'rmin', 'dmax', got \(value.jsonText)")
+            }
+            let keys = ["rmax", "rmin", "dmax"]
+            if object.keys.contains(where: { !keys.contains($0) }) {
+                throw config.error(
+                    "renorm_clipping",
+                    "Received invalid keys for `renorm_clipping` argument: \(value.jsonText). Supported values: ['rmax', 'rmin', 'dmax'].")
+            }
+            func bound(_ key: String) throws(KerasLayerError) -> Double? {
+                guard let v = object[key], !v.isNull else { return nil }
+                guard let d = v.doubleValue else {
+                    throw config.error("renorm_clipping", "expected a number for '\(key)', got \(v.jsonText)")
+                }
+                return d
+            }
+            clipping = RenormClipping(rmax: try bound("rmax"), rmin: try bound("rmin"), dmax: try bound("dmax"))
+        }
+        let initial: [String: Float?] = [
+            "gamma": normInitializerConstant(config.value("gamma_initializer") ?? .string("ones")),
+            "beta": normInitializerConstant(config.value("beta_initializer") ?? .string("zeros")),
+            "moving_mean": normInitializerConstant(config.value("moving_mean_initializer") ?? .string("zeros")),
+            "moving_variance": normInitializerConstant(config.value("moving_variance_initializer") ?? .string("ones")),
+        ]
+        try self.init(
+            axis: try config.int("axis", default: -1),
+            momentum: try config.double("momentum", default: 0.99),
+            epsilon: try config.normEpsilon(default: 0.001),
+            center: try config.bool("center", default: true),
+            scale: try config.bool("scale", default: true),
+            renorm: renorm, renormClipping: clipping,
+            renormMomentum: try config.double("renorm_momentum", default: 0.99),
+            synchronized: try config.bool("synchronized", default: false),
+            trainable: try config.bool("trainable", default: true),
+            initial: initial)
+    }
+
+    public var weightNames: [String] { variables.names }
+
+    public mutating func setWeights(_ weights: [String: Tensor<Float>]) throws(KerasLayerError) {
+        try variables.set(weights)
+    }
+
+    public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
+        let shape = input.shape
+        let rank = shape.count
+        if let mask = options.mask, mask.rank != rank - 1 {
+            throw .invalidInput(
+                "BatchNormalization: The mask provided should be one dimension less than the inputs. Received: mask.shape=\(Tensor<UInt8>.describe(mask.shape)), inputs.shape=\(Tensor<Float>.describe(shape))")
+        }
+        let a = try normCanonicalAxis(axis, rank: rank, shape: shape, layer: Self.className, received: String(axis))
+        let channels = shape[a]
+        let vectorShape = [channels]
+        func variable(_ name: String) throws(KerasLayerError) -> [Float] {
+            try variables.value(name, shape: vectorShape, inputShape: shape)
+        }
+        var gamma = scale ? try variable("gamma") : nil
+        var beta = center ? try variable("beta") : nil
+        var mean = try variable("moving_mean")
+        var variance = try variable("moving_variance")
+        var updates: [String: Tensor<Float>] = [:]
+        let eps = Float(epsilon)
+
+        if options.training && trainable {
+            var reduced = Array(repeating: true, count: rank)
+            reduced[a] = false
+            let stats: (mean: [Float], variance: [Float])
+            if let mask = options.mask {
+                let strides = try Self.maskStrides(mask.shape, input: shape)
+                stats = input.scalars.withUnsafeBufferPointer { x in
+                    mask.scalars.withUnsafeBufferPointer { m in
+                        Moments.meanAndVariance(
+                            x, shape: shape, reduced: reduced,
+                            mask: Moments.Mask(values: m, strides: strides), maskEpsilon: Float(1e-7))
+                    }
+                }
+            } else {
+                stats = input.scalars.withUnsafeBufferPointer { x in
+                    Moments.meanAndVariance(x, shape: shape, reduced: reduced)
+                }
+            }
+            let m = Float(momentum), oneMinusM = Float(1.0 - momentum)
+            if renorm {
+                var movingStddev = try variable("moving_stddev")
+                var renormMean = try variable("renorm_mean")
+                var renormStddev = try variable("renorm_stddev")
+                let rm = Float(renormMomentum), oneMinusRM = Float(1.0 - renormMomentum)
+                let sqrtEps = eps.squareRoot()
+                var effectiveGamma = [Float](repeating: 0, count: channels)
+                var effectiveBeta = [Float](repeating: 0, count: channels)
+                for c in 0..<channels {
+                    let mu = stats.mean[c]
+                    let stddev = (stats.variance[c] + eps).squareRoot()
+                    let floor = Swift.max(renormStddev[c], sqrtEps)
+                    var r = stddev / floor
+                    var d = (mu - renormMean[c]) / floor
+                    if let rmin = renormClipping.rmin { r = Swift.max(r, Float(rmin)) }
+                    if let rmax = renormClipping.rmax { r = Swift.min(r, Float(rmax)) }
+                    if let dmax = renormClipping.dmax { d = Swift.min(Swift.max(d, Float(-dmax)), Float(dmax)) }
+                    if let g = gamma {
+                        effectiveGamma[c] = r * g[c]
+                        effectiveBeta[c] = d * g[c]
+                    } else {
+                        effectiveGamma[c] = r
+                        effectiveBeta[c] = d
+                    }
+                    if let b = beta { effectiveBeta[c] = effectiveBeta[c] + b[c] }
+                    // Moving statistics.
+                    renormMean[c] = renormMean[c] * rm + mu * oneMinusRM
+                    renormStddev[c] = renormStddev[c] * rm + stddev * oneMinusRM
+                    mean[c] = mean[c] * m + mu * oneMinusM
+                    let newStddev = movingStddev[c] * m + stddev * oneMinusM
+                    movingStddev[c] = newStddev
+                    variance[c] = Swift.max(newStddev * newStddev - eps, 0)
+                }
+                gamma = effectiveGamma
+                beta = effectiveBeta
+                updates["renorm_mean"] = Tensor(uncheckedShape: vectorShape, scalars: renormMean)
+                updates["renorm_stddev"] = Tensor(uncheckedShape: vectorShape, scalars: renormStddev)
+                updates["moving_stddev"] = Tensor(uncheckedShape: vectorShape, scalars: movingStddev)
+            } else {
+                for c in 0..<channels {
+                    mean[c] = mean[c] * m + stats.mean[c] * oneMinusM
+                    variance[c] = variance[c] * m + stats.variance[c] * oneMinusM
+                }
+            }
+            updates["moving_mean"] = Tensor(uncheckedShape: vectorShape, scalars: mean)
+            updates["moving_variance"] = Tensor(uncheckedShape: vectorShape, scalars: variance)
+            mean = stats.mean
+            variance = stats.variance
+        }
+
+        // ops.batch_normalization: inv = rsqrt(variance + epsilon) * gamma; y = x * inv + (beta - mean * inv).
+        var inv = [Float](repeating: 0, count: channels)
+        var shift = [Float](repeating: 0, count: channels)
+        for c in 0..<channels {
+            var v = NormalizationKernels.rsqrt(variance[c] + eps)
+            if let g = gamma { v = v * g[c] }
+            inv[c] = v
+            shift[c] = beta.map { $0[c] - mean[c] * v } ?? -mean[c] * v
+        }
+        var paramStrides = Array(repeating: 0, count: rank)
+        paramStrides[a] = 1
+        let walk = NormWalk(shape: shape, strides: NormWalk.lanes(NormWalk.contiguousStrides(shape), paramStrides))
+        let output = input.scalars.withUnsafeBufferPointer { x in
+            inv.withUnsafeBufferPointer { s in
+                shift.withUnsafeBufferPointer { b in
+                    normMakeOutput(shape: shape) { y in
+                        NormalizationKernels.affine(x.baseAddress!, y, walk: walk, scale: s.baseAddress!, shift: b.baseAddress!)
+                    }
+                }
+            }
+        }
+        return LayerOutput(output: output, updatedWeights: updates)
+    }
+
+    /// Strides of the mask over the input's axes: Keras expands the mask with a trailing
+    /// axis and broadcasts it to the input (`ops.broadcast_to`), so each mask dimension
+    /// must equal the input's or be 1.
+    static func maskStrides(_ maskShape: [Int], input shape: [Int]) throws(KerasLayerError) -> [Int] {
+        let own = NormWalk.contiguousStrides(maskShape)
+        var strides = Array(repeating: 0, count: shape.count)
+        for d in maskShape.indices {
+            if maskShape[d] == shape[d] {
+                strides[d] = maskShape[d] == 1 ? 0 : own[d]
+            } else if maskShape[d] == 1 {
+                strides[d] = 0
+            } else {
+                throw .invalidInput(
+                    "BatchNormalization: the mask of shape \(Tensor<UInt8>.describe(maskShape)), expanded to \(Tensor<UInt8>.describe(maskShape + [1])), cannot be broadcast to the input shape \(Tensor<Float>.describe(shape))")
+            }
+        }
+        return strides
+    }
+}

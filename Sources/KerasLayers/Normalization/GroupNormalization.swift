@@ -1,0 +1,134 @@
+import KerasJSON
+
+/// `keras.layers.GroupNormalization`: splits the channels (the `axis` dimension) into
+/// `groups` consecutive groups and normalizes each sample's group over the group's
+/// channels and every other non-batch axis.
+///
+/// With μ, σ² the mean and biased variance of sample `b`, group `g` (two passes), for a
+/// channel `c` of that group:
+///
+///     inv = rsqrt(σ² + ε) · γ[c]
+///     y   = x · inv + (−μ · inv + β[c])
+///
+/// (Keras's `_apply_normalization` order; γ = 1 without `scale`, β = 0 without `center`).
+/// `groups: -1` makes one group per channel (instance normalization); `groups: 1`
+/// normalizes each sample over everything (LayerNorm over all non-batch axes with
+/// per-channel γ, β). `gamma` and `beta` have shape `(channels,)`.
+public struct GroupNormalization: KerasLayer {
+    public static let className = "GroupNormalization"
+
+    public let groups: Int
+    public let axis: Int
+    public let epsilon: Double
+    public let center: Bool
+    public let scale: Bool
+    var variables: NormVariables
+
+    /// Keras's arguments and defaults. Throws unless `groups` is positive or -1.
+    public init(
+        groups: Int = 32, axis: Int = -1, epsilon: Double = 0.001, center: Bool = true, scale: Bool = true
+    ) throws(KerasLayerError) {
+        try self.init(groups: groups, axis: axis, epsilon: epsilon, center: center, scale: scale, initial: [:])
+    }
+
+    init(groups: Int, axis: Int, epsilon: Double, center: Bool, scale: Bool, initial: [String: Float?]) throws(KerasLayerError) {
+        guard groups > 0 || groups == -1 else {
+            throw .invalidConfig(
+                layer: Self.className, argument: "groups",
+                message: "Received an invalid value for argument `groups`, expected a positive integer (or `-1` for instance normalization). Received: groups=\(groups)")
+        }
+        self.groups = groups
+        self.axis = axis
+        self.epsilon = epsilon
+        self.center = center
+        self.scale = scale
+        var names: [String] = []
+        if scale { names.append("gamma") }
+        if center { names.append("beta") }
+        var constants: [String: Float] = ["gamma": 1, "beta": 0]
+        for (name, value) in initial { constants[name] = value }
+        variables = NormVariables(layer: Self.className, names: names, initial: constants)
+    }
+
+    public init(config: LayerConfig) throws(KerasLayerError) {
+        let groups = try config.int("groups", default: 32)
+        try self.init(
+            groups: groups,
+            axis: try config.int("axis", default: -1),
+            epsilon: try config.normEpsilon(default: 0.001),
+            center: try config.bool("center", default: true),
+            scale: try config.bool("scale", default: true),
+            initial: [
+                "gamma": normInitializerConstant(config.value("gamma_initializer") ?? .string("ones")),
+                "beta": normInitializerConstant(config.value("beta_initializer") ?? .string("zeros")),
+            ])
+    }
+
+    public var weightNames: [String] { variables.names }
+
+    public mutating func setWeights(_ weights: [String: Tensor<Float>]) throws(KerasLayerError) {
+        try variables.set(weights)
+    }
+
+    public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
+        let shape = input.shape
+        let rank = shape.count
+        let a = try normCanonicalAxis(axis, rank: rank, shape: shape, layer: Self.className, received: String(axis))
+        guard a != 0 else {
+            // Keras reshapes the batch axis into groups here (axis=0) or fails (axis=-rank).
+            throw .unsupported(layer: Self.className, message: "axis=\(axis) is the batch axis of inputs of shape \(Tensor<Float>.describe(shape)); the channel axis must be a non-batch axis")
+        }
+        let channels = shape[a]
+        let g = groups == -1 ? channels : groups
+        if channels < g {
+            throw .invalidConfig(layer: Self.className, argument: "groups", message: "Number of groups (\(g)) cannot be more than the number of channels (\(channels)).")
+        }
+        if g == 0 || channels % g != 0 {
+            throw .invalidConfig(layer: Self.className, argument: "groups", message: "Number of groups (\(g)) must be a multiple of the number of channels (\(channels)).")
+        }
+        let gamma = scale ? try variables.value("gamma", shape: [channels], inputShape: shape) : nil
+        let beta = center ? try variables.value("beta", shape: [channels], inputShape: shape) : nil
+
+        // Statistics per (sample, group): the input viewed as (..., groups, channels/groups, ...),
+        // reduced over everything but the batch axis and the group axis.
+        let perGroup = channels / g
+        let grouped = Array(shape[..<a]) + [g, perGroup] + Array(shape[(a + 1)...])
+        var reduced = Array(repeating: true, count: grouped.count)
+        reduced[0] = false
+        reduced[a] = false
+        let stats = input.scalars.withUnsafeBufferPointer { x in
+            Moments.meanAndVariance(x, shape: grouped, reduced: reduced)
+        }
+
+        // Per (sample, channel): inv = rsqrt(var + eps) * gamma[c]; shift = -mean * inv + beta[c].
+        let batch = shape[0]
+        let eps = Float(epsilon)
+        var inv = [Float](repeating: 0, count: batch * channels)
+        var shift = [Float](repeating: 0, count: batch * channels)
+        for b in 0..<batch {
+            for c in 0..<channels {
+                let k = b * g + c / perGroup
+                var v = NormalizationKernels.rsqrt(stats.variance[k] + eps)
+                if let gamma { v = v * gamma[c] }
+                var s = -stats.mean[k] * v
+                if let beta { s = s + beta[c] }
+                inv[b * channels + c] = v
+                shift[b * channels + c] = s
+            }
+        }
+        var paramStrides = Array(repeating: 0, count: rank)
+        paramStrides[0] = channels
+        paramStrides[a] = 1
+        let walk = NormWalk(shape: shape, strides: NormWalk.lanes(NormWalk.contiguousStrides(shape), paramStrides))
+        let output = input.scalars.withUnsafeBufferPointer { x in
+            inv.withUnsafeBufferPointer { s in
+                shift.withUnsafeBufferPointer { t in
+                    normMakeOutput(shape: shape) { y in
+                        NormalizationKernels.affine(x.baseAddress!, y, walk: walk, scale: s.baseAddress!, shift: t.baseAddress!)
+                    }
+                }
+            }
+        }
+        return LayerOutput(output: output)
+    }
+}

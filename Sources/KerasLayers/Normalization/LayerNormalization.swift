@@ -1,0 +1,162 @@
+import KerasJSON
+
+/// `keras.layers.LayerNormalization`: normalizes each sample over the `axis` dimensions.
+///
+/// With μ, σ² the mean and biased variance over the normalized axes (two passes):
+///
+///     inv = rsqrt(σ² + ε) · γ
+///     y   = x · inv + (−μ · inv + β)
+///
+/// (`ops.layer_normalization`'s operation order; γ = 1 without `scale`, β = 0 without
+/// `center`). `gamma` and `beta` span the normalized axes.
+///
+/// Keras details kept here:
+/// - `axis` may be an int or a list, negative, unsorted. The variables' shape is
+///   `input_shape[a]` for `a` in `sorted(axis)` — sorted as written, so `[-1, 1]` on a
+///   rank-4 input gives shape `(d3, d1)` — and Keras then *reshapes* (not transposes)
+///   them to the broadcast shape, i.e. their elements are read in the order of the
+///   canonical (ascending) axes. When the axes cover every input axis the variables are
+///   broadcast as they are (NumPy rules).
+/// - The deprecated `rms_scaling: true` computes `y = (x · rsqrt(σ² + ε)) · γ` — the input
+///   is divided by its standard deviation, not its root mean square, and not centred; the
+///   layer then has `gamma` (even with `scale: false`) and no `beta`.
+public struct LayerNormalization: KerasLayer {
+    public static let className = "LayerNormalization"
+
+    /// The normalized axes as given (an int is a one-element list).
+    public let axis: [Int]
+    public let epsilon: Double
+    public let center: Bool
+    public let scale: Bool
+    public let rmsScaling: Bool
+    var variables: NormVariables
+
+    /// Keras's arguments and defaults (`axis: -1` is `[-1]`).
+    public init(
+        axis: [Int] = [-1], epsilon: Double = 0.001, center: Bool = true, scale: Bool = true,
+        rmsScaling: Bool = false
+    ) throws(KerasLayerError) {
+        try self.init(axis: axis, epsilon: epsilon, center: center, scale: scale, rmsScaling: rmsScaling, initial: [:])
+    }
+
+    /// A single normalized axis.
+    public init(
+        axis: Int, epsilon: Double = 0.001, center: Bool = true, scale: Bool = true, rmsScaling: Bool = false
+    ) throws(KerasLayerError) {
+        try self.init(axis: [axis], epsilon: epsilon, center: center, scale: scale, rmsScaling: rmsScaling)
+    }
+
+    init(axis: [Int], epsilon: Double, center: Bool, scale: Bool, rmsScaling: Bool, initial: [String: Float?]) throws(KerasLayerError) {
+        guard !axis.isEmpty else {
+            throw .invalidConfig(layer: Self.className, argument: "axis", message: "Expected an int or a non-empty list of ints for the argument 'axis', but received: []")
+        }
+        self.axis = axis
+        self.epsilon = epsilon
+        self.center = center
+        self.scale = scale
+        self.rmsScaling = rmsScaling
+        var names: [String] = []
+        if scale || rmsScaling { names.append("gamma") }
+        if center && !rmsScaling { names.append("beta") }
+        var constants: [String: Float] = ["gamma": 1, "beta": 0]
+        for (name, value) in initial { constants[name] = value }
+        variables = NormVariables(layer: Self.className, names: names, initial: constants)
+    }
+
+    public init(config: LayerConfig) throws(KerasLayerError) {
+        try self.init(
+            axis: try config.normAxes(default: [-1]),
+            epsilon: try config.normEpsilon(default: 0.001),
+            center: try config.bool("center", default: true),
+            scale: try config.bool("scale", default: true),
+            rmsScaling: try config.bool("rms_scaling", default: false),
+            initial: [
+                "gamma": normInitializerConstant(config.value("gamma_initializer") ?? .string("ones")),
+                "beta": normInitializerConstant(config.value("beta_initializer") ?? .string("zeros")),
+            ])
+    }
+
+    public var weightNames: [String] { variables.names }
+
+    public mutating func setWeights(_ weights: [String: Tensor<Float>]) throws(KerasLayerError) {
+        try variables.set(weights)
+    }
+
+    public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
+        let shape = input.shape
+        let rank = shape.count
+        let received = axis.count == 1 ? String(axis[0]) : normDescribeList(axis)
+        let axes = try normCanonicalAxes(axis, rank: rank, shape: shape, layer: Self.className, received: received)
+        var normalized = Array(repeating: false, count: rank)
+        for a in axes { normalized[a] = true }
+
+        // Variables: shaped over sorted(axis) as written; read in canonical order (Keras's reshape),
+        // or broadcast as they are when they have the input's rank.
+        let sortedAxes = axis.sorted()
+        let variableShape = sortedAxes.map { shape[$0 < 0 ? $0 + rank : $0] }
+        let paramStrides: [Int]
+        if variableShape.count == rank && sortedAxes != [rank - 1] {
+            paramStrides = try normBroadcastStrides(variableShape, to: shape, layer: Self.className, name: "gamma")
+        } else {
+            paramStrides = NormWalk.keptStrides(shape, kept: normalized)
+        }
+        let gamma = variables.names.contains("gamma")
+            ? try variables.value("gamma", shape: variableShape, inputShape: shape) : nil
+        let beta = variables.names.contains("beta")
+            ? try variables.value("beta", shape: variableShape, inputShape: shape) : nil
+        let eps = Float(epsilon)
+
+        // Fast path: trailing normalized axes, parameters contiguous along the row.
+        let first = normalized.firstIndex(of: true) ?? rank
+        let trailing = normalized[first...].allSatisfy { $0 }
+        let rowLength = shape[first...].reduce(1, *)
+        let contiguous = NormWalk.keptStrides(shape, kept: normalized)
+        let output: Tensor<Float>
+        if trailing && (paramStrides == contiguous || rowLength <= 1) {
+            let rows = shape[..<first].reduce(1, *)
+            output = input.scalars.withUnsafeBufferPointer { x in
+                normMakeOutput(shape: shape) { y in
+                    Self.withOptional(gamma) { g in
+                        Self.withOptional(beta) { b in
+                            NormalizationKernels.layerNormRows(
+                                x.baseAddress!, y, rows: rows, length: rowLength,
+                                gamma: g, beta: b, epsilon: eps, rmsScaling: rmsScaling)
+                        }
+                    }
+                }
+            }
+        } else {
+            let reduced = normalized
+            let stats = input.scalars.withUnsafeBufferPointer { x in
+                Moments.meanAndVariance(x, shape: shape, reduced: reduced)
+            }
+            let rinv = stats.variance.map { NormalizationKernels.rsqrt($0 + eps) }
+            let statStrides = NormWalk.keptStrides(shape, kept: normalized.map { !$0 })
+            let walk = NormWalk(
+                shape: shape,
+                strides: NormWalk.lanes(NormWalk.contiguousStrides(shape), statStrides, paramStrides))
+            output = input.scalars.withUnsafeBufferPointer { x in
+                stats.mean.withUnsafeBufferPointer { m in
+                    rinv.withUnsafeBufferPointer { r in
+                        normMakeOutput(shape: shape) { y in
+                            Self.withOptional(gamma) { g in
+                                Self.withOptional(beta) { b in
+                                    NormalizationKernels.layerNormGeneral(
+                                        x.baseAddress!, y, walk: walk, mean: m.baseAddress!, rinv: r.baseAddress!,
+                                        gamma: g, beta: b, rmsScaling: rmsScaling)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return LayerOutput(output: output)
+    }
+
+    /// Calls `body` with a pointer to the elements of `values`, or nil.
+    static func withOptional<R>(_ values: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+        guard let values else { return body(nil) }
+        return values.withUnsafeBufferPointer { body($0.baseAddress) }
+    }
+}

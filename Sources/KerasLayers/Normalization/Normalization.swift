@@ -1,0 +1,184 @@
+import KerasJSON
+
+/// `keras.layers.Normalization` (preprocessing): standardizes features with a fixed mean
+/// and variance,
+///
+///     y = (x − mean) / max(√variance, 1e-7)          (invert: false)
+///     y = mean + x · max(√variance, 1e-7)            (invert: true)
+///
+/// `axis` lists the axes that keep their own statistics (default `[-1]`: one mean and
+/// variance per feature); `axis: nil` (Keras `None`, `[]` in the config JSON) uses one
+/// scalar mean and variance for everything.
+///
+/// The statistics come from either source Keras has:
+/// - `mean` and `variance` in the config (numbers or nested lists, same shape, rank at most
+///   `axis.count`). No variables. A scalar applies everywhere; otherwise the dimensions are
+///   aligned with the sorted kept axes from the right and broadcast (each dimension equal
+///   to the input's or 1).
+/// - `mean: null`, `variance: null` (an adapted layer): variables `mean` and `variance`,
+///   shaped like the kept axes of the input (any shape with that many elements is accepted:
+///   Keras reshapes them, and stores `(1,)` for `axis=None`), and `count` (an integer Keras keeps for old
+///   saved models; accepted and ignored). Before they are set they are Keras's initial
+///   zeros and ones.
+public struct Normalization: KerasLayer {
+    public static let className = "Normalization"
+
+    /// The kept axes as given; `[]` is Keras's `axis=None`.
+    public let axis: [Int]
+    /// The configured mean (nil: the layer holds `mean`/`variance` variables).
+    public let mean: Tensor<Float>?
+    /// The configured variance, same shape as `mean`.
+    public let variance: Tensor<Float>?
+    public let invert: Bool
+    var variables: NormVariables
+
+    /// Keras's arguments and defaults; `axis: nil` is Keras's `None`. Throws, as Keras
+    /// does, when only one of `mean`/`variance` is given, their shapes differ, or `mean`
+    /// has more dimensions than there are kept axes.
+    public init(
+        axis: [Int]? = [-1], mean: Tensor<Float>? = nil, variance: Tensor<Float>? = nil, invert: Bool = false
+    ) throws(KerasLayerError) {
+        let axis = axis ?? []
+        if (mean == nil) != (variance == nil) {
+            throw .invalidConfig(
+                layer: Self.className, argument: mean == nil ? "mean" : "variance",
+                message: "When setting values directly, both `mean` and `variance` must be set. Received: mean=\(mean.map { Self.describe($0) } ?? "None") and variance=\(variance.map { Self.describe($0) } ?? "None")")
+        }
+        if let mean, let variance {
+            guard mean.shape == variance.shape else {
+                throw .invalidConfig(
+                    layer: Self.className, argument: "variance",
+                    message: "When setting values directly, `mean` and `variance` must have the same shape. Received: mean shape \(normDescribeTuple(mean.shape)) and variance shape \(normDescribeTuple(variance.shape))")
+            }
+            guard mean.rank <= axis.count else {
+                throw .invalidConfig(
+                    layer: Self.className, argument: "mean",
+                    message: "The rank of `mean` must be less than or equal to the number of axes (\(axis.count)). Received: mean shape \(normDescribeTuple(mean.shape)) for axis \(normDescribeTuple(axis))")
+            }
+        }
+        self.axis = axis
+        self.mean = mean
+        self.variance = variance
+        self.invert = invert
+        variables = NormVariables(
+            layer: Self.className, names: mean == nil ? ["mean", "variance", "count"] : [],
+            optional: ["count"], initial: ["mean": 0, "variance": 1])
+    }
+
+    public init(config: LayerConfig) throws(KerasLayerError) {
+        // Absent: the default -1; null: None; an int or a list (possibly empty, a serialized `()`).
+        let axis = try config.axes("axis") ?? (config.values["axis"] == nil ? [-1] : [])
+        try self.init(
+            axis: axis,
+            mean: try Self.parseArray(config, "mean"),
+            variance: try Self.parseArray(config, "variance"),
+            invert: try config.bool("invert", default: false))
+    }
+
+    public var weightNames: [String] { variables.names }
+
+    public mutating func setWeights(_ weights: [String: Tensor<Float>]) throws(KerasLayerError) {
+        try variables.set(weights)
+    }
+
+    public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
+        let shape = input.shape
+        let rank = shape.count
+        if axis.contains(where: { $0 < -rank || $0 >= rank }) {
+            throw .invalidConfig(
+                layer: Self.className, argument: "axis",
+                message: "All `axis` values must be in the range [-ndim, ndim). Received inputs with ndim=\(rank), while axis=\(normDescribeTuple(axis))")
+        }
+        let keep = axis.map { $0 < 0 ? $0 + rank : $0 }.sorted()
+        let broadcastShape = shape.indices.map { keep.contains($0) ? shape[$0] : 1 }
+
+        // The statistics' elements and their strides over the input's axes.
+        let meanValues: [Float], varianceValues: [Float], layoutShape: [Int]
+        if let mean, let variance {
+            meanValues = mean.scalars
+            varianceValues = variance.scalars
+            if mean.rank == 0 {
+                layoutShape = Array(repeating: 1, count: rank)
+            } else {
+                var expanded = Array(repeating: 1, count: rank)
+                for i in 1...mean.rank { expanded[keep[keep.count - i]] = mean.shape[mean.rank - i] }
+                guard expanded.reduce(1, *) == mean.count else {
+                    throw .invalidConfig(
+                        layer: Self.className, argument: "mean",
+                        message: "cannot reshape `mean` of shape \(normDescribeTuple(mean.shape)) to \(normDescribeTuple(expanded)) for inputs of shape \(normDescribeTuple(shape)) and axis \(normDescribeTuple(axis))")
+                }
+                layoutShape = expanded
+            }
+        } else {
+            let statShape = keep.map { shape[$0] }
+            meanValues = try variables.reshapedValue("mean", shape: statShape, inputShape: shape)
+            varianceValues = try variables.reshapedValue("variance", shape: statShape, inputShape: shape)
+            guard statShape.reduce(1, *) == broadcastShape.reduce(1, *) else {
+                throw .invalidConfig(
+                    layer: Self.className, argument: "axis",
+                    message: "cannot reshape the variables of shape \(normDescribeTuple(statShape)) to \(normDescribeTuple(broadcastShape)) (repeated axes in \(normDescribeTuple(axis)))")
+            }
+            layoutShape = broadcastShape
+        }
+        // Broadcast layoutShape -> broadcastShape (then over the reduced axes).
+        let own = NormWalk.contiguousStrides(layoutShape)
+        var strides = Array(repeating: 0, count: rank)
+        for d in 0..<rank {
+            if layoutShape[d] == broadcastShape[d] {
+                strides[d] = layoutShape[d] == 1 ? 0 : own[d]
+            } else if layoutShape[d] != 1 {
+                throw .invalidConfig(
+                    layer: Self.className, argument: "mean",
+                    message: "Incompatible shapes: `mean` of shape \(normDescribeTuple(layoutShape)) cannot be broadcast to \(normDescribeTuple(broadcastShape)) for inputs of shape \(normDescribeTuple(shape))")
+            }
+        }
+        let epsilon = Float(1e-7)
+        let denominator = varianceValues.map { Swift.max($0.squareRoot(), epsilon) }
+        let walk = NormWalk(shape: shape, strides: NormWalk.lanes(NormWalk.contiguousStrides(shape), strides))
+        let output = input.scalars.withUnsafeBufferPointer { x in
+            meanValues.withUnsafeBufferPointer { m in
+                denominator.withUnsafeBufferPointer { d in
+                    normMakeOutput(shape: shape) { y in
+                        NormalizationKernels.standardize(
+                            x.baseAddress!, y, walk: walk, mean: m.baseAddress!, denominator: d.baseAddress!, invert: invert)
+                    }
+                }
+            }
+        }
+        return LayerOutput(output: output)
+    }
+
+    // MARK: - Config values
+
+    static func describe(_ t: Tensor<Float>) -> String {
+        t.rank == 0 ? "\(t.scalars[0])" : "array of shape \(normDescribeTuple(t.shape))"
+    }
+
+    /// A number or a rectangular nested list of numbers (`np.array(x).tolist()`), or nil.
+    static func parseArray(_ config: LayerConfig, _ key: String) throws(KerasLayerError) -> Tensor<Float>? {
+        guard let value = config.value(key) else { return nil }
+        var shape: [Int] = []
+        var probe = value
+        while let list = probe.arrayValue {
+            shape.append(list.count)
+            guard let first = list.first else { break }
+            probe = first
+        }
+        var scalars: [Float] = []
+        scalars.reserveCapacity(shape.reduce(1, *))
+        func collect(_ v: JSONValue, depth: Int) -> Bool {
+            if depth == shape.count {
+                guard let d = v.doubleValue else { return false }
+                scalars.append(Float(d))
+                return true
+            }
+            guard let list = v.arrayValue, list.count == shape[depth] else { return false }
+            for element in list where !collect(element, depth: depth + 1) { return false }
+            return true
+        }
+        guard collect(value, depth: 0) else {
+            throw config.error(key, "expected a number or a rectangular nested list of numbers, got \(value.jsonText)")
+        }
+        return try Tensor(shape: shape, scalars: scalars)
+    }
+}

@@ -1,0 +1,186 @@
+import KerasJSON
+
+// Shared plumbing of the normalization layers: axis rules, variable storage, broadcasting.
+
+/// Python's rendering of a list of ints: `[1, -1]`.
+func normDescribeList(_ values: [Int]) -> String {
+    "[" + values.map(String.init).joined(separator: ", ") + "]"
+}
+
+/// Python's rendering of a tuple of ints: `(1, -1)`, `(2,)`, `()`.
+func normDescribeTuple(_ values: [Int]) -> String {
+    values.isEmpty ? "()" : Tensor<Float>.describe(values)
+}
+
+/// Resolves one (possibly negative) axis against `rank`, with the message Keras's
+/// `compute_output_shape` gives for an axis out of range.
+func normCanonicalAxis(
+    _ axis: Int, rank: Int, shape: [Int], layer: String, received: String
+) throws(KerasLayerError) -> Int {
+    guard axis >= -rank, axis < rank else {
+        throw .invalidConfig(
+            layer: layer, argument: "axis",
+            message: "Axis \(axis) is out of bounds for input shape \(Tensor<Float>.describe(shape)). Received: axis=\(received)")
+    }
+    return axis < 0 ? axis + rank : axis
+}
+
+/// Resolves a list of axes: every one in range and none repeated (the reductions Keras
+/// calls reject duplicates: "duplicate value in 'axis'").
+func normCanonicalAxes(
+    _ axes: [Int], rank: Int, shape: [Int], layer: String, received: String
+) throws(KerasLayerError) -> [Int] {
+    var result: [Int] = []
+    for a in axes {
+        let c = try normCanonicalAxis(a, rank: rank, shape: shape, layer: layer, received: received)
+        guard !result.contains(c) else {
+            throw .invalidConfig(
+                layer: layer, argument: "axis",
+                message: "duplicate value in 'axis': \(normDescribeTuple(axes.sorted())) (axis \(a) repeats axis \(c) of an input of rank \(rank))")
+        }
+        result.append(c)
+    }
+    return result
+}
+
+/// NumPy broadcasting of a parameter of shape `param` against an input of shape `shape`
+/// (trailing axes aligned): the parameter's element stride along each input axis, 0 where
+/// it broadcasts. Throws when the shapes are incompatible or the parameter would enlarge
+/// the output.
+func normBroadcastStrides(
+    _ param: [Int], to shape: [Int], layer: String, name: String
+) throws(KerasLayerError) -> [Int] {
+    let incompatible = KerasLayerError.invalidWeights(
+        layer: layer,
+        message: "Incompatible shapes for broadcasting: shapes=[\(Tensor<Float>.describe(shape)), \(Tensor<Float>.describe(param))] ('\(name)' against the input)")
+    guard param.count <= shape.count else { throw incompatible }
+    let paramStrides = NormWalk.contiguousStrides(param)
+    var strides = Array(repeating: 0, count: shape.count)
+    let lead = shape.count - param.count
+    for i in param.indices {
+        let d = lead + i
+        if param[i] == shape[d] {
+            strides[d] = param[i] == 1 ? 0 : paramStrides[i]
+        } else if param[i] == 1 {
+            strides[d] = 0
+        } else {
+            throw incompatible
+        }
+    }
+    return strides
+}
+
+/// The constant a Keras initializer config produces, when it is deterministic:
+/// `"zeros"`, `"ones"`, `Zeros`, `Ones`, `Constant(value)`. nil for random initializers.
+func normInitializerConstant(_ value: JSONValue?) -> Float? {
+    guard let value, !value.isNull else { return nil }
+    if let name = value.stringValue {
+        switch name.lowercased() {
+        case "zeros", "zero": return 0
+        case "ones", "one": return 1
+        default: return nil
+        }
+    }
+    guard let className = value["class_name"]?.stringValue else { return nil }
+    switch className {
+    case "Zeros": return 0
+    case "Ones": return 1
+    case "Constant":
+        return Float(value["config"]?["value"]?.doubleValue ?? 0)
+    default: return nil
+    }
+}
+
+/// A layer's variables: set by name, checked against the shapes the input implies.
+///
+/// Before `set` is called, each variable holds its initializer's constant when that is
+/// deterministic (`gamma` ones, `beta` zeros, ...), as in a freshly built Keras layer.
+struct NormVariables: Sendable {
+    let layer: String
+    /// Keras's order.
+    let names: [String]
+    /// Variables that may be left out of `set` (Normalization's integer `count`).
+    let optional: Set<String>
+    /// Initial constants, per name (absent: random initializer, must be set).
+    let initial: [String: Float]
+    var values: [String: Tensor<Float>] = [:]
+
+    init(layer: String, names: [String], optional: Set<String> = [], initial: [String: Float]) {
+        self.layer = layer
+        self.names = names
+        self.optional = optional
+        self.initial = initial
+    }
+
+    /// Replaces all variables; every required name must be present and no other.
+    mutating func set(_ weights: [String: Tensor<Float>]) throws(KerasLayerError) {
+        for name in weights.keys.sorted() where !names.contains(name) {
+            let known = names.isEmpty ? "the layer has no variables" : "its variables are \(names.map { "'\($0)'" }.joined(separator: ", "))"
+            throw .invalidWeights(layer: layer, message: "unexpected variable '\(name)'; \(known)")
+        }
+        for name in names where weights[name] == nil && !optional.contains(name) {
+            throw .invalidWeights(layer: layer, message: "missing variable '\(name)'")
+        }
+        values = weights
+    }
+
+    /// The elements of `name`, whose shape must be `shape`.
+    func value(_ name: String, shape: [Int], inputShape: [Int]) throws(KerasLayerError) -> [Float] {
+        if let tensor = values[name] {
+            guard tensor.shape == shape else {
+                throw .invalidWeights(
+                    layer: layer,
+                    message: "variable '\(name)' has shape \(Tensor<Float>.describe(tensor.shape)), but inputs of shape \(Tensor<Float>.describe(inputShape)) need \(Tensor<Float>.describe(shape))")
+            }
+            return tensor.scalars
+        }
+        return try initialValue(name, count: shape.reduce(1, *))
+    }
+
+    /// The elements of `name`, whatever its shape, as long as it holds `shape`'s element count
+    /// (for variables Keras reshapes before use: Normalization's adapted `mean`/`variance`,
+    /// which Keras even stores with shape `(1,)` when the kept shape is `()`).
+    func reshapedValue(_ name: String, shape: [Int], inputShape: [Int]) throws(KerasLayerError) -> [Float] {
+        if let tensor = values[name] {
+            guard tensor.count == shape.reduce(1, *) else {
+                throw .invalidWeights(
+                    layer: layer,
+                    message: "variable '\(name)' has shape \(Tensor<Float>.describe(tensor.shape)), but inputs of shape \(Tensor<Float>.describe(inputShape)) need \(Tensor<Float>.describe(shape)) (or any shape with \(shape.reduce(1, *)) elements)")
+            }
+            return tensor.scalars
+        }
+        return try initialValue(name, count: shape.reduce(1, *))
+    }
+
+    private func initialValue(_ name: String, count: Int) throws(KerasLayerError) -> [Float] {
+        if values.isEmpty, let constant = initial[name] {
+            return Array(repeating: constant, count: count)
+        }
+        throw .invalidWeights(layer: layer, message: "missing variable '\(name)' (its initializer is not a constant, so it must be set)")
+    }
+}
+
+extension LayerConfig {
+    /// `epsilon`: any number (Keras does not check its sign; a negative epsilon gives NaN
+    /// wherever `variance + epsilon < 0`, as in Keras).
+    func normEpsilon(default value: Double) throws(KerasLayerError) -> Double {
+        try double("epsilon", default: value)
+    }
+
+    /// An int or a list of ints; `default` when absent.
+    func normAxes(_ key: String = "axis", default value: [Int]) throws(KerasLayerError) -> [Int] {
+        try axes(key) ?? value
+    }
+}
+
+/// Creates the output tensor: `body` fills `count` elements.
+func normMakeOutput(
+    shape: [Int], _ body: (UnsafeMutablePointer<Float>) -> Void
+) -> Tensor<Float> {
+    let count = shape.reduce(1, *)
+    let scalars = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+        if count > 0 { body(buffer.baseAddress!) }
+        initialized = count
+    }
+    return Tensor(uncheckedShape: shape, scalars: scalars)
+}

@@ -1,0 +1,96 @@
+import KerasJSON
+
+/// `keras.layers.RMSNormalization`: scales each sample by the reciprocal root mean square
+/// over the `axis` dimensions (no centring):
+///
+///     rrms = rsqrt(mean(x²) + ε)
+///     y    = (x · rrms) · scale
+///
+/// (`ops.rms_normalization`'s order). The variable `scale` has shape `input_shape[a]` for
+/// `a` in `sorted(axis)` and — unlike LayerNormalization's `gamma` — Keras multiplies it
+/// as it is, with NumPy broadcasting (trailing axes aligned): with `axis: [1]` on a
+/// `(batch, n, n)` input the scale varies along the *last* axis, and where the shapes do
+/// not broadcast Keras fails ("Incompatible shapes"), as this layer does.
+public struct RMSNormalization: KerasLayer {
+    public static let className = "RMSNormalization"
+
+    /// The normalized axes as given (an int is a one-element list).
+    public let axis: [Int]
+    public let epsilon: Double
+    var variables: NormVariables
+
+    /// Keras's arguments and defaults (`axis: -1`, `epsilon: 1e-6`).
+    public init(axis: [Int] = [-1], epsilon: Double = 1e-6) throws(KerasLayerError) {
+        guard !axis.isEmpty else {
+            throw .invalidConfig(layer: Self.className, argument: "axis", message: "expected an int or a non-empty list of ints, got []")
+        }
+        self.axis = axis
+        self.epsilon = epsilon
+        variables = NormVariables(layer: Self.className, names: ["scale"], initial: ["scale": 1])
+    }
+
+    /// A single normalized axis.
+    public init(axis: Int, epsilon: Double = 1e-6) throws(KerasLayerError) {
+        try self.init(axis: [axis], epsilon: epsilon)
+    }
+
+    public init(config: LayerConfig) throws(KerasLayerError) {
+        try self.init(axis: try config.normAxes(default: [-1]), epsilon: try config.normEpsilon(default: 1e-6))
+    }
+
+    public var weightNames: [String] { variables.names }
+
+    public mutating func setWeights(_ weights: [String: Tensor<Float>]) throws(KerasLayerError) {
+        try variables.set(weights)
+    }
+
+    public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
+        let shape = input.shape
+        let rank = shape.count
+        let received = axis.count == 1 ? String(axis[0]) : normDescribeList(axis)
+        let axes = try normCanonicalAxes(axis, rank: rank, shape: shape, layer: Self.className, received: received)
+        var normalized = Array(repeating: false, count: rank)
+        for a in axes { normalized[a] = true }
+        let scaleShape = axis.sorted().map { shape[$0 < 0 ? $0 + rank : $0] }
+        let scale = try variables.value("scale", shape: scaleShape, inputShape: shape)
+        let scaleStrides = try normBroadcastStrides(scaleShape, to: shape, layer: Self.className, name: "scale")
+        let eps = Float(epsilon)
+
+        let first = normalized.firstIndex(of: true) ?? rank
+        let trailing = normalized[first...].allSatisfy { $0 }
+        let rowLength = shape[first...].reduce(1, *)
+        let output: Tensor<Float>
+        if trailing && (scaleStrides == NormWalk.keptStrides(shape, kept: normalized) || rowLength <= 1) {
+            let rows = shape[..<first].reduce(1, *)
+            output = input.scalars.withUnsafeBufferPointer { x in
+                scale.withUnsafeBufferPointer { s in
+                    normMakeOutput(shape: shape) { y in
+                        NormalizationKernels.scaleRows(x.baseAddress!, y, rows: rows, length: rowLength, scale: s.baseAddress) { p, n in
+                            let meanSquare = Float(Moments.rowSquaredDeviations(p, n, from: 0) / Double(n))
+                            return NormalizationKernels.rsqrt(meanSquare + eps)
+                        }
+                    }
+                }
+            }
+        } else {
+            let meanSquares = input.scalars.withUnsafeBufferPointer { x in
+                Moments.meanOfSquares(x, shape: shape, reduced: normalized)
+            }
+            let factor = meanSquares.map { NormalizationKernels.rsqrt($0 + eps) }
+            let walk = NormWalk(
+                shape: shape,
+                strides: NormWalk.lanes(
+                    NormWalk.contiguousStrides(shape), NormWalk.keptStrides(shape, kept: normalized.map { !$0 }), scaleStrides))
+            output = input.scalars.withUnsafeBufferPointer { x in
+                factor.withUnsafeBufferPointer { f in
+                    scale.withUnsafeBufferPointer { s in
+                        normMakeOutput(shape: shape) { y in
+                            NormalizationKernels.scaleGeneral(x.baseAddress!, y, walk: walk, factor: f.baseAddress!, scale: s.baseAddress)
+                        }
+                    }
+                }
+            }
+        }
+        return LayerOutput(output: output)
+    }
+}

@@ -1,0 +1,74 @@
+import KerasJSON
+
+/// `keras.layers.UnitNormalization`: divides each sample by its L2 norm over `axis`:
+///
+///     y = x · min(rsqrt(Σ x²), 1e12)
+///
+/// (`ops.normalize(x, order=2, epsilon=1e-12)`), so a zero vector stays zero and a vector
+/// with norm below 1e-12 is multiplied by 1e12. No variables.
+public struct UnitNormalization: KerasLayer {
+    public static let className = "UnitNormalization"
+
+    /// The normalized axes as given (an int is a one-element list).
+    public let axis: [Int]
+
+    /// Keras's arguments and defaults (`axis: -1`).
+    public init(axis: [Int] = [-1]) throws(KerasLayerError) {
+        guard !axis.isEmpty else {
+            throw .invalidConfig(layer: Self.className, argument: "axis", message: "Invalid value for `axis` argument: expected an int or a non-empty list/tuple of ints. Received: axis=[]")
+        }
+        self.axis = axis
+    }
+
+    /// A single normalized axis.
+    public init(axis: Int) throws(KerasLayerError) {
+        try self.init(axis: [axis])
+    }
+
+    public init(config: LayerConfig) throws(KerasLayerError) {
+        try self.init(axis: try config.normAxes(default: [-1]))
+    }
+
+    /// `1 / epsilon` with Keras's epsilon 1e-12, in float32.
+    static let maximumFactor = Float(1.0 / 1e-12)
+
+    public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
+        let shape = input.shape
+        let rank = shape.count
+        let received = axis.count == 1 ? String(axis[0]) : normDescribeList(axis)
+        let axes = try normCanonicalAxes(axis, rank: rank, shape: shape, layer: Self.className, received: received)
+        var normalized = Array(repeating: false, count: rank)
+        for a in axes { normalized[a] = true }
+        let first = normalized.firstIndex(of: true) ?? rank
+        let trailing = normalized[first...].allSatisfy { $0 }
+        let output: Tensor<Float>
+        if trailing {
+            let rows = shape[..<first].reduce(1, *)
+            let rowLength = shape[first...].reduce(1, *)
+            output = input.scalars.withUnsafeBufferPointer { x in
+                normMakeOutput(shape: shape) { y in
+                    NormalizationKernels.scaleRows(x.baseAddress!, y, rows: rows, length: rowLength, scale: nil) { p, n in
+                        let squareSum = Float(Moments.rowSquaredDeviations(p, n, from: 0))
+                        return Swift.min(NormalizationKernels.rsqrt(squareSum), Self.maximumFactor)
+                    }
+                }
+            }
+        } else {
+            let sums = input.scalars.withUnsafeBufferPointer { x in
+                Moments.sumOfSquares(x, shape: shape, reduced: normalized)
+            }
+            let factor = sums.map { Swift.min(NormalizationKernels.rsqrt($0), Self.maximumFactor) }
+            let walk = NormWalk(
+                shape: shape,
+                strides: NormWalk.lanes(NormWalk.contiguousStrides(shape), NormWalk.keptStrides(shape, kept: normalized.map { !$0 })))
+            output = input.scalars.withUnsafeBufferPointer { x in
+                factor.withUnsafeBufferPointer { f in
+                    normMakeOutput(shape: shape) { y in
+                        NormalizationKernels.scaleGeneral(x.baseAddress!, y, walk: walk, factor: f.baseAddress!, scale: nil)
+                    }
+                }
+            }
+        }
+        return LayerOutput(output: output)
+    }
+}
