@@ -591,37 +591,14 @@ for _suffix, _kw, _x, _w, _note in _norm:
          weights=_w)
 
 # ------------------------------------------------------------- float64 ----
-# dtype policy "float64": inputs and weights stored as float64 (their values
-# are float32 numbers, see make_input). On JAX this family runs
-# in its own process with JAX_ENABLE_X64=1 (without it JAX truncates to
-# float32).
-_F64 = "float64"
-_f64 = [
-    ("MaxPooling2D.p3s2.same", "MaxPooling2D", {"pool_size": 3, "strides": 2, "padding": "same"}, X((2, 7, 6, 2), dtype=_F64), {}),
-    ("AveragePooling1D.p3s2.same", "AveragePooling1D", {"pool_size": 3, "strides": 2, "padding": "same"}, X((2, 8, 2), dtype=_F64), {}),
-    ("GlobalAveragePooling2D", "GlobalAveragePooling2D", {}, X((2, 4, 5, 3), dtype=_F64), {}),
-    ("AdaptiveAveragePooling2D.o3x2", "AdaptiveAveragePooling2D", {"output_size": [3, 2]}, X((1, 7, 5, 2), dtype=_F64), {}),
-    ("AdaptiveMaxPooling1D.o4", "AdaptiveMaxPooling1D", {"output_size": 4}, X((2, 10, 2), dtype=_F64), {}),
-    ("BatchNormalization", "BatchNormalization", {}, X((6, 4), dtype=_F64), {}),
-    ("BatchNormalization.train", "BatchNormalization", {}, X((6, 4), dtype=_F64), _TRAIN),
-    ("BatchNormalization.offset.train", "BatchNormalization", {}, X((16, 3), "offset", dtype=_F64), _TRAIN),
-    ("LayerNormalization", "LayerNormalization", {}, X((3, 6), dtype=_F64), {}),
-    ("LayerNormalization.offset", "LayerNormalization", {}, X((3, 16), "offset", dtype=_F64), {}),
-    ("GroupNormalization.g2", "GroupNormalization", {"groups": 2}, X((2, 5, 4), dtype=_F64), {}),
-    ("RMSNormalization", "RMSNormalization", {}, X((3, 6), dtype=_F64), {}),
-    ("UnitNormalization", "UnitNormalization", {}, X((3, 5), dtype=_F64), {}),
-]
-for _suffix, _layer, _kw, _x, _call in _f64:
-    case(f"float64.{_suffix}", _layer, dict(_kw, dtype="float64"), _x,
-         f"sweep: float64 dtype policy, {_layer}", "float64", call=_call)
-
-# The float64 Normalization variant (constructor mean/variance).
-case("float64.Normalization.per-feature", _NORM,
-     {"mean": [0.5, -1.0, 2.0], "variance": [1.0, 0.25, 4.0], "dtype": "float64"},
-     X((4, 3), dtype=_F64), "sweep: float64 dtype policy, Normalization", "float64", weights="initial")
+# No float64 cases: the Swift layers compute in float32 and refuse other dtype
+# policies with a clear error (LayerRegistry), so float64 goldens would only
+# record errors. Inputs may still be stored as float64 (make_input keeps their
+# values float32 numbers); a family listed in X64_FAMILIES runs on JAX in its
+# own process with JAX_ENABLE_X64=1, ready for when float64 layers exist.
 
 # Families whose JAX run needs 64-bit floats enabled (own process).
-X64_FAMILIES = ("float64",)
+X64_FAMILIES = ()
 
 FAMILIES = []
 for _c in CASES:
