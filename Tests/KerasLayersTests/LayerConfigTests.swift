@@ -85,4 +85,12 @@ import KerasJSON
             try LayerRegistry.makeLayer(className: "Conv2D", config: .object([:]))
         }
     }
+
+    @Test func otherDTypePoliciesAreRefusedClearly() throws {
+        let config = try JSONValue(parsing: #"{"pool_size": 2, "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float64"}, "registered_name": null}}"#)
+        #expect(throws: KerasLayerError.unsupported(
+            layer: "MaxPooling1D", message: "dtype policy 'float64': this implementation computes in float32")) {
+            try LayerRegistry.makeLayer(className: "MaxPool1D", config: config)
+        }
+    }
 }
