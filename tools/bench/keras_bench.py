@@ -46,7 +46,8 @@ def bench_tensorflow(layer, x, training, repeats):
     xt = tf.constant(x)
     best = None
     for variant, jit in (("tf.function", False), ("tf.function+xla", True)):
-        f = tf.function(lambda v: layer(v, training=training), jit_compile=jit)
+        kwargs = {"training": True} if training else {}
+        f = tf.function(lambda v: layer(v, **kwargs), jit_compile=jit)
         try:
             t = median_time(lambda: f(xt), repeats)
         except Exception as error:  # XLA may refuse an op; the other variant still counts
@@ -67,7 +68,7 @@ def bench_jax(layer, x, training, repeats):
 
     @jax.jit
     def f(tv, ntv, v):
-        return layer.stateless_call(tv, ntv, v, training=training)
+        return layer.stateless_call(tv, ntv, v, **({"training": True} if training else {}))
 
     def run():
         out, _ = f(trainable, non_trainable, xj)

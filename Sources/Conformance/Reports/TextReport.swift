@@ -24,9 +24,18 @@ public enum TextReport {
         case .failed: tag = "FAIL "
         case .error: tag = "ERROR"
         }
-        var lines = ["\(tag) \(result.id) [\(result.backend)] \(result.layer)"
-            + (result.message.isEmpty ? "  headroom \(ReportFormatting.diff(result.headroom))" : ": \(result.message)")]
-        for comparison in result.comparisons where !comparison.passed {
+        let failing = result.comparisons.filter { !$0.passed }
+        // The failing tensors speak for themselves below; the header keeps the rest of the message.
+        let otherProblems = result.message.components(separatedBy: "; ")
+            .filter { part in !part.isEmpty && !failing.contains { part.hasPrefix($0.name + ": ") } }
+        var header = "\(tag) \(result.id) [\(result.backend)] \(result.layer)"
+        if result.status == .passed {
+            header += "  headroom \(ReportFormatting.diff(result.headroom))"
+        } else if !otherProblems.isEmpty {
+            header += ": " + otherProblems.joined(separator: "; ")
+        }
+        var lines = [header]
+        for comparison in failing {
             lines.append(contentsOf: describe(comparison).map { "      " + $0 })
         }
         return lines
@@ -54,8 +63,9 @@ public enum TextReport {
         }
         let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         for row in rows {
-            lines.append(row.indices.map { row[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
-                .joined(separator: "  "))
+            let line = row.indices.map { row[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ")
+            lines.append(String(line.reversed().drop { $0 == " " }.reversed()))
         }
         if c.mismatched > c.mismatches.count {
             lines.append("... and \(c.mismatched - c.mismatches.count) more")
