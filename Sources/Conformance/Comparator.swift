@@ -166,7 +166,7 @@ public struct Comparator: Sendable {
     }
 
     /// The number of representable values of `type` between `a` and `b` (0 when equal).
-    static func ulpDistance(_ a: Double, _ b: Double, _ type: ElementType) -> Double? {
+    public static func ulpDistance(_ a: Double, _ b: Double, _ type: ElementType) -> Double? {
         switch type {
         case .float32:
             return Double(orderedDistance(Int64(orderedBits(Float(a))), Int64(orderedBits(Float(b)))))

@@ -43,13 +43,13 @@ extension KerasConformance {
                     print("output: \(c.output.shapeDescription) \(c.output.elementType.rawValue)")
                     let outcome = runner.run(c, references: cases.filter { $0.backend != c.backend })
                     print(TextReport.describe(outcome).first ?? "")
-                    try printElements(c, outcome: outcome)
+                    try printElements(c, outcome: outcome, others: cases.filter { $0.backend != c.backend })
                 }
             }
         }
 
         /// Every element (up to --limit) of each compared tensor: ours, Keras's, the difference.
-        private func printElements(_ c: GoldenCase, outcome: CaseResult) throws {
+        private func printElements(_ c: GoldenCase, outcome: CaseResult, others: [GoldenCase]) throws {
             let implementation = KerasLayersImplementation()
             guard outcome.status != .error,
                   let produced = try? implementation.run(LayerInvocation(
@@ -63,19 +63,30 @@ extension KerasConformance {
                 let comparison = outcome.comparisons.first { $0.name == name }
                 if let comparison { TextReport.describe(comparison).forEach { print("  " + $0) } }
                 guard actual.shape == expected.shape else { continue }
-                print("  index  ours  keras  abs-diff")
+                var rows = [["index", "ours", "keras (\(c.backend))", "abs diff", "ULP"] + others.map { "keras (\($0.backend))" }]
                 let strides = expected.shape.indices.map { expected.shape[($0 + 1)...].reduce(1, *) }
                 for i in 0..<min(limit, expected.count) {
                     var rest = i
                     let index = strides.map { s -> Int in defer { rest %= s }; return rest / s }
-                    let text = "(" + index.map(String.init).joined(separator: ", ") + (index.count == 1 ? ",)" : ")")
-                    print("  \(text)  \(fmt(actual.values[i]))  \(fmt(expected.values[i]))  \(fmt(abs(actual.values[i] - expected.values[i])))")
+                    let a = actual.values[i], e = expected.values[i]
+                    let ulp = Comparator.ulpDistance(a, e, expected.elementType).map { String(format: "%.0f", $0) } ?? "-"
+                    let otherValues = others.map { other -> String in
+                        let tensor = name == "outputs/y" ? other.output : other.updated[String(name.dropFirst("updated/".count))]
+                        guard let tensor, tensor.shape == expected.shape else { return "-" }
+                        return fmt(tensor.values[i])
+                    }
+                    rows.append([indexText(index), fmt(a), fmt(e), fmt(abs(a - e)), ulp] + otherValues)
                 }
+                TextTable.lines(rows).forEach { print("  " + $0) }
                 if expected.count > limit { print("  ... \(expected.count - limit) more elements (--limit)") }
             }
         }
 
         private func fmt(_ x: Double) -> String { x.isNaN ? "nan" : String(format: "%.9g", x) }
+
+        private func indexText(_ index: [Int]) -> String {
+            "(" + index.map(String.init).joined(separator: ", ") + (index.count == 1 ? ",)" : ")")
+        }
     }
 }
 

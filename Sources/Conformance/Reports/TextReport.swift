@@ -61,12 +61,7 @@ public enum TextReport {
                 ReportFormatting.diff(m.spread), ReportFormatting.diff(m.allowed),
             ])
         }
-        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
-        for row in rows {
-            let line = row.indices.map { row[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
-                .joined(separator: "  ")
-            lines.append(String(line.reversed().drop { $0 == " " }.reversed()))
-        }
+        lines.append(contentsOf: TextTable.lines(rows))
         if c.mismatched > c.mismatches.count {
             lines.append("... and \(c.mismatched - c.mismatches.count) more")
         }
@@ -75,3 +70,16 @@ public enum TextReport {
 }
 
 import Foundation
+
+/// Left-aligned columns two spaces apart, no trailing blanks: the tables of the text reports.
+public enum TextTable {
+    public static func lines(_ rows: [[String]]) -> [String] {
+        let columns = rows.map(\.count).max() ?? 0
+        let widths = (0..<columns).map { column in rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
+        return rows.map { row in
+            let line = row.indices.map { row[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ")
+            return String(line.reversed().drop { $0 == " " }.reversed())
+        }
+    }
+}
