@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+import KerasJSON
+
+/// The built `keras-conformance` executable, run as a person or CI runs it: exit status,
+/// messages naming the file, and the report contracts.
+@Suite struct CommandLineTests {
+    static let repository = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func fixture(_ name: String) -> String {
+        repository.appendingPathComponent("Tests/Fixtures/\(name)").path
+    }
+
+    /// The executable `swift test` built beside the test bundle.
+    static let executable: URL? = {
+        var candidates: [URL] = []
+        if let first = CommandLine.arguments.first {
+            candidates.append(URL(fileURLWithPath: first).deletingLastPathComponent())
+        }
+        candidates.append(Bundle.main.bundleURL)
+        candidates.append(repository.appendingPathComponent(".build/debug"))
+        return candidates.map { $0.appendingPathComponent("keras-conformance") }
+            .first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    }()
+
+    struct Outcome {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    func run(_ arguments: [String]) throws -> Outcome {
+        let executable = try #require(Self.executable, "keras-conformance was not built beside the tests")
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = Self.repository
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                       stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test(arguments: ["not_hdf5.h5", "truncated.h5", "wrong_schema.h5", "missing_schema.h5", "no_such_file.h5"])
+    func aFileThatIsNotAGoldenFileExitsTwoNamingIt(_ name: String) throws {
+        let outcome = try run(["run", Self.fixture(name)])
+        #expect(outcome.status == 2)
+        #expect(outcome.stderr.contains(Self.fixture(name)), "\(outcome.stderr)")
+    }
+
+    @Test func badArgumentsExitTwo() throws {
+        #expect(try run(["run", "--format", "yaml"]).status == 2)
+        #expect(try run(["run", "--filter", "("]).status == 2)
+    }
+
+    @Test(arguments: ["bad_config.h5", "missing_dataset.h5", "wrong_dtype.h5", "missing_attribute.h5"])
+    func brokenCasesAreErrorsAndTheRestRuns(_ name: String) throws {
+        let outcome = try run(["run", Self.fixture(name), "--format", "json"])
+        #expect(outcome.status == 1)
+        let json = try JSONValue(parsing: outcome.stdout)
+        let cases = try #require(json["cases"]?.arrayValue)
+        #expect(cases.contains { $0["id"] == .string("good") && $0["status"] == .string("passed") }, "\(outcome.stdout)")
+        #expect(cases.contains { $0["status"] == .string("error") })
+    }
+
+    @Test func jsonAndJUnitOnTheCommittedGoldens() throws {
+        let json = try run(["run", "golden", "--filter", "^doc-1\\.1", "--format", "json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let report = try JSONValue(parsing: json.stdout)
+        let cases = try #require(report["cases"]?.arrayValue)
+        #expect(cases.count == 6)  // 3 cases × 2 backends
+        #expect(report["summary"] == .object(["total": .int(6), "passed": .int(6), "failed": .int(0), "errors": .int(0)]))
+        #expect(Set(cases.compactMap { $0["backend"]?.stringValue }) == ["jax", "tensorflow"])
+
+        let junit = try run(["run", "golden", "--filter", "^doc-1\\.1", "--format", "junit"])
+        #expect(junit.stdout.hasPrefix(#"<?xml version="1.0" encoding="UTF-8"?>"#))
+        #expect(junit.stdout.contains(#"<testsuites name="keras-conformance" tests="6" failures="0" errors="0">"#))
+        #expect(junit.stdout.components(separatedBy: "<testcase ").count - 1 == 6)
+    }
+
+    @Test func toleranceOverridesReachTheComparator() throws {
+        // With every tolerance forced to zero, a case whose backends disagree must fail somewhere.
+        let strict = try run(["run", "golden", "--filter", "^LayerNormalization\\.offset$", "--atol", "0", "--rtol", "0"])
+        #expect(strict.status == 1)
+        #expect(strict.stdout.contains("tolerance atol 0 rtol 0"))
+    }
+
+    @Test func outputFileAndSummaryLine() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kc-\(UUID().uuidString).md").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let outcome = try run(["run", "golden", "--filter", "^doc-1\\.3", "--format", "markdown", "--output", path])
+        #expect(outcome.status == 0)
+        #expect(outcome.stdout == "2 cases: 2 passed, 0 failed, 0 errors\n")
+        #expect(try String(contentsOfFile: path, encoding: .utf8).contains("Every case passed."))
+    }
+
+    @Test func listAndShow() throws {
+        let list = try run(["list", "--filter", "^doc-2\\.2"])
+        #expect(list.status == 0)
+        #expect(list.stdout.contains("doc-2.2-example"))
+        #expect(list.stdout.contains("jax,tensorflow") || list.stdout.contains("tensorflow,jax"))
+        let show = try run(["show", "doc-2.2-example"])
+        #expect(show.status == 0)
+        #expect(show.stdout.contains("== doc-2.2-example [tensorflow]"))
+        #expect(show.stdout.contains("keras (jax)"))
+        #expect(try run(["show", "no-such-case"]).status == 2)
+    }
+}
