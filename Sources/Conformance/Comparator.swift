@@ -14,7 +14,9 @@ public struct Mismatch: Sendable, Equatable {
     public var ulpDiff: Double?
     /// The reference envelope at this element: how far the other backends' Keras results are from `expected`.
     public var spread: Double
-    /// What was allowed here: atol + rtol·|expected| + spread.
+    /// The rounding Keras's own formula loses to cancellation here (`CancellationBound`), 0 where none.
+    public var cancellation: Double
+    /// What was allowed here: atol + rtol·|expected| + spread + cancellation.
     public var allowed: Double
 }
 
@@ -51,10 +53,14 @@ public struct TensorComparison: Sendable {
 ///
 ///     |actual − expected| ≤ atol + rtol·|expected| + spread
 ///
+///         + cancellation
+///
 /// where `spread` is the reference envelope at that element: the largest
 /// |reference − expected| over the other backends' results for the same case. Keras
 /// disagrees with itself across backends; where it does, our error may be as large as
-/// its own disagreement. Without other references the spread is 0.
+/// its own disagreement. Without other references the spread is 0. `cancellation` is the
+/// rounding Keras's own float32 formula loses at that element (`CancellationBound`), 0 for
+/// every layer and input without such cancellation.
 public struct Comparator: Sendable {
     /// How many mismatches a comparison keeps for the report.
     public var reportLimit: Int
@@ -68,6 +74,7 @@ public struct Comparator: Sendable {
         actual: ReferenceTensor,
         expected: ReferenceTensor,
         references: [ReferenceTensor] = [],
+        cancellation: [Double]? = nil,
         tolerance: Tolerance
     ) -> TensorComparison {
         var result = TensorComparison(
@@ -100,7 +107,8 @@ public struct Comparator: Sendable {
                 if r.isFinite && e.isFinite { spread = max(spread, abs(r - e)) }
             }
             result.spread = max(result.spread, spread)
-            let allowed = tolerance.atol + tolerance.rtol * abs(e) + spread
+            let lost = cancellation.map { $0.count == expected.count ? $0[i] : 0 } ?? 0
+            let allowed = tolerance.atol + tolerance.rtol * abs(e) + spread + lost
 
             if !e.isFinite || !a.isFinite {
                 let same = (e.isNaN && a.isNaN) || (e == a)
@@ -108,7 +116,7 @@ public struct Comparator: Sendable {
                     nonFiniteMismatches += 1
                     record(&result, Mismatch(
                         index: Self.multiIndex(i, strides), actual: a, expected: e,
-                        absDiff: .infinity, relDiff: .infinity, ulpDiff: nil, spread: spread, allowed: allowed))
+                        absDiff: .infinity, relDiff: .infinity, ulpDiff: nil, spread: spread, cancellation: lost, allowed: allowed))
                 }
                 continue
             }
@@ -129,7 +137,7 @@ public struct Comparator: Sendable {
             if absDiff > allowed {
                 record(&result, Mismatch(
                     index: Self.multiIndex(i, strides), actual: a, expected: e,
-                    absDiff: absDiff, relDiff: relDiff, ulpDiff: ulp, spread: spread, allowed: allowed))
+                    absDiff: absDiff, relDiff: relDiff, ulpDiff: ulp, spread: spread, cancellation: lost, allowed: allowed))
             }
         }
         result.maxUlpDiff = maxUlp

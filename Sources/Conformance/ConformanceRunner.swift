@@ -80,7 +80,8 @@ public struct ConformanceRunner: Sendable {
         }
         var comparisons = [comparator.compare(
             name: "outputs/y", actual: produced.output, expected: goldenCase.output,
-            references: references.map(\.output), tolerance: tolerance(for: goldenCase.output))]
+            references: references.map(\.output), cancellation: CancellationBound.bound(for: goldenCase),
+            tolerance: tolerance(for: goldenCase.output))]
         var problems: [String] = []
         for (name, expected) in goldenCase.updated.sorted(by: { $0.key < $1.key }) {
             guard let actual = produced.updated[name] else {

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Finds golden files: each path is a file, or a folder searched recursively for `*.h5`.
+/// Finds golden files: each path is a file, or a folder searched recursively for `*.h5`
+/// (a folder holding none is an error).
 public enum GoldenCollection {
     /// The golden files under `paths`, folders expanded and sorted, files kept in the given order.
     public static func filePaths(_ paths: [String]) throws(GoldenError) -> [String] {
@@ -22,6 +23,8 @@ public enum GoldenCollection {
             while let relative = enumerator.nextObject() as? String {
                 if relative.hasSuffix(".h5") { found.append((path as NSString).appendingPathComponent(relative)) }
             }
+            // An empty folder is an error: a run that checks nothing must not look like a pass.
+            guard !found.isEmpty else { throw GoldenError(.unreadableFile, file: path, "no golden files (*.h5) in this folder") }
             result.append(contentsOf: found.sorted())
         }
         return result

@@ -115,6 +115,15 @@ import Testing
         #expect(paths.allSatisfy { $0.hasSuffix(".h5") })
     }
 
+    @Test func aFolderWithoutGoldenFilesIsAnError() throws {
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("kc-empty-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: empty) }
+        #expect(throws: GoldenError(.unreadableFile, file: empty.path, "no golden files (*.h5) in this folder")) {
+            try GoldenCollection.filePaths([empty.path])
+        }
+    }
+
     @Test func readsConcurrentlyBehindTheLock() async throws {
         let p = path("valid_small.h5")
         try await withThrowingTaskGroup(of: Int.self) { group in

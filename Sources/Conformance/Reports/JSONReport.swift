@@ -9,8 +9,8 @@ import KerasJSON
 ///
 /// One entry per case and backend. Non-finite numbers, which JSON cannot hold, are the
 /// strings `"NaN"`, `"Infinity"`, `"-Infinity"`; `maxUlpDiff`/`ulpDiff` are null where
-/// no ULP distance applies. Extra keys (`origin`, `file`, `headroom`, `tensor`, `spread`
-/// per mismatch) are additions a reader may ignore.
+/// no ULP distance applies. Extra keys (`origin`, `file`, `headroom`; per mismatch `tensor`,
+/// `spread`, `cancellation`, `allowed`) are additions a reader may ignore.
 public enum JSONReport {
     public static func render(_ report: RunReport) -> String {
         let s = report.summary
@@ -35,6 +35,8 @@ public enum JSONReport {
                     "absDiff": number(m.absDiff), "relDiff": number(m.relDiff),
                     "ulpDiff": m.ulpDiff.map(number) ?? .null,
                     "spread": number(m.spread),
+                    "cancellation": number(m.cancellation),
+                    "allowed": number(m.allowed),
                 ]))
             }
         }

@@ -52,13 +52,13 @@ public enum TextReport {
             + ", max ULP \(ReportFormatting.ulp(c.maxUlpDiff))"
             + ", backend spread \(ReportFormatting.diff(c.spread))")
         guard !c.mismatches.isEmpty else { return lines }
-        let header = ["index", "actual", "expected", "abs diff", "rel diff", "ULP", "spread", "allowed"]
+        let header = ["index", "actual", "expected", "abs diff", "rel diff", "ULP", "spread", "cancel", "allowed"]
         var rows = [header]
         for m in c.mismatches {
             rows.append([
                 ReportFormatting.index(m.index), ReportFormatting.value(m.actual), ReportFormatting.value(m.expected),
                 ReportFormatting.diff(m.absDiff), ReportFormatting.diff(m.relDiff), ReportFormatting.ulp(m.ulpDiff),
-                ReportFormatting.diff(m.spread), ReportFormatting.diff(m.allowed),
+                ReportFormatting.diff(m.spread), ReportFormatting.diff(m.cancellation), ReportFormatting.diff(m.allowed),
             ])
         }
         lines.append(contentsOf: TextTable.lines(rows))
