@@ -39,9 +39,12 @@ public struct KerasLayersImplementation: LayerImplementation {
         let input = try Self.floatTensor(invocation.input, what: "input")
         let mask = try invocation.mask.map { tensor throws in try Self.maskTensor(tensor) }
         let produced = try layer.call(input, options: CallOptions(training: training, mask: mask))
-        return LayerResult(
-            output: Self.referenceTensor(produced.output),
-            updated: produced.updatedWeights.mapValues(Self.referenceTensor))
+        // A variable keeps its own dtype when the call updates it (e.g. float16 moving statistics).
+        var updated: [String: ReferenceTensor] = [:]
+        for (name, tensor) in produced.updatedWeights {
+            updated[name] = Self.referenceTensor(tensor, as: invocation.weights[name]?.elementType ?? .float32)
+        }
+        return LayerResult(output: Self.referenceTensor(produced.output), updated: updated)
     }
 
     /// float32 data as is; any other stored type only when every value is exactly a float32
@@ -65,7 +68,16 @@ public struct KerasLayersImplementation: LayerImplementation {
         return try Tensor(shape: tensor.shape, scalars: tensor.values.map { UInt8($0) })
     }
 
-    static func referenceTensor(_ tensor: Tensor<Float>) -> ReferenceTensor {
-        ReferenceTensor(shape: tensor.shape, elementType: .float32, values: tensor.scalars.map(Double.init))
+    /// The tensor as `type`: float32 as is; float16 rounded to nearest as Keras's cast does; float64 widened.
+    static func referenceTensor(_ tensor: Tensor<Float>, as type: ElementType = .float32) -> ReferenceTensor {
+        let values: [Double]
+        switch type {
+        #if !(os(macOS) && arch(x86_64))  // Float16 does not exist on Intel Macs
+        case .float16: values = tensor.scalars.map { Double(Float16($0)) }
+        #endif
+        default: values = tensor.scalars.map(Double.init)
+        }
+        let stored: ElementType = [.float16, .float64].contains(type) ? type : .float32
+        return ReferenceTensor(shape: tensor.shape, elementType: stored, values: values)
     }
 }

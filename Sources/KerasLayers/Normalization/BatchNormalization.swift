@@ -28,7 +28,7 @@ import KerasJSON
 ///   `renorm_mean`, `renorm_stddev` (with `renorm_momentum`), `moving_mean`,
 ///   `moving_stddev` (with `momentum`) and `moving_variance = relu(moving_stddev² − ε)`.
 ///   Inference is the same as without renorm.
-public struct BatchNormalization: KerasLayer {
+public struct BatchNormalization: KerasLayer, HoldsNormVariables {
     public static let className = "BatchNormalization"
 
     /// The clipping of batch renormalization's corrections (nil: unclipped).
@@ -98,14 +98,11 @@ public struct BatchNormalization: KerasLayer {
         self.renormMomentum = renormMomentum
         self.synchronized = synchronized
         self.trainable = trainable
-        var names: [String] = []
-        if scale { names.append("gamma") }
-        if center { names.append("beta") }
-        names += ["moving_mean", "moving_variance"]
+        var names = normAffineVariableNames(scale: scale, center: center) + ["moving_mean", "moving_variance"]
         if renorm { names += ["moving_stddev", "renorm_mean", "renorm_stddev"] }
         // Keras's default initializers; the config may name others.
-        var constants: [String: Float] = ["gamma": 1, "beta": 0, "moving_mean": 0, "moving_variance": 1]
-        for (name, value) in initial { constants[name] = value }
+        var constants = normInitialConstants(
+            ["gamma": 1, "beta": 0, "moving_mean": 0, "moving_variance": 1], configured: initial)
         constants["renorm_mean"] = constants["moving_mean"]
         let stddev = constants["moving_variance"].map { $0.squareRoot() }
         constants["moving_stddev"] = stddev
@@ -135,12 +132,8 @@ public struct BatchNormalization: KerasLayer {
             }
             clipping = RenormClipping(rmax: try bound("rmax"), rmin: try bound("rmin"), dmax: try bound("dmax"))
         }
-        let initial: [String: Float?] = [
-            "gamma": normInitializerConstant(config.value("gamma_initializer") ?? .string("ones")),
-            "beta": normInitializerConstant(config.value("beta_initializer") ?? .string("zeros")),
-            "moving_mean": normInitializerConstant(config.value("moving_mean_initializer") ?? .string("zeros")),
-            "moving_variance": normInitializerConstant(config.value("moving_variance_initializer") ?? .string("ones")),
-        ]
+        let initial = config.normInitializerConstants(
+            ["gamma": "ones", "beta": "zeros", "moving_mean": "zeros", "moving_variance": "ones"])
         try self.init(
             axis: try config.int("axis", default: -1),
             momentum: try config.double("momentum", default: 0.99),
@@ -152,12 +145,6 @@ public struct BatchNormalization: KerasLayer {
             synchronized: try config.bool("synchronized", default: false),
             trainable: try config.bool("trainable", default: true),
             initial: initial)
-    }
-
-    public var weightNames: [String] { variables.names }
-
-    public mutating func setWeights(_ weights: [String: Tensor<Float>]) throws(KerasLayerError) {
-        try variables.set(weights)
     }
 
     public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
@@ -260,16 +247,7 @@ public struct BatchNormalization: KerasLayer {
         }
         var paramStrides = Array(repeating: 0, count: rank)
         paramStrides[a] = 1
-        let walk = NormWalk(shape: shape, strides: NormWalk.lanes(NormWalk.contiguousStrides(shape), paramStrides))
-        let output = input.scalars.withUnsafeBufferPointer { x in
-            inv.withUnsafeBufferPointer { s in
-                shift.withUnsafeBufferPointer { b in
-                    normMakeOutput(shape: shape) { y in
-                        NormalizationKernels.affine(x.baseAddress!, y, walk: walk, scale: s.baseAddress!, shift: b.baseAddress!)
-                    }
-                }
-            }
-        }
+        let output = normAffineOutput(input, scale: inv, shift: shift, paramStrides: paramStrides)
         return LayerOutput(output: output, updatedWeights: updates)
     }
 
@@ -277,17 +255,9 @@ public struct BatchNormalization: KerasLayer {
     /// axis and broadcasts it to the input (`ops.broadcast_to`), so each mask dimension
     /// must equal the input's or be 1.
     static func maskStrides(_ maskShape: [Int], input shape: [Int]) throws(KerasLayerError) -> [Int] {
-        let own = NormWalk.contiguousStrides(maskShape)
-        var strides = Array(repeating: 0, count: shape.count)
-        for d in maskShape.indices {
-            if maskShape[d] == shape[d] {
-                strides[d] = maskShape[d] == 1 ? 0 : own[d]
-            } else if maskShape[d] == 1 {
-                strides[d] = 0
-            } else {
-                throw .invalidInput(
-                    "BatchNormalization: the mask of shape \(Tensor<UInt8>.describe(maskShape)), expanded to \(Tensor<UInt8>.describe(maskShape + [1])), cannot be broadcast to the input shape \(Tensor<Float>.describe(shape))")
-            }
+        guard let strides = normBroadcastStrides(of: maskShape, over: shape, alignedAt: 0) else {
+            throw .invalidInput(
+                "BatchNormalization: the mask of shape \(Tensor<UInt8>.describe(maskShape)), expanded to \(Tensor<UInt8>.describe(maskShape + [1])), cannot be broadcast to the input shape \(Tensor<Float>.describe(shape))")
         }
         return strides
     }

@@ -14,7 +14,7 @@ import KerasJSON
 /// `groups: -1` makes one group per channel (instance normalization); `groups: 1`
 /// normalizes each sample over everything (LayerNorm over all non-batch axes with
 /// per-channel γ, β). `gamma` and `beta` have shape `(channels,)`.
-public struct GroupNormalization: KerasLayer {
+public struct GroupNormalization: KerasLayer, HoldsNormVariables {
     public static let className = "GroupNormalization"
 
     public let groups: Int
@@ -42,12 +42,9 @@ public struct GroupNormalization: KerasLayer {
         self.epsilon = epsilon
         self.center = center
         self.scale = scale
-        var names: [String] = []
-        if scale { names.append("gamma") }
-        if center { names.append("beta") }
-        var constants: [String: Float] = ["gamma": 1, "beta": 0]
-        for (name, value) in initial { constants[name] = value }
-        variables = NormVariables(layer: Self.className, names: names, initial: constants)
+        variables = NormVariables(
+            layer: Self.className, names: normAffineVariableNames(scale: scale, center: center),
+            initial: normInitialConstants(["gamma": 1, "beta": 0], configured: initial))
     }
 
     public init(config: LayerConfig) throws(KerasLayerError) {
@@ -58,16 +55,7 @@ public struct GroupNormalization: KerasLayer {
             epsilon: try config.normEpsilon(default: 0.001),
             center: try config.bool("center", default: true),
             scale: try config.bool("scale", default: true),
-            initial: [
-                "gamma": normInitializerConstant(config.value("gamma_initializer") ?? .string("ones")),
-                "beta": normInitializerConstant(config.value("beta_initializer") ?? .string("zeros")),
-            ])
-    }
-
-    public var weightNames: [String] { variables.names }
-
-    public mutating func setWeights(_ weights: [String: Tensor<Float>]) throws(KerasLayerError) {
-        try variables.set(weights)
+            initial: config.normInitializerConstants(["gamma": "ones", "beta": "zeros"]))
     }
 
     public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
@@ -119,16 +107,6 @@ public struct GroupNormalization: KerasLayer {
         var paramStrides = Array(repeating: 0, count: rank)
         paramStrides[0] = channels
         paramStrides[a] = 1
-        let walk = NormWalk(shape: shape, strides: NormWalk.lanes(NormWalk.contiguousStrides(shape), paramStrides))
-        let output = input.scalars.withUnsafeBufferPointer { x in
-            inv.withUnsafeBufferPointer { s in
-                shift.withUnsafeBufferPointer { t in
-                    normMakeOutput(shape: shape) { y in
-                        NormalizationKernels.affine(x.baseAddress!, y, walk: walk, scale: s.baseAddress!, shift: t.baseAddress!)
-                    }
-                }
-            }
-        }
-        return LayerOutput(output: output)
+        return LayerOutput(output: normAffineOutput(input, scale: inv, shift: shift, paramStrides: paramStrides))
     }
 }

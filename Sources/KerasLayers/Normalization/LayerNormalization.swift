@@ -20,7 +20,7 @@ import KerasJSON
 /// - The deprecated `rms_scaling: true` computes `y = (x · rsqrt(σ² + ε)) · γ` — the input
 ///   is divided by its standard deviation, not its root mean square, and not centred; the
 ///   layer then has `gamma` (even with `scale: false`) and no `beta`.
-public struct LayerNormalization: KerasLayer {
+public struct LayerNormalization: KerasLayer, HoldsNormVariables {
     public static let className = "LayerNormalization"
 
     /// The normalized axes as given (an int is a one-element list).
@@ -55,12 +55,9 @@ public struct LayerNormalization: KerasLayer {
         self.center = center
         self.scale = scale
         self.rmsScaling = rmsScaling
-        var names: [String] = []
-        if scale || rmsScaling { names.append("gamma") }
-        if center && !rmsScaling { names.append("beta") }
-        var constants: [String: Float] = ["gamma": 1, "beta": 0]
-        for (name, value) in initial { constants[name] = value }
-        variables = NormVariables(layer: Self.className, names: names, initial: constants)
+        variables = NormVariables(
+            layer: Self.className, names: normAffineVariableNames(scale: scale || rmsScaling, center: center && !rmsScaling),
+            initial: normInitialConstants(["gamma": 1, "beta": 0], configured: initial))
     }
 
     public init(config: LayerConfig) throws(KerasLayerError) {
@@ -70,25 +67,13 @@ public struct LayerNormalization: KerasLayer {
             center: try config.bool("center", default: true),
             scale: try config.bool("scale", default: true),
             rmsScaling: try config.bool("rms_scaling", default: false),
-            initial: [
-                "gamma": normInitializerConstant(config.value("gamma_initializer") ?? .string("ones")),
-                "beta": normInitializerConstant(config.value("beta_initializer") ?? .string("zeros")),
-            ])
-    }
-
-    public var weightNames: [String] { variables.names }
-
-    public mutating func setWeights(_ weights: [String: Tensor<Float>]) throws(KerasLayerError) {
-        try variables.set(weights)
+            initial: config.normInitializerConstants(["gamma": "ones", "beta": "zeros"]))
     }
 
     public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
         let shape = input.shape
         let rank = shape.count
-        let received = axis.count == 1 ? String(axis[0]) : normDescribeList(axis)
-        let axes = try normCanonicalAxes(axis, rank: rank, shape: shape, layer: Self.className, received: received)
-        var normalized = Array(repeating: false, count: rank)
-        for a in axes { normalized[a] = true }
+        let normalized = try normNormalizedAxes(axis, shape: shape, layer: Self.className)
 
         // Variables: shaped over sorted(axis) as written; read in canonical order (Keras's reshape),
         // or broadcast as they are when they have the input's rank.
@@ -107,19 +92,15 @@ public struct LayerNormalization: KerasLayer {
         let eps = Float(epsilon)
 
         // Fast path: trailing normalized axes, parameters contiguous along the row.
-        let first = normalized.firstIndex(of: true) ?? rank
-        let trailing = normalized[first...].allSatisfy { $0 }
-        let rowLength = shape[first...].reduce(1, *)
         let contiguous = NormWalk.keptStrides(shape, kept: normalized)
         let output: Tensor<Float>
-        if trailing && (paramStrides == contiguous || rowLength <= 1) {
-            let rows = shape[..<first].reduce(1, *)
+        if let rows = normTrailingRows(shape, normalized: normalized), paramStrides == contiguous || rows.length <= 1 {
             output = input.scalars.withUnsafeBufferPointer { x in
                 normMakeOutput(shape: shape) { y in
                     Self.withOptional(gamma) { g in
                         Self.withOptional(beta) { b in
                             NormalizationKernels.layerNormRows(
-                                x.baseAddress!, y, rows: rows, length: rowLength,
+                                x.baseAddress!, y, rows: rows.count, length: rows.length,
                                 gamma: g, beta: b, epsilon: eps, rmsScaling: rmsScaling)
                         }
                     }

@@ -20,7 +20,7 @@ import KerasJSON
 ///   Keras reshapes them, and stores `(1,)` for `axis=None`), and `count` (an integer Keras keeps for old
 ///   saved models; accepted and ignored). Before they are set they are Keras's initial
 ///   zeros and ones.
-public struct Normalization: KerasLayer {
+public struct Normalization: KerasLayer, HoldsNormVariables {
     public static let className = "Normalization"
 
     /// The kept axes as given; `[]` is Keras's `axis=None`.
@@ -75,12 +75,6 @@ public struct Normalization: KerasLayer {
             invert: try config.bool("invert", default: false))
     }
 
-    public var weightNames: [String] { variables.names }
-
-    public mutating func setWeights(_ weights: [String: Tensor<Float>]) throws(KerasLayerError) {
-        try variables.set(weights)
-    }
-
     public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
         let shape = input.shape
         let rank = shape.count
@@ -121,16 +115,10 @@ public struct Normalization: KerasLayer {
             layoutShape = broadcastShape
         }
         // Broadcast layoutShape -> broadcastShape (then over the reduced axes).
-        let own = NormWalk.contiguousStrides(layoutShape)
-        var strides = Array(repeating: 0, count: rank)
-        for d in 0..<rank {
-            if layoutShape[d] == broadcastShape[d] {
-                strides[d] = layoutShape[d] == 1 ? 0 : own[d]
-            } else if layoutShape[d] != 1 {
-                throw .invalidConfig(
-                    layer: Self.className, argument: "mean",
-                    message: "Incompatible shapes: `mean` of shape \(normDescribeTuple(layoutShape)) cannot be broadcast to \(normDescribeTuple(broadcastShape)) for inputs of shape \(normDescribeTuple(shape))")
-            }
+        guard let strides = normBroadcastStrides(of: layoutShape, over: broadcastShape, alignedAt: 0) else {
+            throw .invalidConfig(
+                layer: Self.className, argument: "mean",
+                message: "Incompatible shapes: `mean` of shape \(normDescribeTuple(layoutShape)) cannot be broadcast to \(normDescribeTuple(broadcastShape)) for inputs of shape \(normDescribeTuple(shape))")
         }
         let epsilon = Float(1e-7)
         let denominator = varianceValues.map { Swift.max($0.squareRoot(), epsilon) }

@@ -43,6 +43,26 @@ func normCanonicalAxes(
     return result
 }
 
+/// Which axes of an input of shape `shape` the list `axis` (as the user wrote it) normalizes,
+/// after the range and duplicate checks of `normCanonicalAxes`.
+func normNormalizedAxes(_ axis: [Int], shape: [Int], layer: String) throws(KerasLayerError) -> [Bool] {
+    let rank = shape.count
+    let received = axis.count == 1 ? String(axis[0]) : normDescribeList(axis)
+    var normalized = Array(repeating: false, count: rank)
+    for a in try normCanonicalAxes(axis, rank: rank, shape: shape, layer: layer, received: received) {
+        normalized[a] = true
+    }
+    return normalized
+}
+
+/// When the normalized axes are the trailing axes, the input as `count` contiguous rows of
+/// `length` elements, each normalized on its own (the kernels' fast path); nil otherwise.
+func normTrailingRows(_ shape: [Int], normalized: [Bool]) -> (count: Int, length: Int)? {
+    let first = normalized.firstIndex(of: true) ?? shape.count
+    guard normalized[first...].allSatisfy({ $0 }) else { return nil }
+    return (shape[..<first].reduce(1, *), shape[first...].reduce(1, *))
+}
+
 /// NumPy broadcasting of a parameter of shape `param` against an input of shape `shape`
 /// (trailing axes aligned): the parameter's element stride along each input axis, 0 where
 /// it broadcasts. Throws when the shapes are incompatible or the parameter would enlarge
@@ -50,21 +70,28 @@ func normCanonicalAxes(
 func normBroadcastStrides(
     _ param: [Int], to shape: [Int], layer: String, name: String
 ) throws(KerasLayerError) -> [Int] {
-    let incompatible = KerasLayerError.invalidWeights(
-        layer: layer,
-        message: "Incompatible shapes for broadcasting: shapes=[\(Tensor<Float>.describe(shape)), \(Tensor<Float>.describe(param))] ('\(name)' against the input)")
-    guard param.count <= shape.count else { throw incompatible }
-    let paramStrides = NormWalk.contiguousStrides(param)
+    guard param.count <= shape.count,
+          let strides = normBroadcastStrides(of: param, over: shape, alignedAt: shape.count - param.count)
+    else {
+        throw .invalidWeights(
+            layer: layer,
+            message: "Incompatible shapes for broadcasting: shapes=[\(Tensor<Float>.describe(shape)), \(Tensor<Float>.describe(param))] ('\(name)' against the input)")
+    }
+    return strides
+}
+
+/// The element strides of an operand of shape `operand` broadcast over `shape`, its axes
+/// standing at `shape`'s axes `offset`, `offset + 1`, ...: its own contiguous stride where the
+/// sizes match, 0 where it has size 1 or no axis. nil when a size differs and is not 1.
+func normBroadcastStrides(of operand: [Int], over shape: [Int], alignedAt offset: Int) -> [Int]? {
+    let own = NormWalk.contiguousStrides(operand)
     var strides = Array(repeating: 0, count: shape.count)
-    let lead = shape.count - param.count
-    for i in param.indices {
-        let d = lead + i
-        if param[i] == shape[d] {
-            strides[d] = param[i] == 1 ? 0 : paramStrides[i]
-        } else if param[i] == 1 {
-            strides[d] = 0
-        } else {
-            throw incompatible
+    for i in operand.indices {
+        let d = offset + i
+        if operand[i] == shape[d] {
+            strides[d] = operand[i] == 1 ? 0 : own[i]
+        } else if operand[i] != 1 {
+            return nil
         }
     }
     return strides
@@ -88,6 +115,36 @@ func normInitializerConstant(_ value: JSONValue?) -> Float? {
     case "Constant":
         return Float(value["config"]?["value"]?.doubleValue ?? 0)
     default: return nil
+    }
+}
+
+/// `gamma` (with `scale`) and `beta` (with `center`), in Keras's order.
+func normAffineVariableNames(scale: Bool, center: Bool) -> [String] {
+    var names: [String] = []
+    if scale { names.append("gamma") }
+    if center { names.append("beta") }
+    return names
+}
+
+/// The variables' initial constants: Keras's `defaults`, replaced by the `configured`
+/// initializers' constants, where nil (a random initializer) leaves the variable without one.
+func normInitialConstants(_ defaults: [String: Float], configured: [String: Float?]) -> [String: Float] {
+    var constants = defaults
+    for (name, value) in configured { constants[name] = value }
+    return constants
+}
+
+/// A normalization layer whose variables a `NormVariables` holds: its `weightNames` and
+/// `setWeights` are the storage's.
+protocol HoldsNormVariables: KerasLayer {
+    var variables: NormVariables { get set }
+}
+
+extension HoldsNormVariables {
+    public var weightNames: [String] { variables.names }
+
+    public mutating func setWeights(_ weights: [String: Tensor<Float>]) throws(KerasLayerError) {
+        try variables.set(weights)
     }
 }
 
@@ -167,6 +224,14 @@ extension LayerConfig {
         try double("epsilon", default: value)
     }
 
+    /// The constant each variable's `<name>_initializer` gives (nil: not a constant), for
+    /// variables mapped to the initializer Keras uses when the config names none.
+    func normInitializerConstants(_ defaults: [String: String]) -> [String: Float?] {
+        Dictionary(uniqueKeysWithValues: defaults.map { name, initializer in
+            (name, normInitializerConstant(value("\(name)_initializer") ?? .string(initializer)))
+        })
+    }
+
     /// An int or a list of ints; `default` when absent.
     func normAxes(_ key: String = "axis", default value: [Int]) throws(KerasLayerError) -> [Int] {
         try axes(key) ?? value
@@ -183,4 +248,20 @@ func normMakeOutput(
         initialized = count
     }
     return Tensor(uncheckedShape: shape, scalars: scalars)
+}
+
+/// `y = x · scale + shift` elementwise, `scale` and `shift` read through `paramStrides` (their
+/// element stride along each input axis, 0 where they do not vary).
+func normAffineOutput(_ input: Tensor<Float>, scale: [Float], shift: [Float], paramStrides: [Int]) -> Tensor<Float> {
+    let shape = input.shape
+    let walk = NormWalk(shape: shape, strides: NormWalk.lanes(NormWalk.contiguousStrides(shape), paramStrides))
+    return input.scalars.withUnsafeBufferPointer { x in
+        scale.withUnsafeBufferPointer { s in
+            shift.withUnsafeBufferPointer { b in
+                normMakeOutput(shape: shape) { y in
+                    NormalizationKernels.affine(x.baseAddress!, y, walk: walk, scale: s.baseAddress!, shift: b.baseAddress!)
+                }
+            }
+        }
+    }
 }

@@ -11,7 +11,7 @@ import KerasJSON
 /// as it is, with NumPy broadcasting (trailing axes aligned): with `axis: [1]` on a
 /// `(batch, n, n)` input the scale varies along the *last* axis, and where the shapes do
 /// not broadcast Keras fails ("Incompatible shapes"), as this layer does.
-public struct RMSNormalization: KerasLayer {
+public struct RMSNormalization: KerasLayer, HoldsNormVariables {
     public static let className = "RMSNormalization"
 
     /// The normalized axes as given (an int is a one-element list).
@@ -38,34 +38,22 @@ public struct RMSNormalization: KerasLayer {
         try self.init(axis: try config.normAxes(default: [-1]), epsilon: try config.normEpsilon(default: 1e-6))
     }
 
-    public var weightNames: [String] { variables.names }
-
-    public mutating func setWeights(_ weights: [String: Tensor<Float>]) throws(KerasLayerError) {
-        try variables.set(weights)
-    }
-
     public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
         let shape = input.shape
         let rank = shape.count
-        let received = axis.count == 1 ? String(axis[0]) : normDescribeList(axis)
-        let axes = try normCanonicalAxes(axis, rank: rank, shape: shape, layer: Self.className, received: received)
-        var normalized = Array(repeating: false, count: rank)
-        for a in axes { normalized[a] = true }
+        let normalized = try normNormalizedAxes(axis, shape: shape, layer: Self.className)
         let scaleShape = axis.sorted().map { shape[$0 < 0 ? $0 + rank : $0] }
         let scale = try variables.value("scale", shape: scaleShape, inputShape: shape)
         let scaleStrides = try normBroadcastStrides(scaleShape, to: shape, layer: Self.className, name: "scale")
         let eps = Float(epsilon)
 
-        let first = normalized.firstIndex(of: true) ?? rank
-        let trailing = normalized[first...].allSatisfy { $0 }
-        let rowLength = shape[first...].reduce(1, *)
         let output: Tensor<Float>
-        if trailing && (scaleStrides == NormWalk.keptStrides(shape, kept: normalized) || rowLength <= 1) {
-            let rows = shape[..<first].reduce(1, *)
+        if let rows = normTrailingRows(shape, normalized: normalized),
+           scaleStrides == NormWalk.keptStrides(shape, kept: normalized) || rows.length <= 1 {
             output = input.scalars.withUnsafeBufferPointer { x in
                 scale.withUnsafeBufferPointer { s in
                     normMakeOutput(shape: shape) { y in
-                        NormalizationKernels.scaleRows(x.baseAddress!, y, rows: rows, length: rowLength, scale: s.baseAddress) { p, n in
+                        NormalizationKernels.scaleRows(x.baseAddress!, y, rows: rows.count, length: rows.length, scale: s.baseAddress) { p, n in
                             let meanSquare = Float(Moments.rowSquaredDeviations(p, n, from: 0) / Double(n))
                             return NormalizationKernels.rsqrt(meanSquare + eps)
                         }

@@ -34,20 +34,12 @@ public struct UnitNormalization: KerasLayer {
 
     public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
         let shape = input.shape
-        let rank = shape.count
-        let received = axis.count == 1 ? String(axis[0]) : normDescribeList(axis)
-        let axes = try normCanonicalAxes(axis, rank: rank, shape: shape, layer: Self.className, received: received)
-        var normalized = Array(repeating: false, count: rank)
-        for a in axes { normalized[a] = true }
-        let first = normalized.firstIndex(of: true) ?? rank
-        let trailing = normalized[first...].allSatisfy { $0 }
+        let normalized = try normNormalizedAxes(axis, shape: shape, layer: Self.className)
         let output: Tensor<Float>
-        if trailing {
-            let rows = shape[..<first].reduce(1, *)
-            let rowLength = shape[first...].reduce(1, *)
+        if let rows = normTrailingRows(shape, normalized: normalized) {
             output = input.scalars.withUnsafeBufferPointer { x in
                 normMakeOutput(shape: shape) { y in
-                    NormalizationKernels.scaleRows(x.baseAddress!, y, rows: rows, length: rowLength, scale: nil) { p, n in
+                    NormalizationKernels.scaleRows(x.baseAddress!, y, rows: rows.count, length: rows.length, scale: nil) { p, n in
                         let squareSum = Float(Moments.rowSquaredDeviations(p, n, from: 0))
                         return Swift.min(NormalizationKernels.rsqrt(squareSum), Self.maximumFactor)
                     }

@@ -31,18 +31,18 @@
 // for these layers (a rank-3 input to a 2-D layer silently runs the 1-D pooling); we require
 // rank N + 2 and report it like Keras's other pooling layers.
 
-/// The shared implementation of the six adaptive pooling layers.
-struct AdaptivePooling: Sendable, Equatable {
+/// The shared implementation of the six adaptive pooling layers. Opaque outside this module.
+public struct AdaptivePooling: Sendable, Equatable {
     let className: String
     let name: String
-    let mode: WindowPooling.Mode
+    let mode: PoolingMode
     let outputSize: [Int]
     let dataFormat: DataFormat
 
     var spatialRank: Int { outputSize.count }
 
     init(
-        className: String, rank: Int, mode: WindowPooling.Mode,
+        className: String, rank: Int, mode: PoolingMode,
         outputSize: [Int], dataFormat: DataFormat, name: String?
     ) throws(KerasLayerError) {
         guard outputSize.count == rank else {
@@ -56,7 +56,7 @@ struct AdaptivePooling: Sendable, Equatable {
         self.dataFormat = dataFormat
     }
 
-    init(className: String, rank: Int, mode: WindowPooling.Mode, config: LayerConfig) throws(KerasLayerError) {
+    init(className: String, rank: Int, mode: PoolingMode, config: LayerConfig) throws(KerasLayerError) {
         guard let value = config.value("output_size") else {
             throw config.error("output_size", "\(className).__init__() missing 1 required positional argument: 'output_size'")
         }
@@ -167,34 +167,39 @@ struct AdaptivePooling: Sendable, Equatable {
     }
 }
 
-/// `keras.layers.AdaptiveMaxPooling1D`: the maximum over adaptive windows, so that the spatial
-/// axis (steps) come out at exactly `outputSize` (see the file comment). Input
-/// `(batch, steps, channels)` (channels_last) or `(batch, channels, steps)` (channels_first).
-public struct AdaptiveMaxPooling1D: KerasLayer {
-    public static let className = "AdaptiveMaxPooling1D"
-    let core: AdaptivePooling
+/// AdaptiveMaxPooling1D/2D/3D and AdaptiveAveragePooling1D/2D/3D: a layer that forwards to an
+/// `AdaptivePooling`. A conforming type names its `className`, `spatialRank`, `mode` and `core`.
+public protocol AdaptivePoolingLayer: PoolingLayer {
+    /// The shared implementation the layer forwards to.
+    var core: AdaptivePooling { get }
+    /// Wraps `core`, which the shared initializers build for this type (class name, rank, mode).
+    init(core: AdaptivePooling)
+}
 
+extension AdaptivePoolingLayer {
     /// The spatial output size, one value per axis.
     public var outputSize: [Int] { core.outputSize }
     public var dataFormat: DataFormat { core.dataFormat }
-    /// The layer name used in error messages (Keras's automatic `adaptive_max_pooling1d` unless given).
+    /// The layer name used in error messages (Keras's automatic name, the class name in snake
+    /// case such as `adaptive_max_pooling2d`, unless given).
     public var name: String { core.name }
 
-    /// Keras's `AdaptiveMaxPooling1D(output_size, data_format=None)`.
-    /// - Throws: `KerasLayerError.invalidConfig` when `outputSize` does not have 1 value
-    ///   or holds a value ≤ 0.
+    /// Keras's `AdaptiveMaxPoolingND` / `AdaptiveAveragePoolingND(output_size, data_format=None)`.
+    /// - Throws: `KerasLayerError.invalidConfig` when `outputSize` does not have `spatialRank`
+    ///   values or holds a value ≤ 0.
     public init(outputSize: [Int], dataFormat: DataFormat = .channelsLast, name: String? = nil) throws(KerasLayerError) {
-        core = try AdaptivePooling(
-            className: Self.className, rank: 1, mode: .max, outputSize: outputSize, dataFormat: dataFormat, name: name)
+        self.init(core: try AdaptivePooling(
+            className: Self.className, rank: Self.spatialRank, mode: Self.mode,
+            outputSize: outputSize, dataFormat: dataFormat, name: name))
     }
 
     /// The same size on every spatial axis, as Keras accepts an int.
     public init(outputSize: Int, dataFormat: DataFormat = .channelsLast, name: String? = nil) throws(KerasLayerError) {
-        try self.init(outputSize: [outputSize], dataFormat: dataFormat, name: name)
+        try self.init(outputSize: [Int](repeating: outputSize, count: Self.spatialRank), dataFormat: dataFormat, name: name)
     }
 
     public init(config: LayerConfig) throws(KerasLayerError) {
-        core = try AdaptivePooling(className: Self.className, rank: 1, mode: .max, config: config)
+        self.init(core: try AdaptivePooling(className: Self.className, rank: Self.spatialRank, mode: Self.mode, config: config))
     }
 
     /// Keras's `compute_output_shape`.
@@ -206,209 +211,70 @@ public struct AdaptiveMaxPooling1D: KerasLayer {
     public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
         LayerOutput(output: try core.call(input))
     }
+}
+
+/// `keras.layers.AdaptiveMaxPooling1D`: the maximum over adaptive windows, so that the spatial
+/// axis (steps) come out at exactly `outputSize` (see the file comment). Input
+/// `(batch, steps, channels)` (channels_last) or `(batch, channels, steps)` (channels_first).
+public struct AdaptiveMaxPooling1D: AdaptivePoolingLayer {
+    public static let className = "AdaptiveMaxPooling1D"
+    public static let spatialRank = 1
+    public static let mode = PoolingMode.max
+    public let core: AdaptivePooling
+    public init(core: AdaptivePooling) { self.core = core }
 }
 
 /// `keras.layers.AdaptiveMaxPooling2D`: the maximum over adaptive windows, so that the spatial
 /// axes (rows, cols) come out at exactly `outputSize` (see the file comment). Input
 /// `(batch, rows, cols, channels)` (channels_last) or `(batch, channels, rows, cols)` (channels_first).
-public struct AdaptiveMaxPooling2D: KerasLayer {
+public struct AdaptiveMaxPooling2D: AdaptivePoolingLayer {
     public static let className = "AdaptiveMaxPooling2D"
-    let core: AdaptivePooling
-
-    /// The spatial output size, one value per axis.
-    public var outputSize: [Int] { core.outputSize }
-    public var dataFormat: DataFormat { core.dataFormat }
-    /// The layer name used in error messages (Keras's automatic `adaptive_max_pooling2d` unless given).
-    public var name: String { core.name }
-
-    /// Keras's `AdaptiveMaxPooling2D(output_size, data_format=None)`.
-    /// - Throws: `KerasLayerError.invalidConfig` when `outputSize` does not have 2 values
-    ///   or holds a value ≤ 0.
-    public init(outputSize: [Int], dataFormat: DataFormat = .channelsLast, name: String? = nil) throws(KerasLayerError) {
-        core = try AdaptivePooling(
-            className: Self.className, rank: 2, mode: .max, outputSize: outputSize, dataFormat: dataFormat, name: name)
-    }
-
-    /// The same size on every spatial axis, as Keras accepts an int.
-    public init(outputSize: Int, dataFormat: DataFormat = .channelsLast, name: String? = nil) throws(KerasLayerError) {
-        try self.init(outputSize: [outputSize, outputSize], dataFormat: dataFormat, name: name)
-    }
-
-    public init(config: LayerConfig) throws(KerasLayerError) {
-        core = try AdaptivePooling(className: Self.className, rank: 2, mode: .max, config: config)
-    }
-
-    /// Keras's `compute_output_shape`.
-    public func outputShape(forInputShape shape: [Int]) throws(KerasLayerError) -> [Int] {
-        try core.outputShape(forInputShape: shape)
-    }
-
-    /// Pools `input`. A mask in `options` is ignored (Keras's `call` has no `mask` argument).
-    public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
-        LayerOutput(output: try core.call(input))
-    }
+    public static let spatialRank = 2
+    public static let mode = PoolingMode.max
+    public let core: AdaptivePooling
+    public init(core: AdaptivePooling) { self.core = core }
 }
 
 /// `keras.layers.AdaptiveMaxPooling3D`: the maximum over adaptive windows, so that the spatial
 /// axes (dim1, dim2, dim3) come out at exactly `outputSize` (see the file comment). Input
 /// `(batch, dim1, dim2, dim3, channels)` (channels_last) or `(batch, channels, dim1, dim2, dim3)` (channels_first).
-public struct AdaptiveMaxPooling3D: KerasLayer {
+public struct AdaptiveMaxPooling3D: AdaptivePoolingLayer {
     public static let className = "AdaptiveMaxPooling3D"
-    let core: AdaptivePooling
-
-    /// The spatial output size, one value per axis.
-    public var outputSize: [Int] { core.outputSize }
-    public var dataFormat: DataFormat { core.dataFormat }
-    /// The layer name used in error messages (Keras's automatic `adaptive_max_pooling3d` unless given).
-    public var name: String { core.name }
-
-    /// Keras's `AdaptiveMaxPooling3D(output_size, data_format=None)`.
-    /// - Throws: `KerasLayerError.invalidConfig` when `outputSize` does not have 3 values
-    ///   or holds a value ≤ 0.
-    public init(outputSize: [Int], dataFormat: DataFormat = .channelsLast, name: String? = nil) throws(KerasLayerError) {
-        core = try AdaptivePooling(
-            className: Self.className, rank: 3, mode: .max, outputSize: outputSize, dataFormat: dataFormat, name: name)
-    }
-
-    /// The same size on every spatial axis, as Keras accepts an int.
-    public init(outputSize: Int, dataFormat: DataFormat = .channelsLast, name: String? = nil) throws(KerasLayerError) {
-        try self.init(outputSize: [outputSize, outputSize, outputSize], dataFormat: dataFormat, name: name)
-    }
-
-    public init(config: LayerConfig) throws(KerasLayerError) {
-        core = try AdaptivePooling(className: Self.className, rank: 3, mode: .max, config: config)
-    }
-
-    /// Keras's `compute_output_shape`.
-    public func outputShape(forInputShape shape: [Int]) throws(KerasLayerError) -> [Int] {
-        try core.outputShape(forInputShape: shape)
-    }
-
-    /// Pools `input`. A mask in `options` is ignored (Keras's `call` has no `mask` argument).
-    public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
-        LayerOutput(output: try core.call(input))
-    }
+    public static let spatialRank = 3
+    public static let mode = PoolingMode.max
+    public let core: AdaptivePooling
+    public init(core: AdaptivePooling) { self.core = core }
 }
 
 /// `keras.layers.AdaptiveAveragePooling1D`: the mean over adaptive windows, so that the spatial
 /// axis (steps) come out at exactly `outputSize` (see the file comment). Input
 /// `(batch, steps, channels)` (channels_last) or `(batch, channels, steps)` (channels_first).
-public struct AdaptiveAveragePooling1D: KerasLayer {
+public struct AdaptiveAveragePooling1D: AdaptivePoolingLayer {
     public static let className = "AdaptiveAveragePooling1D"
-    let core: AdaptivePooling
-
-    /// The spatial output size, one value per axis.
-    public var outputSize: [Int] { core.outputSize }
-    public var dataFormat: DataFormat { core.dataFormat }
-    /// The layer name used in error messages (Keras's automatic `adaptive_average_pooling1d` unless given).
-    public var name: String { core.name }
-
-    /// Keras's `AdaptiveAveragePooling1D(output_size, data_format=None)`.
-    /// - Throws: `KerasLayerError.invalidConfig` when `outputSize` does not have 1 value
-    ///   or holds a value ≤ 0.
-    public init(outputSize: [Int], dataFormat: DataFormat = .channelsLast, name: String? = nil) throws(KerasLayerError) {
-        core = try AdaptivePooling(
-            className: Self.className, rank: 1, mode: .average, outputSize: outputSize, dataFormat: dataFormat, name: name)
-    }
-
-    /// The same size on every spatial axis, as Keras accepts an int.
-    public init(outputSize: Int, dataFormat: DataFormat = .channelsLast, name: String? = nil) throws(KerasLayerError) {
-        try self.init(outputSize: [outputSize], dataFormat: dataFormat, name: name)
-    }
-
-    public init(config: LayerConfig) throws(KerasLayerError) {
-        core = try AdaptivePooling(className: Self.className, rank: 1, mode: .average, config: config)
-    }
-
-    /// Keras's `compute_output_shape`.
-    public func outputShape(forInputShape shape: [Int]) throws(KerasLayerError) -> [Int] {
-        try core.outputShape(forInputShape: shape)
-    }
-
-    /// Pools `input`. A mask in `options` is ignored (Keras's `call` has no `mask` argument).
-    public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
-        LayerOutput(output: try core.call(input))
-    }
+    public static let spatialRank = 1
+    public static let mode = PoolingMode.average
+    public let core: AdaptivePooling
+    public init(core: AdaptivePooling) { self.core = core }
 }
 
 /// `keras.layers.AdaptiveAveragePooling2D`: the mean over adaptive windows, so that the spatial
 /// axes (rows, cols) come out at exactly `outputSize` (see the file comment). Input
 /// `(batch, rows, cols, channels)` (channels_last) or `(batch, channels, rows, cols)` (channels_first).
-public struct AdaptiveAveragePooling2D: KerasLayer {
+public struct AdaptiveAveragePooling2D: AdaptivePoolingLayer {
     public static let className = "AdaptiveAveragePooling2D"
-    let core: AdaptivePooling
-
-    /// The spatial output size, one value per axis.
-    public var outputSize: [Int] { core.outputSize }
-    public var dataFormat: DataFormat { core.dataFormat }
-    /// The layer name used in error messages (Keras's automatic `adaptive_average_pooling2d` unless given).
-    public var name: String { core.name }
-
-    /// Keras's `AdaptiveAveragePooling2D(output_size, data_format=None)`.
-    /// - Throws: `KerasLayerError.invalidConfig` when `outputSize` does not have 2 values
-    ///   or holds a value ≤ 0.
-    public init(outputSize: [Int], dataFormat: DataFormat = .channelsLast, name: String? = nil) throws(KerasLayerError) {
-        core = try AdaptivePooling(
-            className: Self.className, rank: 2, mode: .average, outputSize: outputSize, dataFormat: dataFormat, name: name)
-    }
-
-    /// The same size on every spatial axis, as Keras accepts an int.
-    public init(outputSize: Int, dataFormat: DataFormat = .channelsLast, name: String? = nil) throws(KerasLayerError) {
-        try self.init(outputSize: [outputSize, outputSize], dataFormat: dataFormat, name: name)
-    }
-
-    public init(config: LayerConfig) throws(KerasLayerError) {
-        core = try AdaptivePooling(className: Self.className, rank: 2, mode: .average, config: config)
-    }
-
-    /// Keras's `compute_output_shape`.
-    public func outputShape(forInputShape shape: [Int]) throws(KerasLayerError) -> [Int] {
-        try core.outputShape(forInputShape: shape)
-    }
-
-    /// Pools `input`. A mask in `options` is ignored (Keras's `call` has no `mask` argument).
-    public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
-        LayerOutput(output: try core.call(input))
-    }
+    public static let spatialRank = 2
+    public static let mode = PoolingMode.average
+    public let core: AdaptivePooling
+    public init(core: AdaptivePooling) { self.core = core }
 }
 
 /// `keras.layers.AdaptiveAveragePooling3D`: the mean over adaptive windows, so that the spatial
 /// axes (dim1, dim2, dim3) come out at exactly `outputSize` (see the file comment). Input
 /// `(batch, dim1, dim2, dim3, channels)` (channels_last) or `(batch, channels, dim1, dim2, dim3)` (channels_first).
-public struct AdaptiveAveragePooling3D: KerasLayer {
+public struct AdaptiveAveragePooling3D: AdaptivePoolingLayer {
     public static let className = "AdaptiveAveragePooling3D"
-    let core: AdaptivePooling
-
-    /// The spatial output size, one value per axis.
-    public var outputSize: [Int] { core.outputSize }
-    public var dataFormat: DataFormat { core.dataFormat }
-    /// The layer name used in error messages (Keras's automatic `adaptive_average_pooling3d` unless given).
-    public var name: String { core.name }
-
-    /// Keras's `AdaptiveAveragePooling3D(output_size, data_format=None)`.
-    /// - Throws: `KerasLayerError.invalidConfig` when `outputSize` does not have 3 values
-    ///   or holds a value ≤ 0.
-    public init(outputSize: [Int], dataFormat: DataFormat = .channelsLast, name: String? = nil) throws(KerasLayerError) {
-        core = try AdaptivePooling(
-            className: Self.className, rank: 3, mode: .average, outputSize: outputSize, dataFormat: dataFormat, name: name)
-    }
-
-    /// The same size on every spatial axis, as Keras accepts an int.
-    public init(outputSize: Int, dataFormat: DataFormat = .channelsLast, name: String? = nil) throws(KerasLayerError) {
-        try self.init(outputSize: [outputSize, outputSize, outputSize], dataFormat: dataFormat, name: name)
-    }
-
-    public init(config: LayerConfig) throws(KerasLayerError) {
-        core = try AdaptivePooling(className: Self.className, rank: 3, mode: .average, config: config)
-    }
-
-    /// Keras's `compute_output_shape`.
-    public func outputShape(forInputShape shape: [Int]) throws(KerasLayerError) -> [Int] {
-        try core.outputShape(forInputShape: shape)
-    }
-
-    /// Pools `input`. A mask in `options` is ignored (Keras's `call` has no `mask` argument).
-    public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
-        LayerOutput(output: try core.call(input))
-    }
+    public static let spatialRank = 3
+    public static let mode = PoolingMode.average
+    public let core: AdaptivePooling
+    public init(core: AdaptivePooling) { self.core = core }
 }

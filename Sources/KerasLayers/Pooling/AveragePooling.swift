@@ -20,167 +20,53 @@
 // for 2-D/3-D windows (a 2×2 window as (x₀₀ + x₀₁) + (x₁₀ + x₁₁)), so JAX results can differ
 // from ours (and from TF's) in the last bits. NaN or ±∞ in a window propagate through the sum as IEEE arithmetic says.
 
-/// `keras.layers.AveragePooling1D` (alias `AvgPool1D`): the mean over a sliding window of `poolSize`
-/// moved by `strides` along the spatial axis (steps); see the file comment for the
-/// mathematics. Input `(batch, steps, channels)` for channels_last or
-/// `(batch, channels, steps)` for channels_first; the output has the same layout.
-public struct AveragePooling1D: KerasLayer {
-    public static let className = "AveragePooling1D"
-    let core: WindowPooling
+/// AveragePooling1D/2D/3D: the window mean; `pool_size` is required.
+public protocol AveragePoolingLayer: WindowPoolingLayer {}
 
-    /// The window size along each spatial axis.
-    public var poolSize: [Int] { core.poolSize }
-    /// The window step along each spatial axis (Keras's default: `poolSize`).
-    public var strides: [Int] { core.strides }
-    public var padding: Padding { core.padding }
-    public var dataFormat: DataFormat { core.dataFormat }
-    /// The layer name used in error messages (Keras's automatic `average_pooling1d` unless given).
-    public var name: String { core.name }
+extension AveragePoolingLayer {
+    public static var mode: PoolingMode { .average }
+    public static var defaultPoolSize: Int? { nil }
 
-    /// Keras's `AveragePooling1D(pool_size, strides=None, padding="valid", data_format=None)`.
-    /// - Throws: `KerasLayerError.invalidConfig` when `poolSize` or `strides` does not have 1
-    ///   value or holds a value ≤ 0.
+    /// Keras's `AveragePoolingND(pool_size, strides=None, padding="valid", data_format=None)`.
+    /// - Throws: `KerasLayerError.invalidConfig` when `poolSize` or `strides` does not have
+    ///   `spatialRank` values or holds a value ≤ 0.
     public init(
         poolSize: [Int], strides: [Int]? = nil, padding: Padding = .valid,
         dataFormat: DataFormat = .channelsLast, name: String? = nil
     ) throws(KerasLayerError) {
-        core = try WindowPooling(
-            className: Self.className, rank: 1, mode: .average, poolSize: poolSize, strides: strides,
-            padding: padding, dataFormat: dataFormat, name: name)
+        try self.init(validatingPoolSize: poolSize, strides: strides, padding: padding, dataFormat: dataFormat, name: name)
     }
+}
 
-    /// The same with one size (and one stride) for every spatial axis, as Keras accepts an int.
-    public init(
-        poolSize: Int, strides: Int? = nil, padding: Padding = .valid,
-        dataFormat: DataFormat = .channelsLast, name: String? = nil
-    ) throws(KerasLayerError) {
-        try self.init(
-            poolSize: [poolSize], strides: strides.map { [$0] }, padding: padding,
-            dataFormat: dataFormat, name: name)
-    }
-
-    public init(config: LayerConfig) throws(KerasLayerError) {
-        core = try WindowPooling(className: Self.className, rank: 1, mode: .average, defaultPoolSize: nil, config: config)
-    }
-
-    /// Keras's `compute_output_shape`.
-    public func outputShape(forInputShape shape: [Int]) throws(KerasLayerError) -> [Int] {
-        try core.outputShape(forInputShape: shape)
-    }
-
-    /// Pools `input`. A mask in `options` is ignored, as Keras ignores (and drops) a mask that
-    /// reaches this layer attached to its input; Keras's `call` has no `mask` argument.
-    public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
-        LayerOutput(output: try core.call(input))
-    }
+/// `keras.layers.AveragePooling1D` (alias `AvgPool1D`): the mean over a sliding window of `poolSize`
+/// moved by `strides` along the spatial axis (steps); see the file comment for the
+/// mathematics. Input `(batch, steps, channels)` for channels_last or
+/// `(batch, channels, steps)` for channels_first; the output has the same layout.
+public struct AveragePooling1D: AveragePoolingLayer {
+    public static let className = "AveragePooling1D"
+    public static let spatialRank = 1
+    public let core: WindowPooling
+    public init(core: WindowPooling) { self.core = core }
 }
 
 /// `keras.layers.AveragePooling2D` (alias `AvgPool2D`): the mean over a sliding window of `poolSize`
 /// moved by `strides` along the 2 spatial axes (rows, cols); see the file comment for the
 /// mathematics. Input `(batch, rows, cols, channels)` for channels_last or
 /// `(batch, channels, rows, cols)` for channels_first; the output has the same layout.
-public struct AveragePooling2D: KerasLayer {
+public struct AveragePooling2D: AveragePoolingLayer {
     public static let className = "AveragePooling2D"
-    let core: WindowPooling
-
-    /// The window size along each spatial axis.
-    public var poolSize: [Int] { core.poolSize }
-    /// The window step along each spatial axis (Keras's default: `poolSize`).
-    public var strides: [Int] { core.strides }
-    public var padding: Padding { core.padding }
-    public var dataFormat: DataFormat { core.dataFormat }
-    /// The layer name used in error messages (Keras's automatic `average_pooling2d` unless given).
-    public var name: String { core.name }
-
-    /// Keras's `AveragePooling2D(pool_size, strides=None, padding="valid", data_format=None)`.
-    /// - Throws: `KerasLayerError.invalidConfig` when `poolSize` or `strides` does not have 2
-    ///   values or holds a value ≤ 0.
-    public init(
-        poolSize: [Int], strides: [Int]? = nil, padding: Padding = .valid,
-        dataFormat: DataFormat = .channelsLast, name: String? = nil
-    ) throws(KerasLayerError) {
-        core = try WindowPooling(
-            className: Self.className, rank: 2, mode: .average, poolSize: poolSize, strides: strides,
-            padding: padding, dataFormat: dataFormat, name: name)
-    }
-
-    /// The same with one size (and one stride) for every spatial axis, as Keras accepts an int.
-    public init(
-        poolSize: Int, strides: Int? = nil, padding: Padding = .valid,
-        dataFormat: DataFormat = .channelsLast, name: String? = nil
-    ) throws(KerasLayerError) {
-        try self.init(
-            poolSize: [poolSize, poolSize], strides: strides.map { [$0, $0] }, padding: padding,
-            dataFormat: dataFormat, name: name)
-    }
-
-    public init(config: LayerConfig) throws(KerasLayerError) {
-        core = try WindowPooling(className: Self.className, rank: 2, mode: .average, defaultPoolSize: nil, config: config)
-    }
-
-    /// Keras's `compute_output_shape`.
-    public func outputShape(forInputShape shape: [Int]) throws(KerasLayerError) -> [Int] {
-        try core.outputShape(forInputShape: shape)
-    }
-
-    /// Pools `input`. A mask in `options` is ignored, as Keras ignores (and drops) a mask that
-    /// reaches this layer attached to its input; Keras's `call` has no `mask` argument.
-    public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
-        LayerOutput(output: try core.call(input))
-    }
+    public static let spatialRank = 2
+    public let core: WindowPooling
+    public init(core: WindowPooling) { self.core = core }
 }
 
 /// `keras.layers.AveragePooling3D` (alias `AvgPool3D`): the mean over a sliding window of `poolSize`
 /// moved by `strides` along the 3 spatial axes (dim1, dim2, dim3); see the file comment for the
 /// mathematics. Input `(batch, dim1, dim2, dim3, channels)` for channels_last or
 /// `(batch, channels, dim1, dim2, dim3)` for channels_first; the output has the same layout.
-public struct AveragePooling3D: KerasLayer {
+public struct AveragePooling3D: AveragePoolingLayer {
     public static let className = "AveragePooling3D"
-    let core: WindowPooling
-
-    /// The window size along each spatial axis.
-    public var poolSize: [Int] { core.poolSize }
-    /// The window step along each spatial axis (Keras's default: `poolSize`).
-    public var strides: [Int] { core.strides }
-    public var padding: Padding { core.padding }
-    public var dataFormat: DataFormat { core.dataFormat }
-    /// The layer name used in error messages (Keras's automatic `average_pooling3d` unless given).
-    public var name: String { core.name }
-
-    /// Keras's `AveragePooling3D(pool_size, strides=None, padding="valid", data_format=None)`.
-    /// - Throws: `KerasLayerError.invalidConfig` when `poolSize` or `strides` does not have 3
-    ///   values or holds a value ≤ 0.
-    public init(
-        poolSize: [Int], strides: [Int]? = nil, padding: Padding = .valid,
-        dataFormat: DataFormat = .channelsLast, name: String? = nil
-    ) throws(KerasLayerError) {
-        core = try WindowPooling(
-            className: Self.className, rank: 3, mode: .average, poolSize: poolSize, strides: strides,
-            padding: padding, dataFormat: dataFormat, name: name)
-    }
-
-    /// The same with one size (and one stride) for every spatial axis, as Keras accepts an int.
-    public init(
-        poolSize: Int, strides: Int? = nil, padding: Padding = .valid,
-        dataFormat: DataFormat = .channelsLast, name: String? = nil
-    ) throws(KerasLayerError) {
-        try self.init(
-            poolSize: [poolSize, poolSize, poolSize], strides: strides.map { [$0, $0, $0] }, padding: padding,
-            dataFormat: dataFormat, name: name)
-    }
-
-    public init(config: LayerConfig) throws(KerasLayerError) {
-        core = try WindowPooling(className: Self.className, rank: 3, mode: .average, defaultPoolSize: nil, config: config)
-    }
-
-    /// Keras's `compute_output_shape`.
-    public func outputShape(forInputShape shape: [Int]) throws(KerasLayerError) -> [Int] {
-        try core.outputShape(forInputShape: shape)
-    }
-
-    /// Pools `input`. A mask in `options` is ignored, as Keras ignores (and drops) a mask that
-    /// reaches this layer attached to its input; Keras's `call` has no `mask` argument.
-    public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
-        LayerOutput(output: try core.call(input))
-    }
+    public static let spatialRank = 3
+    public let core: WindowPooling
+    public init(core: WindowPooling) { self.core = core }
 }

@@ -31,18 +31,18 @@
 // to float32 rounding of the sum (measured ≤ 1e-6 absolute on N(0.5, 3²) inputs; often bit
 // for bit on small maps), not bit for bit. Max is exact.
 
-/// The shared implementation of the six global pooling layers.
-struct GlobalPooling: Sendable, Equatable {
+/// The shared implementation of the six global pooling layers. Opaque outside this module.
+public struct GlobalPooling: Sendable, Equatable {
     let className: String
     let name: String
-    let mode: WindowPooling.Mode
+    let mode: PoolingMode
     let spatialRank: Int
     let dataFormat: DataFormat
     let keepdims: Bool
 
     var acceptsMask: Bool { spatialRank == 1 && mode == .average }
 
-    init(className: String, rank: Int, mode: WindowPooling.Mode, dataFormat: DataFormat, keepdims: Bool, name: String?) {
+    init(className: String, rank: Int, mode: PoolingMode, dataFormat: DataFormat, keepdims: Bool, name: String?) {
         self.className = className
         self.name = name ?? PoolingGeometry.defaultName(className)
         self.mode = mode
@@ -51,7 +51,7 @@ struct GlobalPooling: Sendable, Equatable {
         self.keepdims = keepdims
     }
 
-    init(className: String, rank: Int, mode: WindowPooling.Mode, config: LayerConfig) throws(KerasLayerError) {
+    init(className: String, rank: Int, mode: PoolingMode, config: LayerConfig) throws(KerasLayerError) {
         self.init(
             className: className, rank: rank, mode: mode,
             dataFormat: try config.dataFormat(), keepdims: try config.bool("keepdims", default: false),
@@ -145,28 +145,32 @@ struct GlobalPooling: Sendable, Equatable {
     }
 }
 
-/// `keras.layers.GlobalMaxPooling1D` (alias `GlobalMaxPool1D`): the maximum of every channel over the
-/// spatial axis (steps). Input `(batch, steps, channels)` (channels_last) or
-/// `(batch, channels, steps)` (channels_first); output `(batch, channels)`, or with
-/// `keepdims` the input layout with every spatial size 1.
-public struct GlobalMaxPooling1D: KerasLayer {
-    public static let className = "GlobalMaxPooling1D"
-    let core: GlobalPooling
+/// GlobalMaxPooling1D/2D/3D and GlobalAveragePooling1D/2D/3D: a layer that forwards to a
+/// `GlobalPooling`. A conforming type names its `className`, `spatialRank`, `mode` and `core`.
+public protocol GlobalPoolingLayer: PoolingLayer {
+    /// The shared implementation the layer forwards to.
+    var core: GlobalPooling { get }
+    /// Wraps `core`, which the shared initializers build for this type (class name, rank, mode).
+    init(core: GlobalPooling)
+}
 
+extension GlobalPoolingLayer {
     public var dataFormat: DataFormat { core.dataFormat }
     /// Whether the output keeps the spatial axes (as size 1).
     public var keepdims: Bool { core.keepdims }
-    /// The layer name used in error messages (Keras's automatic `global_max_pooling1d` unless given).
+    /// The layer name used in error messages (Keras's automatic name, the class name in snake
+    /// case such as `global_max_pooling2d`, unless given).
     public var name: String { core.name }
 
-    /// Keras's `GlobalMaxPooling1D(data_format=None, keepdims=False)`.
+    /// Keras's `GlobalMaxPoolingND` / `GlobalAveragePoolingND(data_format=None, keepdims=False)`.
     public init(dataFormat: DataFormat = .channelsLast, keepdims: Bool = false, name: String? = nil) {
-        core = GlobalPooling(
-            className: Self.className, rank: 1, mode: .max, dataFormat: dataFormat, keepdims: keepdims, name: name)
+        self.init(core: GlobalPooling(
+            className: Self.className, rank: Self.spatialRank, mode: Self.mode,
+            dataFormat: dataFormat, keepdims: keepdims, name: name))
     }
 
     public init(config: LayerConfig) throws(KerasLayerError) {
-        core = try GlobalPooling(className: Self.className, rank: 1, mode: .max, config: config)
+        self.init(core: try GlobalPooling(className: Self.className, rank: Self.spatialRank, mode: Self.mode, config: config))
     }
 
     /// Keras's `compute_output_shape`.
@@ -174,186 +178,87 @@ public struct GlobalMaxPooling1D: KerasLayer {
         try core.outputShape(forInputShape: shape)
     }
 
-    /// Pools `input`. A mask in `options` is ignored (Keras's `call` has no `mask` argument).
+    /// Pools `input`. Only GlobalAveragePooling1D reads `options.mask` (see there); the other
+    /// global layers ignore it (Keras's `call` has no `mask` argument).
+    /// - Throws: `KerasLayerError.invalidInput` for an input of rank ≠ `spatialRank` + 2, a
+    ///   maximum over zero spatial positions, or (GlobalAveragePooling1D) a mask whose shape is
+    ///   not `(batch, steps)` (axes of size 1 broadcast).
     public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
         LayerOutput(output: try core.call(input, mask: options.mask))
     }
+}
+
+/// `keras.layers.GlobalMaxPooling1D` (alias `GlobalMaxPool1D`): the maximum of every channel over the
+/// spatial axis (steps). Input `(batch, steps, channels)` (channels_last) or
+/// `(batch, channels, steps)` (channels_first); output `(batch, channels)`, or with
+/// `keepdims` the input layout with every spatial size 1.
+public struct GlobalMaxPooling1D: GlobalPoolingLayer {
+    public static let className = "GlobalMaxPooling1D"
+    public static let spatialRank = 1
+    public static let mode = PoolingMode.max
+    public let core: GlobalPooling
+    public init(core: GlobalPooling) { self.core = core }
 }
 
 /// `keras.layers.GlobalMaxPooling2D` (alias `GlobalMaxPool2D`): the maximum of every channel over the
 /// spatial axes (rows, cols). Input `(batch, rows, cols, channels)` (channels_last) or
 /// `(batch, channels, rows, cols)` (channels_first); output `(batch, channels)`, or with
 /// `keepdims` the input layout with every spatial size 1.
-public struct GlobalMaxPooling2D: KerasLayer {
+public struct GlobalMaxPooling2D: GlobalPoolingLayer {
     public static let className = "GlobalMaxPooling2D"
-    let core: GlobalPooling
-
-    public var dataFormat: DataFormat { core.dataFormat }
-    /// Whether the output keeps the spatial axes (as size 1).
-    public var keepdims: Bool { core.keepdims }
-    /// The layer name used in error messages (Keras's automatic `global_max_pooling2d` unless given).
-    public var name: String { core.name }
-
-    /// Keras's `GlobalMaxPooling2D(data_format=None, keepdims=False)`.
-    public init(dataFormat: DataFormat = .channelsLast, keepdims: Bool = false, name: String? = nil) {
-        core = GlobalPooling(
-            className: Self.className, rank: 2, mode: .max, dataFormat: dataFormat, keepdims: keepdims, name: name)
-    }
-
-    public init(config: LayerConfig) throws(KerasLayerError) {
-        core = try GlobalPooling(className: Self.className, rank: 2, mode: .max, config: config)
-    }
-
-    /// Keras's `compute_output_shape`.
-    public func outputShape(forInputShape shape: [Int]) throws(KerasLayerError) -> [Int] {
-        try core.outputShape(forInputShape: shape)
-    }
-
-    /// Pools `input`. A mask in `options` is ignored (Keras's `call` has no `mask` argument).
-    public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
-        LayerOutput(output: try core.call(input, mask: options.mask))
-    }
+    public static let spatialRank = 2
+    public static let mode = PoolingMode.max
+    public let core: GlobalPooling
+    public init(core: GlobalPooling) { self.core = core }
 }
 
 /// `keras.layers.GlobalMaxPooling3D` (alias `GlobalMaxPool3D`): the maximum of every channel over the
 /// spatial axes (dim1, dim2, dim3). Input `(batch, dim1, dim2, dim3, channels)` (channels_last) or
 /// `(batch, channels, dim1, dim2, dim3)` (channels_first); output `(batch, channels)`, or with
 /// `keepdims` the input layout with every spatial size 1.
-public struct GlobalMaxPooling3D: KerasLayer {
+public struct GlobalMaxPooling3D: GlobalPoolingLayer {
     public static let className = "GlobalMaxPooling3D"
-    let core: GlobalPooling
-
-    public var dataFormat: DataFormat { core.dataFormat }
-    /// Whether the output keeps the spatial axes (as size 1).
-    public var keepdims: Bool { core.keepdims }
-    /// The layer name used in error messages (Keras's automatic `global_max_pooling3d` unless given).
-    public var name: String { core.name }
-
-    /// Keras's `GlobalMaxPooling3D(data_format=None, keepdims=False)`.
-    public init(dataFormat: DataFormat = .channelsLast, keepdims: Bool = false, name: String? = nil) {
-        core = GlobalPooling(
-            className: Self.className, rank: 3, mode: .max, dataFormat: dataFormat, keepdims: keepdims, name: name)
-    }
-
-    public init(config: LayerConfig) throws(KerasLayerError) {
-        core = try GlobalPooling(className: Self.className, rank: 3, mode: .max, config: config)
-    }
-
-    /// Keras's `compute_output_shape`.
-    public func outputShape(forInputShape shape: [Int]) throws(KerasLayerError) -> [Int] {
-        try core.outputShape(forInputShape: shape)
-    }
-
-    /// Pools `input`. A mask in `options` is ignored (Keras's `call` has no `mask` argument).
-    public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
-        LayerOutput(output: try core.call(input, mask: options.mask))
-    }
+    public static let spatialRank = 3
+    public static let mode = PoolingMode.max
+    public let core: GlobalPooling
+    public init(core: GlobalPooling) { self.core = core }
 }
 
 /// `keras.layers.GlobalAveragePooling1D` (alias `GlobalAvgPool1D`): the mean of every channel over the
 /// spatial axis (steps). Input `(batch, steps, channels)` (channels_last) or
 /// `(batch, channels, steps)` (channels_first); output `(batch, channels)`, or with
 /// `keepdims` the input layout with every spatial size 1.
-public struct GlobalAveragePooling1D: KerasLayer {
+///
+/// `options.mask` (shape `(batch, steps)`, nonzero = keep; axes of size 1 broadcast) restricts
+/// the mean to the kept steps; a fully masked row gives NaN.
+public struct GlobalAveragePooling1D: GlobalPoolingLayer {
     public static let className = "GlobalAveragePooling1D"
-    let core: GlobalPooling
-
-    public var dataFormat: DataFormat { core.dataFormat }
-    /// Whether the output keeps the spatial axes (as size 1).
-    public var keepdims: Bool { core.keepdims }
-    /// The layer name used in error messages (Keras's automatic `global_average_pooling1d` unless given).
-    public var name: String { core.name }
-
-    /// Keras's `GlobalAveragePooling1D(data_format=None, keepdims=False)`.
-    public init(dataFormat: DataFormat = .channelsLast, keepdims: Bool = false, name: String? = nil) {
-        core = GlobalPooling(
-            className: Self.className, rank: 1, mode: .average, dataFormat: dataFormat, keepdims: keepdims, name: name)
-    }
-
-    public init(config: LayerConfig) throws(KerasLayerError) {
-        core = try GlobalPooling(className: Self.className, rank: 1, mode: .average, config: config)
-    }
-
-    /// Keras's `compute_output_shape`.
-    public func outputShape(forInputShape shape: [Int]) throws(KerasLayerError) -> [Int] {
-        try core.outputShape(forInputShape: shape)
-    }
-
-    /// Pools `input`. `options.mask` (shape `(batch, steps)`, nonzero = keep) restricts the
-    /// mean to the kept steps; a fully masked row gives NaN.
-    /// - Throws: `KerasLayerError.invalidInput` for an input of rank ≠ 3 or a mask whose shape
-    ///   is not `(batch, steps)` (axes of size 1 broadcast).
-    public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
-        LayerOutput(output: try core.call(input, mask: options.mask))
-    }
+    public static let spatialRank = 1
+    public static let mode = PoolingMode.average
+    public let core: GlobalPooling
+    public init(core: GlobalPooling) { self.core = core }
 }
 
 /// `keras.layers.GlobalAveragePooling2D` (alias `GlobalAvgPool2D`): the mean of every channel over the
 /// spatial axes (rows, cols). Input `(batch, rows, cols, channels)` (channels_last) or
 /// `(batch, channels, rows, cols)` (channels_first); output `(batch, channels)`, or with
 /// `keepdims` the input layout with every spatial size 1.
-public struct GlobalAveragePooling2D: KerasLayer {
+public struct GlobalAveragePooling2D: GlobalPoolingLayer {
     public static let className = "GlobalAveragePooling2D"
-    let core: GlobalPooling
-
-    public var dataFormat: DataFormat { core.dataFormat }
-    /// Whether the output keeps the spatial axes (as size 1).
-    public var keepdims: Bool { core.keepdims }
-    /// The layer name used in error messages (Keras's automatic `global_average_pooling2d` unless given).
-    public var name: String { core.name }
-
-    /// Keras's `GlobalAveragePooling2D(data_format=None, keepdims=False)`.
-    public init(dataFormat: DataFormat = .channelsLast, keepdims: Bool = false, name: String? = nil) {
-        core = GlobalPooling(
-            className: Self.className, rank: 2, mode: .average, dataFormat: dataFormat, keepdims: keepdims, name: name)
-    }
-
-    public init(config: LayerConfig) throws(KerasLayerError) {
-        core = try GlobalPooling(className: Self.className, rank: 2, mode: .average, config: config)
-    }
-
-    /// Keras's `compute_output_shape`.
-    public func outputShape(forInputShape shape: [Int]) throws(KerasLayerError) -> [Int] {
-        try core.outputShape(forInputShape: shape)
-    }
-
-    /// Pools `input`. A mask in `options` is ignored (Keras's `call` has no `mask` argument).
-    public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
-        LayerOutput(output: try core.call(input, mask: options.mask))
-    }
+    public static let spatialRank = 2
+    public static let mode = PoolingMode.average
+    public let core: GlobalPooling
+    public init(core: GlobalPooling) { self.core = core }
 }
 
 /// `keras.layers.GlobalAveragePooling3D` (alias `GlobalAvgPool3D`): the mean of every channel over the
 /// spatial axes (dim1, dim2, dim3). Input `(batch, dim1, dim2, dim3, channels)` (channels_last) or
 /// `(batch, channels, dim1, dim2, dim3)` (channels_first); output `(batch, channels)`, or with
 /// `keepdims` the input layout with every spatial size 1.
-public struct GlobalAveragePooling3D: KerasLayer {
+public struct GlobalAveragePooling3D: GlobalPoolingLayer {
     public static let className = "GlobalAveragePooling3D"
-    let core: GlobalPooling
-
-    public var dataFormat: DataFormat { core.dataFormat }
-    /// Whether the output keeps the spatial axes (as size 1).
-    public var keepdims: Bool { core.keepdims }
-    /// The layer name used in error messages (Keras's automatic `global_average_pooling3d` unless given).
-    public var name: String { core.name }
-
-    /// Keras's `GlobalAveragePooling3D(data_format=None, keepdims=False)`.
-    public init(dataFormat: DataFormat = .channelsLast, keepdims: Bool = false, name: String? = nil) {
-        core = GlobalPooling(
-            className: Self.className, rank: 3, mode: .average, dataFormat: dataFormat, keepdims: keepdims, name: name)
-    }
-
-    public init(config: LayerConfig) throws(KerasLayerError) {
-        core = try GlobalPooling(className: Self.className, rank: 3, mode: .average, config: config)
-    }
-
-    /// Keras's `compute_output_shape`.
-    public func outputShape(forInputShape shape: [Int]) throws(KerasLayerError) -> [Int] {
-        try core.outputShape(forInputShape: shape)
-    }
-
-    /// Pools `input`. A mask in `options` is ignored (Keras's `call` has no `mask` argument).
-    public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
-        LayerOutput(output: try core.call(input, mask: options.mask))
-    }
+    public static let spatialRank = 3
+    public static let mode = PoolingMode.average
+    public let core: GlobalPooling
+    public init(core: GlobalPooling) { self.core = core }
 }

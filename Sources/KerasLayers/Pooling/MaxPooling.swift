@@ -23,167 +23,53 @@
 //
 // The result is bit-exact: max involves no rounding.
 
+/// MaxPooling1D/2D/3D: the window maximum; `pool_size` defaults to 2 on every axis.
+public protocol MaxPoolingLayer: WindowPoolingLayer {}
+
+extension MaxPoolingLayer {
+    public static var mode: PoolingMode { .max }
+    public static var defaultPoolSize: Int? { 2 }
+
+    /// Keras's `MaxPoolingND(pool_size=2, strides=None, padding="valid", data_format=None)`.
+    /// - Throws: `KerasLayerError.invalidConfig` when `poolSize` or `strides` does not have
+    ///   `spatialRank` values or holds a value ≤ 0.
+    public init(
+        poolSize: [Int] = [Int](repeating: 2, count: Self.spatialRank), strides: [Int]? = nil,
+        padding: Padding = .valid, dataFormat: DataFormat = .channelsLast, name: String? = nil
+    ) throws(KerasLayerError) {
+        try self.init(validatingPoolSize: poolSize, strides: strides, padding: padding, dataFormat: dataFormat, name: name)
+    }
+}
+
 /// `keras.layers.MaxPooling1D` (alias `MaxPool1D`): the maximum over a sliding window of `poolSize`
 /// moved by `strides` along the spatial axis (steps); see the file comment for the
 /// mathematics. Input `(batch, steps, channels)` for channels_last or
 /// `(batch, channels, steps)` for channels_first; the output has the same layout.
-public struct MaxPooling1D: KerasLayer {
+public struct MaxPooling1D: MaxPoolingLayer {
     public static let className = "MaxPooling1D"
-    let core: WindowPooling
-
-    /// The window size along each spatial axis.
-    public var poolSize: [Int] { core.poolSize }
-    /// The window step along each spatial axis (Keras's default: `poolSize`).
-    public var strides: [Int] { core.strides }
-    public var padding: Padding { core.padding }
-    public var dataFormat: DataFormat { core.dataFormat }
-    /// The layer name used in error messages (Keras's automatic `max_pooling1d` unless given).
-    public var name: String { core.name }
-
-    /// Keras's `MaxPooling1D(pool_size, strides=None, padding="valid", data_format=None)`.
-    /// - Throws: `KerasLayerError.invalidConfig` when `poolSize` or `strides` does not have 1
-    ///   value or holds a value ≤ 0.
-    public init(
-        poolSize: [Int] = [2], strides: [Int]? = nil, padding: Padding = .valid,
-        dataFormat: DataFormat = .channelsLast, name: String? = nil
-    ) throws(KerasLayerError) {
-        core = try WindowPooling(
-            className: Self.className, rank: 1, mode: .max, poolSize: poolSize, strides: strides,
-            padding: padding, dataFormat: dataFormat, name: name)
-    }
-
-    /// The same with one size (and one stride) for every spatial axis, as Keras accepts an int.
-    public init(
-        poolSize: Int, strides: Int? = nil, padding: Padding = .valid,
-        dataFormat: DataFormat = .channelsLast, name: String? = nil
-    ) throws(KerasLayerError) {
-        try self.init(
-            poolSize: [poolSize], strides: strides.map { [$0] }, padding: padding,
-            dataFormat: dataFormat, name: name)
-    }
-
-    public init(config: LayerConfig) throws(KerasLayerError) {
-        core = try WindowPooling(className: Self.className, rank: 1, mode: .max, defaultPoolSize: 2, config: config)
-    }
-
-    /// Keras's `compute_output_shape`.
-    public func outputShape(forInputShape shape: [Int]) throws(KerasLayerError) -> [Int] {
-        try core.outputShape(forInputShape: shape)
-    }
-
-    /// Pools `input`. A mask in `options` is ignored, as Keras ignores (and drops) a mask that
-    /// reaches this layer attached to its input; Keras's `call` has no `mask` argument.
-    public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
-        LayerOutput(output: try core.call(input))
-    }
+    public static let spatialRank = 1
+    public let core: WindowPooling
+    public init(core: WindowPooling) { self.core = core }
 }
 
 /// `keras.layers.MaxPooling2D` (alias `MaxPool2D`): the maximum over a sliding window of `poolSize`
 /// moved by `strides` along the 2 spatial axes (rows, cols); see the file comment for the
 /// mathematics. Input `(batch, rows, cols, channels)` for channels_last or
 /// `(batch, channels, rows, cols)` for channels_first; the output has the same layout.
-public struct MaxPooling2D: KerasLayer {
+public struct MaxPooling2D: MaxPoolingLayer {
     public static let className = "MaxPooling2D"
-    let core: WindowPooling
-
-    /// The window size along each spatial axis.
-    public var poolSize: [Int] { core.poolSize }
-    /// The window step along each spatial axis (Keras's default: `poolSize`).
-    public var strides: [Int] { core.strides }
-    public var padding: Padding { core.padding }
-    public var dataFormat: DataFormat { core.dataFormat }
-    /// The layer name used in error messages (Keras's automatic `max_pooling2d` unless given).
-    public var name: String { core.name }
-
-    /// Keras's `MaxPooling2D(pool_size, strides=None, padding="valid", data_format=None)`.
-    /// - Throws: `KerasLayerError.invalidConfig` when `poolSize` or `strides` does not have 2
-    ///   values or holds a value ≤ 0.
-    public init(
-        poolSize: [Int] = [2, 2], strides: [Int]? = nil, padding: Padding = .valid,
-        dataFormat: DataFormat = .channelsLast, name: String? = nil
-    ) throws(KerasLayerError) {
-        core = try WindowPooling(
-            className: Self.className, rank: 2, mode: .max, poolSize: poolSize, strides: strides,
-            padding: padding, dataFormat: dataFormat, name: name)
-    }
-
-    /// The same with one size (and one stride) for every spatial axis, as Keras accepts an int.
-    public init(
-        poolSize: Int, strides: Int? = nil, padding: Padding = .valid,
-        dataFormat: DataFormat = .channelsLast, name: String? = nil
-    ) throws(KerasLayerError) {
-        try self.init(
-            poolSize: [poolSize, poolSize], strides: strides.map { [$0, $0] }, padding: padding,
-            dataFormat: dataFormat, name: name)
-    }
-
-    public init(config: LayerConfig) throws(KerasLayerError) {
-        core = try WindowPooling(className: Self.className, rank: 2, mode: .max, defaultPoolSize: 2, config: config)
-    }
-
-    /// Keras's `compute_output_shape`.
-    public func outputShape(forInputShape shape: [Int]) throws(KerasLayerError) -> [Int] {
-        try core.outputShape(forInputShape: shape)
-    }
-
-    /// Pools `input`. A mask in `options` is ignored, as Keras ignores (and drops) a mask that
-    /// reaches this layer attached to its input; Keras's `call` has no `mask` argument.
-    public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
-        LayerOutput(output: try core.call(input))
-    }
+    public static let spatialRank = 2
+    public let core: WindowPooling
+    public init(core: WindowPooling) { self.core = core }
 }
 
 /// `keras.layers.MaxPooling3D` (alias `MaxPool3D`): the maximum over a sliding window of `poolSize`
 /// moved by `strides` along the 3 spatial axes (dim1, dim2, dim3); see the file comment for the
 /// mathematics. Input `(batch, dim1, dim2, dim3, channels)` for channels_last or
 /// `(batch, channels, dim1, dim2, dim3)` for channels_first; the output has the same layout.
-public struct MaxPooling3D: KerasLayer {
+public struct MaxPooling3D: MaxPoolingLayer {
     public static let className = "MaxPooling3D"
-    let core: WindowPooling
-
-    /// The window size along each spatial axis.
-    public var poolSize: [Int] { core.poolSize }
-    /// The window step along each spatial axis (Keras's default: `poolSize`).
-    public var strides: [Int] { core.strides }
-    public var padding: Padding { core.padding }
-    public var dataFormat: DataFormat { core.dataFormat }
-    /// The layer name used in error messages (Keras's automatic `max_pooling3d` unless given).
-    public var name: String { core.name }
-
-    /// Keras's `MaxPooling3D(pool_size, strides=None, padding="valid", data_format=None)`.
-    /// - Throws: `KerasLayerError.invalidConfig` when `poolSize` or `strides` does not have 3
-    ///   values or holds a value ≤ 0.
-    public init(
-        poolSize: [Int] = [2, 2, 2], strides: [Int]? = nil, padding: Padding = .valid,
-        dataFormat: DataFormat = .channelsLast, name: String? = nil
-    ) throws(KerasLayerError) {
-        core = try WindowPooling(
-            className: Self.className, rank: 3, mode: .max, poolSize: poolSize, strides: strides,
-            padding: padding, dataFormat: dataFormat, name: name)
-    }
-
-    /// The same with one size (and one stride) for every spatial axis, as Keras accepts an int.
-    public init(
-        poolSize: Int, strides: Int? = nil, padding: Padding = .valid,
-        dataFormat: DataFormat = .channelsLast, name: String? = nil
-    ) throws(KerasLayerError) {
-        try self.init(
-            poolSize: [poolSize, poolSize, poolSize], strides: strides.map { [$0, $0, $0] }, padding: padding,
-            dataFormat: dataFormat, name: name)
-    }
-
-    public init(config: LayerConfig) throws(KerasLayerError) {
-        core = try WindowPooling(className: Self.className, rank: 3, mode: .max, defaultPoolSize: 2, config: config)
-    }
-
-    /// Keras's `compute_output_shape`.
-    public func outputShape(forInputShape shape: [Int]) throws(KerasLayerError) -> [Int] {
-        try core.outputShape(forInputShape: shape)
-    }
-
-    /// Pools `input`. A mask in `options` is ignored, as Keras ignores (and drops) a mask that
-    /// reaches this layer attached to its input; Keras's `call` has no `mask` argument.
-    public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
-        LayerOutput(output: try core.call(input))
-    }
+    public static let spatialRank = 3
+    public let core: WindowPooling
+    public init(core: WindowPooling) { self.core = core }
 }

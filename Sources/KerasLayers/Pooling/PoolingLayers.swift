@@ -7,3 +7,14 @@ let poolingLayers: [any KerasLayer.Type] = [
     AdaptiveMaxPooling1D.self, AdaptiveMaxPooling2D.self, AdaptiveMaxPooling3D.self,
     AdaptiveAveragePooling1D.self, AdaptiveAveragePooling2D.self, AdaptiveAveragePooling3D.self,
 ]
+
+/// How a pooling layer reduces each window (or the whole spatial extent): by its maximum or by its mean.
+public enum PoolingMode: Sendable, Equatable { case max, average }
+
+/// A pooling layer over 1, 2 or 3 spatial axes: the window, global and adaptive families refine it.
+public protocol PoolingLayer: KerasLayer {
+    /// The number of spatial axes: 1, 2 or 3.
+    static var spatialRank: Int { get }
+    /// How values are reduced.
+    static var mode: PoolingMode { get }
+}

@@ -1,11 +1,9 @@
 /// Keras's `BasePooling` for any number of spatial axes: the shared implementation behind
-/// MaxPooling1D/2D/3D and AveragePooling1D/2D/3D.
-struct WindowPooling: Sendable, Equatable {
-    enum Mode: Sendable, Equatable { case max, average }
-
+/// MaxPooling1D/2D/3D and AveragePooling1D/2D/3D. Opaque outside this module.
+public struct WindowPooling: Sendable, Equatable {
     let className: String
     let name: String
-    let mode: Mode
+    let mode: PoolingMode
     let poolSize: [Int]
     let strides: [Int]
     let padding: Padding
@@ -15,7 +13,7 @@ struct WindowPooling: Sendable, Equatable {
 
     /// The typed Swift initializer's path: Keras's argument checks on Swift values.
     init(
-        className: String, rank: Int, mode: Mode,
+        className: String, rank: Int, mode: PoolingMode,
         poolSize: [Int], strides: [Int]?, padding: Padding, dataFormat: DataFormat, name: String?
     ) throws(KerasLayerError) {
         self.className = className
@@ -32,7 +30,7 @@ struct WindowPooling: Sendable, Equatable {
 
     /// The `get_config()` path: `pool_size` (int or list; `defaultPoolSize` when absent,
     /// required when nil), `strides` (null → pool_size), `padding`, `data_format`.
-    init(className: String, rank: Int, mode: Mode, defaultPoolSize: Int?, config: LayerConfig) throws(KerasLayerError) {
+    init(className: String, rank: Int, mode: PoolingMode, defaultPoolSize: Int?, config: LayerConfig) throws(KerasLayerError) {
         self.className = className
         self.name = PoolingGeometry.layerName(config, className: className)
         self.mode = mode
@@ -102,5 +100,67 @@ struct WindowPooling: Sendable, Equatable {
             }
         }
         return Tensor(uncheckedShape: outShape, scalars: scalars)
+    }
+}
+
+/// MaxPooling1D/2D/3D and AveragePooling1D/2D/3D: a layer that forwards to a `WindowPooling`.
+/// A conforming type names its `className`, `spatialRank` and `core`; `MaxPoolingLayer` or
+/// `AveragePoolingLayer` supply the rest.
+public protocol WindowPoolingLayer: PoolingLayer {
+    /// Keras's default `pool_size` on every axis, or nil when `pool_size` is required.
+    static var defaultPoolSize: Int? { get }
+    /// The shared implementation the layer forwards to.
+    var core: WindowPooling { get }
+    /// Wraps `core`, which the shared initializers build for this type (class name, rank, mode).
+    init(core: WindowPooling)
+}
+
+extension WindowPoolingLayer {
+    /// The window size along each spatial axis.
+    public var poolSize: [Int] { core.poolSize }
+    /// The window step along each spatial axis (Keras's default: `poolSize`).
+    public var strides: [Int] { core.strides }
+    public var padding: Padding { core.padding }
+    public var dataFormat: DataFormat { core.dataFormat }
+    /// The layer name used in error messages (Keras's automatic name, the class name in snake
+    /// case such as `max_pooling2d`, unless given).
+    public var name: String { core.name }
+
+    /// Builds the layer from typed arguments with Keras's checks: `poolSize` and `strides`
+    /// (default `poolSize`) must have `spatialRank` values, each > 0.
+    init(
+        validatingPoolSize poolSize: [Int], strides: [Int]?, padding: Padding, dataFormat: DataFormat, name: String?
+    ) throws(KerasLayerError) {
+        self.init(core: try WindowPooling(
+            className: Self.className, rank: Self.spatialRank, mode: Self.mode, poolSize: poolSize, strides: strides,
+            padding: padding, dataFormat: dataFormat, name: name))
+    }
+
+    /// The same with one size (and one stride) for every spatial axis, as Keras accepts an int.
+    public init(
+        poolSize: Int, strides: Int? = nil, padding: Padding = .valid,
+        dataFormat: DataFormat = .channelsLast, name: String? = nil
+    ) throws(KerasLayerError) {
+        let repeated = { (value: Int) in [Int](repeating: value, count: Self.spatialRank) }
+        try self.init(
+            validatingPoolSize: repeated(poolSize), strides: strides.map(repeated), padding: padding,
+            dataFormat: dataFormat, name: name)
+    }
+
+    public init(config: LayerConfig) throws(KerasLayerError) {
+        self.init(core: try WindowPooling(
+            className: Self.className, rank: Self.spatialRank, mode: Self.mode, defaultPoolSize: Self.defaultPoolSize,
+            config: config))
+    }
+
+    /// Keras's `compute_output_shape`.
+    public func outputShape(forInputShape shape: [Int]) throws(KerasLayerError) -> [Int] {
+        try core.outputShape(forInputShape: shape)
+    }
+
+    /// Pools `input`. A mask in `options` is ignored, as Keras ignores (and drops) a mask that
+    /// reaches this layer attached to its input; Keras's `call` has no `mask` argument.
+    public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
+        LayerOutput(output: try core.call(input))
     }
 }
