@@ -96,13 +96,7 @@ struct NormWalk: Sendable {
 
     /// Row-major (C order) strides of `shape`.
     static func contiguousStrides(_ shape: [Int]) -> [Int] {
-        var strides = Array(repeating: 0, count: shape.count)
-        var running = 1
-        for d in shape.indices.reversed() {
-            strides[d] = running
-            running *= shape[d]
-        }
-        return strides
+        keptStrides(shape, kept: Array(repeating: true, count: shape.count))
     }
 
     /// Strides of a tensor laid out over the `kept` axes of `shape` only (row-major in the

@@ -5,11 +5,16 @@ import Dispatch
 ///
 /// `work` is the total number of elements touched; below `minimumWorkPerThread` per extra
 /// thread the loop runs inline (thread start-up costs more than small tensors take).
+/// With `chunksPerThread` > 1 the range is cut finer and the cores take pieces as they
+/// finish, so a core slowed by another process does not hold the whole call back; each
+/// piece is still contiguous, so kernels that carry state across neighbouring rows keep
+/// most of their reuse.
 @inlinable
 func parallelChunks(
     count: Int,
     work: Int,
     minimumWorkPerThread: Int = 1 << 16,
+    chunksPerThread: Int = 1,
     _ body: (Range<Int>) -> Void
 ) {
     guard count > 0 else { return }
@@ -19,12 +24,13 @@ func parallelChunks(
         body(0..<count)
         return
     }
-    let chunk = (count + threads - 1) / threads
+    let pieces = min(count, threads * max(1, chunksPerThread))
+    let chunk = (count + pieces - 1) / pieces
     // The chunks are disjoint, so the body may write through shared pointers;
     // concurrentPerform returns only when every chunk is done.
     withoutActuallyEscaping(body) { escapable in
         nonisolated(unsafe) let run = escapable
-        DispatchQueue.concurrentPerform(iterations: threads) { t in
+        DispatchQueue.concurrentPerform(iterations: pieces) { t in
             let start = t * chunk
             let end = min(count, start + chunk)
             if start < end { run(start..<end) }

@@ -16,7 +16,7 @@ enum PoolingReduceKernels {
         let blocksPerBatch = batch >= 2 * cores ? 1 : max(1, min(4 * cores, channels / 256))
         let block = (channels + blocksPerBatch - 1) / blocksPerBatch
         let units = batch * blocksPerBatch
-        poolingParallelChunks(count: units, work: batch * spatial * channels) { range in
+        parallelChunks(count: units, work: batch * spatial * channels, chunksPerThread: 4) { range in
             for unit in range {
                 let b = unit / blocksPerBatch
                 let c0 = (unit % blocksPerBatch) * block
@@ -40,7 +40,7 @@ enum PoolingReduceKernels {
         input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
         rows: Int, length: Int
     ) {
-        poolingParallelChunks(count: rows, work: rows * length) { range in
+        parallelChunks(count: rows, work: rows * length, chunksPerThread: 4) { range in
             for row in range {
                 let p = input + row * length
                 var i = 0
@@ -121,7 +121,7 @@ enum PoolingReduceKernels {
     ) {
         let rows = outer * outLength
         let work = rows * inner * max(1, (length + outLength - 1) / outLength + 1)
-        poolingParallelChunks(count: rows, work: work) { range in
+        parallelChunks(count: rows, work: work, chunksPerThread: 4) { range in
             for row in range {
                 let i = row % outLength
                 let o = row / outLength

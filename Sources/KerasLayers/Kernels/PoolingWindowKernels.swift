@@ -28,7 +28,7 @@ enum PoolingWindowKernels {
         let work = rows * w.outputSize * c * max(windowVolume, 1)
         let checkRows = R.self == MaxPoolingReducer.self
         let stream = c > streamThreshold
-        poolingParallelChunks(count: rows, work: work) { range in
+        parallelChunks(count: rows, work: work, chunksPerThread: 4) { range in
             // Per input row (d, h) of the current batch: 0 unchecked, 1 no NaN, 2 NaN (or ±∞ mix).
             var rowState = [UInt8](repeating: 0, count: checkRows ? d.inputSize * h.inputSize : 0)
             var stateBatch = -1
@@ -134,7 +134,7 @@ enum PoolingWindowKernels {
         lower.withUnsafeBufferPointer { lower in
         upper.withUnsafeBufferPointer { upper in
         widthCount.withUnsafeBufferPointer { widthCount in
-            poolingParallelChunks(count: rows, work: work) { range in
+            parallelChunks(count: rows, work: work, chunksPerThread: 4) { range in
                 // Per input row (d, h) of the current plane: 0 unchecked, 1 no NaN, 2 NaN.
                 var rowState = [UInt8](repeating: 0, count: checkRows ? d.inputSize * h.inputSize : 0)
                 var statePlane = -1
