@@ -25,7 +25,9 @@ let package = Package(
         // Golden schema -> typed cases. Every HDF5 call behind one lock.
         .target(name: "ReferenceData", dependencies: ["CHDF5", "KerasJSON"]),
         // The layers: tensors, config decoding, semantics, numeric kernels.
-        .target(name: "KerasLayers", dependencies: ["KerasJSON"]),
+        // Non-temporal stores for kernels that write large outputs (clang builtins Swift cannot spell).
+        .target(name: "CStreamingStores"),
+        .target(name: "KerasLayers", dependencies: ["KerasJSON", "CStreamingStores"]),
         // The harness: runner (implementation behind a protocol), comparator, reports.
         .target(name: "Conformance", dependencies: ["ReferenceData", "KerasJSON"]),
         // Plugs KerasLayers into the harness's implementation protocol.

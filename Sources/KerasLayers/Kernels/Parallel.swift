@@ -1,3 +1,4 @@
+import CStreamingStores
 import Dispatch
 
 /// Splits `0..<count` into contiguous chunks and runs `body(range)` on each, across the
@@ -22,6 +23,7 @@ func parallelChunks(
     let threads = max(1, min(cores, count, work / minimumWorkPerThread))
     if threads == 1 {
         body(0..<count)
+        streaming_fence()
         return
     }
     let pieces = min(count, threads * max(1, chunksPerThread))
@@ -34,6 +36,8 @@ func parallelChunks(
             let start = t * chunk
             let end = min(count, start + chunk)
             if start < end { run(start..<end) }
+            // Kernels may write with streaming stores; make them visible before returning.
+            streaming_fence()
         }
     }
 }

@@ -1,3 +1,4 @@
+import CStreamingStores
 /// The two reductions pooling uses, written once for scalars and for SIMD vectors so the
 /// kernels can be generic over them (specialised away in release builds).
 protocol PoolingReducer {
@@ -119,6 +120,7 @@ func poolingLoad16(_ pointer: UnsafePointer<Float>) -> SIMD16<Float> {
     UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float>.self)
 }
 
+/// Stores a chunk that kernels may read back (a running sum or maximum).
 @inline(__always)
 func poolingStore(_ value: SIMD8<Float>, to pointer: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<Float>.self)
@@ -127,6 +129,26 @@ func poolingStore(_ value: SIMD8<Float>, to pointer: UnsafeMutablePointer<Float>
 @inline(__always)
 func poolingStore(_ value: SIMD16<Float>, to pointer: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD16<Float>.self)
+}
+
+/// Stores a finished output chunk. Pooling outputs are written once and not read back
+/// soon, so an aligned chunk goes out with streaming stores that skip the caches
+/// (`parallelChunks` fences them); an unaligned one is stored normally. Never for a
+/// chunk the kernel reads again: a streamed line is evicted, and reading it back is slow.
+@inline(__always)
+func poolingStoreFinal(_ value: SIMD8<Float>, to pointer: UnsafeMutablePointer<Float>) {
+    if Int(bitPattern: pointer) & 15 == 0 {
+        streaming_store4(pointer, value.lowHalf)
+        streaming_store4(pointer + 4, value.highHalf)
+    } else {
+        poolingStore(value, to: pointer)
+    }
+}
+
+@inline(__always)
+func poolingStoreFinal(_ value: SIMD16<Float>, to pointer: UnsafeMutablePointer<Float>) {
+    poolingStoreFinal(value.lowHalf, to: pointer)
+    poolingStoreFinal(value.highHalf, to: pointer + 8)
 }
 
 /// Reduces a box of input "pixels" to one output pixel, vectorised across the `pixelStride`
@@ -162,8 +184,8 @@ func poolingReduceBox<R: PoolingReducer>(
                 }
             }
         }
-        poolingStore(R.finish(a0, count: count), to: out + c)
-        poolingStore(R.finish(a1, count: count), to: out + c + 16)
+        poolingStoreFinal(R.finish(a0, count: count), to: out + c)
+        poolingStoreFinal(R.finish(a1, count: count), to: out + c + 16)
         c += 32
     }
     while c + 8 <= width {
@@ -177,7 +199,7 @@ func poolingReduceBox<R: PoolingReducer>(
                 }
             }
         }
-        poolingStore(R.finish(a, count: count), to: out + c)
+        poolingStoreFinal(R.finish(a, count: count), to: out + c)
         c += 8
     }
     while c < width {
