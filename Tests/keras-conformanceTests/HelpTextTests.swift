@@ -28,6 +28,9 @@ import Testing
         #expect(show.contains("element-by-element diff"))
         let report = KerasConformance.helpMessage(for: KerasConformance.Report.self, columns: 2000)
         #expect(report.contains("golden/REPORT.md"))
+        let bench = KerasConformance.helpMessage(for: KerasConformance.Bench.self, columns: 2000)
+        #expect(bench.contains("USAGE: keras-conformance bench [--format <format>] [--output <output>] [--filter <filter>] [--repeats <repeats>]"))
+        #expect(bench.contains("copy_fraction is that GB/s over the GB/s of copying the input tensor into another buffer"))
     }
 
     @Test(arguments: [["run", "--format", "yaml"], ["run", "--atol", "-1"], ["run", "--filter", "("], ["frobnicate", "--x"]])
