@@ -18,7 +18,7 @@ struct NormalizationBatchTests {
 
     @Test("inference matches the Double formula for every axis, rank and center/scale combination")
     func inferenceSweep() throws {
-        var rng = NormTestRNG(seed: 1)
+        var rng = TestRNG(seed: 1)
         for shape in [[16, 12], [4, 5, 6], [3, 4, 5, 8], [2, 3, 1, 4]] {
             for axis in Array(-shape.count..<shape.count) {
                 for (center, scale) in [(true, true), (false, true), (true, false), (false, false)] {
@@ -49,7 +49,7 @@ struct NormalizationBatchTests {
 
     @Test("training normalizes each channel to mean 0, variance 1 and updates the moving statistics")
     func trainingStatistics() throws {
-        var rng = NormTestRNG(seed: 2)
+        var rng = TestRNG(seed: 2)
         for (shape, axis) in [([8, 7, 7, 16], -1), ([4, 8, 5, 5], 1), ([3, 6, 5], -2), ([32, 3], 1)] {
             let what = "shape \(shape) axis \(axis)"
             let a = axis < 0 ? axis + shape.count : axis
@@ -82,7 +82,7 @@ struct NormalizationBatchTests {
 
     @Test("a large offset with a small spread keeps exact statistics (no E[x²] − E[x]² cancellation)")
     func largeOffset() throws {
-        var rng = NormTestRNG(seed: 3)
+        var rng = TestRNG(seed: 3)
         let x = rng.tensor([8, 7, 7, 16], mean: 1e4, std: 10)
         let layer = try BatchNormalization(momentum: 0)
         let result = try layer.call(x, options: CallOptions(training: true))
@@ -97,7 +97,7 @@ struct NormalizationBatchTests {
 
     @Test("a mask keeps masked positions out of the statistics, for every accepted mask shape")
     func mask() throws {
-        var rng = NormTestRNG(seed: 4)
+        var rng = TestRNG(seed: 4)
         for (shape, axis, maskShape) in [
             ([4, 6, 8], -1, [4, 6]), ([4, 6, 8], -1, [1, 6]), ([4, 6, 8], -1, [4, 1]),
             ([4, 8, 6], 1, [4, 8]), ([3, 5, 4, 6], 1, [3, 5, 4]), ([3, 5, 4, 6], 1, [3, 1, 4]),
@@ -155,7 +155,7 @@ struct NormalizationBatchTests {
 
     @Test("trainable: false runs inference even when training")
     func frozen() throws {
-        var rng = NormTestRNG(seed: 5)
+        var rng = TestRNG(seed: 5)
         var layer = try normMakeLayer("BatchNormalization", #"{"axis": -1, "trainable": false, "momentum": 0.9}"#)
         let weights = ["gamma": rng.vector(4, 0.5, 1.5), "beta": rng.vector(4, -1, 1),
                        "moving_mean": rng.vector(4, -1, 1), "moving_variance": rng.vector(4, 0.5, 2)]
@@ -169,7 +169,7 @@ struct NormalizationBatchTests {
 
     @Test("batch renormalization: corrections, clipping and the five updated variables")
     func renorm() throws {
-        var rng = NormTestRNG(seed: 6)
+        var rng = TestRNG(seed: 6)
         for (clipping, center, scale) in [
             (BatchNormalization.RenormClipping(rmax: 1.5, rmin: 0.5, dmax: 0.3), true, true),
             (BatchNormalization.RenormClipping(), false, true),

@@ -33,7 +33,7 @@ struct NormalizationGroupTests {
 
     @Test("every divisor of the channel count, -1, both channel positions, with and without gamma/beta")
     func sweep() throws {
-        var rng = NormTestRNG(seed: 20)
+        var rng = TestRNG(seed: 20)
         for (shape, axis) in [([2, 5, 5, 16], -1), ([2, 16, 5, 5], 1), ([2, 16, 5, 5], -3), ([3, 4, 12, 5], 2), ([5, 12], -1), ([2, 6, 48], -1)] {
             let a = axis < 0 ? axis + shape.count : axis
             let channels = shape[a]
@@ -58,7 +58,7 @@ struct NormalizationGroupTests {
 
     @Test("groups: -1 is per-channel instance normalization")
     func instanceNormalization() throws {
-        var rng = NormTestRNG(seed: 21)
+        var rng = TestRNG(seed: 21)
         let x = rng.tensor([2, 5, 5, 8], mean: 3, std: 2)
         let y = try GroupNormalization(groups: -1, epsilon: 1e-6)(x)
         let stats = normTestMoments(y, reduced: [1, 2])
@@ -71,7 +71,7 @@ struct NormalizationGroupTests {
 
     @Test("groups: 1 normalizes each sample over all its values")
     func oneGroup() throws {
-        var rng = NormTestRNG(seed: 22)
+        var rng = TestRNG(seed: 22)
         let x = rng.tensor([3, 4, 4, 6], mean: -1, std: 3)
         let y = try GroupNormalization(groups: 1, epsilon: 1e-6)(x)
         let reference = try LayerNormalization(axis: [1, 2, 3], epsilon: 1e-6)(x)
@@ -80,7 +80,7 @@ struct NormalizationGroupTests {
 
     @Test("channels_first equals the transposed channels_last")
     func channelsFirst() throws {
-        var rng = NormTestRNG(seed: 23)
+        var rng = TestRNG(seed: 23)
         for groups in [1, 2, 4, 16, -1] {
             var last = try GroupNormalization(groups: groups, axis: -1)
             var first = try GroupNormalization(groups: groups, axis: 1)
@@ -96,7 +96,7 @@ struct NormalizationGroupTests {
 
     @Test("a large offset with a small spread normalizes exactly")
     func largeOffset() throws {
-        var rng = NormTestRNG(seed: 24)
+        var rng = TestRNG(seed: 24)
         let x = rng.tensor([2, 7, 7, 32], mean: 1e4, std: 10)
         let expected = Self.reference(x, groups: 4, axis: 3, gamma: nil, beta: nil, epsilon: Double(Float(1e-3)))
         normExpectClose(try GroupNormalization(groups: 4)(x).scalars, expected, atol: 5e-4, rtol: 0, "offset 1e4")

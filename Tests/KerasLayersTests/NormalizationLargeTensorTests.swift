@@ -19,7 +19,7 @@ struct NormalizationLargeTensorTests {
 
     @Test(arguments: [false, true])
     func batchNormalization(training: Bool) throws {
-        var rng = NormTestRNG(seed: 7)
+        var rng = TestRNG(seed: 7)
         let x = rng.tensor(Self.shape, mean: 0.5, std: 2)
         let channels = Self.shape[3]
         let gamma = rng.vector(channels, 0.5, 1.5), beta = rng.vector(channels, -1, 1)
@@ -36,7 +36,7 @@ struct NormalizationLargeTensorTests {
     }
 
     @Test func layerNormalization() throws {
-        var rng = NormTestRNG(seed: 8)
+        var rng = TestRNG(seed: 8)
         let x = rng.tensor(Self.shape, mean: -1, std: 3)
         let n = Self.shape[3]
         let gamma = rng.vector(n, 0.5, 1.5), beta = rng.vector(n, -1, 1)
@@ -51,7 +51,7 @@ struct NormalizationLargeTensorTests {
     }
 
     @Test func rmsNormalization() throws {
-        var rng = NormTestRNG(seed: 9)
+        var rng = TestRNG(seed: 9)
         let x = rng.tensor(Self.shape, mean: 0.3, std: 1.5)
         let n = Self.shape[3]
         let scale = rng.vector(n, 0.5, 1.5)

@@ -24,7 +24,7 @@ struct NormalizationLayerNormTests {
 
     @Test("normalized groups have mean 0 and variance 1 with gamma 1, beta 0")
     func unitStatistics() throws {
-        var rng = NormTestRNG(seed: 10)
+        var rng = TestRNG(seed: 10)
         for (shape, axis) in [([3, 5, 16], [-1]), ([2, 3, 4, 5], [1, 2]), ([2, 3, 4, 5], [0, 2]), ([4, 64], [-1]), ([2, 3, 4, 5], [-1, -2, 1])] {
             let what = "shape \(shape) axis \(axis)"
             let layer = try LayerNormalization(axis: axis, epsilon: 1e-6)
@@ -41,7 +41,7 @@ struct NormalizationLayerNormTests {
 
     @Test("gamma and beta are applied per normalized element; every axis layout matches the Double reference")
     func referenceSweep() throws {
-        var rng = NormTestRNG(seed: 11)
+        var rng = TestRNG(seed: 11)
         let shape = [2, 3, 4, 5]
         let axisLists: [[Int]] = [[-1], [3], [2, 3], [1, 2], [0, 2], [1, 3], [1, 2, 3], [0, 1, 2, 3], [2]]
         for axis in axisLists {
@@ -67,7 +67,7 @@ struct NormalizationLayerNormTests {
 
     @Test("axis forms: an int, a negative index, a list, an unsorted list give the same result")
     func axisForms() throws {
-        var rng = NormTestRNG(seed: 12)
+        var rng = TestRNG(seed: 12)
         let x = rng.tensor([2, 3, 4, 5])
         let gamma = rng.vector(20, 0.5, 1.5).scalars, beta = rng.vector(20, -1, 1).scalars
         func run(_ axis: [Int], _ shape: [Int]) throws -> [Float] {
@@ -93,7 +93,7 @@ struct NormalizationLayerNormTests {
 
     @Test("axes covering every input axis: the variables broadcast as they are (NumPy), as in Keras")
     func allAxes() throws {
-        var rng = NormTestRNG(seed: 17)
+        var rng = TestRNG(seed: 17)
         let x = rng.tensor([2, 3, 2])
         let gamma = rng.vector(12, 0.5, 1.5).scalars
         var sorted = try LayerNormalization(axis: [2, 0, 1])
@@ -111,7 +111,7 @@ struct NormalizationLayerNormTests {
 
     @Test("the deprecated rms_scaling divides by the standard deviation, without centring, and has no beta")
     func rmsScaling() throws {
-        var rng = NormTestRNG(seed: 13)
+        var rng = TestRNG(seed: 13)
         for axis in [[-1], [1, -1]] {
             var layer = try LayerNormalization(axis: axis, epsilon: 1e-3, center: true, scale: false, rmsScaling: true)
             #expect(layer.weightNames == ["gamma"], "axis \(axis)")
@@ -129,7 +129,7 @@ struct NormalizationLayerNormTests {
 
     @Test("a large offset with a small spread normalizes exactly")
     func largeOffset() throws {
-        var rng = NormTestRNG(seed: 14)
+        var rng = TestRNG(seed: 14)
         let x = rng.tensor([4, 8, 768], mean: 1e4, std: 10)
         let layer = try LayerNormalization()
         let expected = Self.reference(x, axes: [2], gamma: nil, beta: nil, epsilon: Double(Float(1e-3)))
@@ -138,7 +138,7 @@ struct NormalizationLayerNormTests {
 
     @Test("RMSNormalization: x · rsqrt(mean(x²) + ε) · scale, for trailing and non-trailing axes")
     func rmsNormalization() throws {
-        var rng = NormTestRNG(seed: 15)
+        var rng = TestRNG(seed: 15)
         for (shape, axis) in [([3, 7, 32], [-1]), ([3, 7, 32], [1, 2]), ([3, 7, 32], [2, 1]), ([2, 5, 5], [1]), ([4, 6, 3], [0, 1, 2])] {
             let what = "shape \(shape) axis \(axis)"
             var layer = try RMSNormalization(axis: axis, epsilon: 1e-6)
@@ -184,7 +184,7 @@ struct NormalizationLayerNormTests {
 
     @Test("UnitNormalization: unit L2 norm over the axes; the zero vector stays zero")
     func unitNormalization() throws {
-        var rng = NormTestRNG(seed: 16)
+        var rng = TestRNG(seed: 16)
         for (shape, axis) in [([5, 8], [-1]), ([2, 3, 4], [1, 2]), ([2, 3, 4], [1]), ([2, 3, 4], [2, 0])] {
             let what = "shape \(shape) axis \(axis)"
             var x = rng.tensor(shape)

@@ -5,7 +5,7 @@ import Testing
 struct NormalizationPreprocessingTests {
     @Test("per-feature mean and variance: (x − mean) / max(√variance, 1e-7)")
     func perFeature() throws {
-        var rng = NormTestRNG(seed: 30)
+        var rng = TestRNG(seed: 30)
         let mean = try Tensor<Float>(shape: [3], scalars: [1, -2, 0.5])
         let variance = try Tensor<Float>(shape: [3], scalars: [4, 0.25, 0])
         let layer = try Normalization(mean: mean, variance: variance)
@@ -20,7 +20,7 @@ struct NormalizationPreprocessingTests {
 
     @Test("invert(normalize(x)) ≈ x for every axis form")
     func roundTrip() throws {
-        var rng = NormTestRNG(seed: 31)
+        var rng = TestRNG(seed: 31)
         let shape = [3, 4, 5]
         let cases: [([Int]?, [Int])] = [([-1], [5]), ([1], [4]), ([1, 2], [4, 5]), ([2, 1], [4, 5]), ([1, 2], [5]), (nil, []), ([0, 1, 2], [3, 4, 5])]
         for (axis, statShape) in cases {
@@ -37,7 +37,7 @@ struct NormalizationPreprocessingTests {
 
     @Test("the config JSON: axis list, None, nested lists; an adapted layer's variables")
     func config() throws {
-        var rng = NormTestRNG(seed: 32)
+        var rng = TestRNG(seed: 32)
         let x = rng.tensor([2, 2, 3])
         let nested = try normMakeLayer(
             "Normalization",
@@ -67,7 +67,7 @@ struct NormalizationPreprocessingTests {
 struct NormalizationMomentsTests {
     @Test("mean and variance over every subset of axes match the Double reference (and across threads)")
     func subsets() {
-        var rng = NormTestRNG(seed: 40)
+        var rng = TestRNG(seed: 40)
         for shape in [[3, 4, 5, 6], [2, 1, 7, 3], [64, 33, 40], [5, 4, 130, 8]] {
             for bits in 1..<(1 << shape.count) {
                 let reduced = (0..<shape.count).map { bits & (1 << $0) != 0 }
@@ -85,7 +85,7 @@ struct NormalizationMomentsTests {
 
     @Test("contiguous rows: no cancellation at an offset of 1e6 with spread 1e-2")
     func rows() {
-        var rng = NormTestRNG(seed: 41)
+        var rng = TestRNG(seed: 41)
         let x = rng.tensor([1000], mean: 1e6, std: 1e-2)
         let (mean, variance) = x.scalars.withUnsafeBufferPointer { Moments.rowMeanVariance($0.baseAddress!, 1000) }
         let expected = normTestMoments(x, reduced: [0])

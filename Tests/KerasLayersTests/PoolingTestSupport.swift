@@ -5,42 +5,10 @@ import KerasJSON
 // Helpers for the pooling tests: seeded data, layout transposes, and naive reference
 // implementations written straight from Keras's formulas (independent of the kernels).
 
-/// A small deterministic generator (SplitMix64) for test data.
-struct PoolingTestRNG {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [-4, 4), on a 1/1024 grid so that many values tie (max pooling must pick
-    /// equal values correctly) while sums stay exact enough to be predictable.
-    mutating func nextFloat() -> Float {
-        Float(Int(next() % 8192) - 4096) / 1024
-    }
-}
-
 func poolingRandomTensor(_ shape: [Int], seed: UInt64) -> Tensor<Float> {
-    var rng = PoolingTestRNG(seed: seed)
+    var rng = TestRNG(seed: seed &+ 0x9E37_79B9_7F4A_7C15)
     let count = shape.reduce(1, *)
-    return try! Tensor(shape: shape, scalars: (0..<count).map { _ in rng.nextFloat() })
-}
-
-/// Row-major strides of `shape`.
-func poolingStrides(_ shape: [Int]) -> [Int] {
-    var strides = [Int](repeating: 1, count: shape.count)
-    var running = 1
-    for axis in shape.indices.reversed() {
-        strides[axis] = running
-        running *= shape[axis]
-    }
-    return strides
+    return try! Tensor(shape: shape, scalars: (0..<count).map { _ in rng.gridFloat() })
 }
 
 /// Calls `body` with every multi-index of `shape`, in row-major order.
@@ -62,7 +30,7 @@ func poolingForEachIndex(_ shape: [Int], _ body: ([Int]) -> Void) {
 
 /// Permutes the axes of `t`: output axis i is input axis `permutation[i]`.
 func poolingTranspose(_ t: Tensor<Float>, _ permutation: [Int]) -> Tensor<Float> {
-    let inStrides = poolingStrides(t.shape)
+    let inStrides = testStrides(t.shape)
     let outShape = permutation.map { t.shape[$0] }
     var out: [Float] = []
     out.reserveCapacity(t.count)
@@ -111,7 +79,7 @@ func poolingReference(_ x: Tensor<Float>, pool: [Int], strides: [Int], same: Boo
         padBefore.append(same ? Swift.max((out - 1) * strides[k] + pool[k] - spatial[k], 0) / 2 : 0)
     }
     let outShape = [x.shape[0]] + outSpatial + [channels]
-    let inStrides = poolingStrides(x.shape)
+    let inStrides = testStrides(x.shape)
     var result: [Float] = []
     poolingForEachIndex(outShape) { o in
         var best = -Float.infinity
@@ -146,7 +114,7 @@ func poolingAdaptiveReference(_ x: Tensor<Float>, outputSize: [Int], max isMax: 
     let rank = outputSize.count
     let spatial = Array(x.shape[1...rank])
     let outShape = [x.shape[0]] + outputSize + [x.shape[rank + 1]]
-    let inStrides = poolingStrides(x.shape)
+    let inStrides = testStrides(x.shape)
     var result: [Float] = []
     poolingForEachIndex(outShape) { o in
         let ranges = (0..<rank).map { poolingAdaptiveRange(o[$0 + 1], n: spatial[$0], out: outputSize[$0]) }
