@@ -21,9 +21,11 @@ public struct CaseResult: Sendable {
     public var message: String
     /// The output first, then each updated variable.
     public var comparisons: [TensorComparison]
+    /// What the implementation returned, when it ran (for element-by-element views).
+    public var produced: LayerResult?
 
     public init(id: String, backend: String, layer: String, origin: String, file: String,
-                status: Status, message: String, comparisons: [TensorComparison] = []) {
+                status: Status, message: String, comparisons: [TensorComparison] = [], produced: LayerResult? = nil) {
         self.id = id
         self.backend = backend
         self.layer = layer
@@ -32,6 +34,7 @@ public struct CaseResult: Sendable {
         self.status = status
         self.message = message
         self.comparisons = comparisons
+        self.produced = produced
     }
 
     /// Totals over every compared tensor, for one-line summaries and the JSON report.

@@ -103,6 +103,7 @@ public struct ConformanceRunner: Sendable {
                 tolerance: tolerance(for: before)))
         }
         result.comparisons = comparisons
+        result.produced = produced
         problems += comparisons.compactMap { c in c.failure.map { "\(c.name): \($0)" } }
         result.status = problems.isEmpty ? .passed : .failed
         result.message = problems.joined(separator: "; ")
