@@ -593,12 +593,8 @@ for _suffix, _kw, _x, _w, _note in _norm:
 # ------------------------------------------------------------- float64 ----
 # No float64 cases: the Swift layers compute in float32 and refuse other dtype
 # policies with a clear error (LayerRegistry), so float64 goldens would only
-# record errors. Inputs may still be stored as float64 (make_input keeps their
-# values float32 numbers); a family listed in X64_FAMILIES runs on JAX in its
-# own process with JAX_ENABLE_X64=1, ready for when float64 layers exist.
-
-# Families whose JAX run needs 64-bit floats enabled (own process).
-X64_FAMILIES = ()
+# record errors. (Keras on JAX also needs JAX_ENABLE_X64=1 for a float64
+# policy to mean float64; see NOTES.md.)
 
 FAMILIES = []
 for _c in CASES:
