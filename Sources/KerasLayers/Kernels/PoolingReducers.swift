@@ -1,4 +1,5 @@
 import CStreamingStores
+
 /// The two reductions pooling uses, written once for scalars and for SIMD vectors so the
 /// kernels can be generic over them (specialised away in release builds).
 protocol PoolingReducer {
@@ -18,12 +19,25 @@ protocol PoolingReducer {
     static func finish(_ accumulator: SIMD16<Float>, count: Int) -> SIMD16<Float>
 }
 
+/// Max-like reducers need no finishing: the accumulator is the pooled value.
+extension PoolingReducer {
+    static var needsFinish: Bool { false }
+
+    @inline(__always)
+    static func finish(_ accumulator: Float, count: Int) -> Float { accumulator }
+
+    @inline(__always)
+    static func finish(_ accumulator: SIMD8<Float>, count: Int) -> SIMD8<Float> { accumulator }
+
+    @inline(__always)
+    static func finish(_ accumulator: SIMD16<Float>, count: Int) -> SIMD16<Float> { accumulator }
+}
+
 /// Max with NaN propagation: max(a, x) is NaN when either is NaN, so a window holding a NaN
 /// pools to NaN (JAX/XLA's `lax.max`; TensorFlow's kernels instead skip NaN, see `MaxPooling2D`).
 /// Starting from −∞ means a window of −∞ pools to −∞.
 enum MaxPoolingReducer: PoolingReducer {
     static var identity: Float { -.infinity }
-    static var needsFinish: Bool { false }
 
     @inline(__always)
     static func combine(_ accumulator: Float, _ x: Float) -> Float {
@@ -40,14 +54,6 @@ enum MaxPoolingReducer: PoolingReducer {
         accumulator.replacing(with: x, where: (x .> accumulator) .| (x .!= x))
     }
 
-    @inline(__always)
-    static func finish(_ accumulator: Float, count: Int) -> Float { accumulator }
-
-    @inline(__always)
-    static func finish(_ accumulator: SIMD8<Float>, count: Int) -> SIMD8<Float> { accumulator }
-
-    @inline(__always)
-    static func finish(_ accumulator: SIMD16<Float>, count: Int) -> SIMD16<Float> { accumulator }
 }
 
 /// Max for data known to hold no NaN: `x > m ? x : m`, a single `maxps` per vector, about
@@ -55,7 +61,6 @@ enum MaxPoolingReducer: PoolingReducer {
 /// `MaxPoolingReducer` whenever no NaN is involved; callers check (`poolingRowIsClean`).
 enum UncheckedMaxReducer: PoolingReducer {
     static var identity: Float { -.infinity }
-    static var needsFinish: Bool { false }
 
     @inline(__always)
     static func combine(_ accumulator: Float, _ x: Float) -> Float { x > accumulator ? x : accumulator }
@@ -70,14 +75,6 @@ enum UncheckedMaxReducer: PoolingReducer {
         accumulator.replacing(with: x, where: x .> accumulator)
     }
 
-    @inline(__always)
-    static func finish(_ accumulator: Float, count: Int) -> Float { accumulator }
-
-    @inline(__always)
-    static func finish(_ accumulator: SIMD8<Float>, count: Int) -> SIMD8<Float> { accumulator }
-
-    @inline(__always)
-    static func finish(_ accumulator: SIMD16<Float>, count: Int) -> SIMD16<Float> { accumulator }
 }
 
 /// Mean: a float32 sum (0 + x₀ + x₁ + … in the order the kernel feeds it) divided — not
