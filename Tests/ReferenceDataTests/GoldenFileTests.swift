@@ -42,7 +42,7 @@ import Testing
         for c in file.cases {
             types.insert(c.input.elementType)
             types.insert(c.output.elementType)
-            c.mask.map { types.insert($0.elementType) }
+            if let mask = c.mask { types.insert(mask.elementType) }
             c.weights.values.forEach { types.insert($0.elementType) }
             if let mask = c.mask { #expect(mask.values.allSatisfy { $0 == 0 || $0 == 1 }) }
             // A float32 dataset's values are float32 values exactly.
