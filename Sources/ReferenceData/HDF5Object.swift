@@ -193,8 +193,16 @@ extension HDF5Object {
         guard rank >= 0 else { throw HDF5ReadError(HDF5Library.reason("cannot read the shape of '\(path)'")) }
         var dims = [hsize_t](repeating: 0, count: Int(rank))
         if rank > 0 { _ = H5Sget_simple_extent_dims(space.id, &dims, nil) }
+        // A damaged header can claim any size: check before allocating.
+        var count = 1
+        for dim in dims {
+            let (product, overflow) = count.multipliedReportingOverflow(by: Int(clamping: dim))
+            guard !overflow, product <= Self.maximumElements else {
+                throw HDF5ReadError("'\(path)' claims shape \(dims.map(String.init)), more than \(Self.maximumElements) elements")
+            }
+            count = product
+        }
         let shape = dims.map { Int($0) }
-        let count = shape.reduce(1, *)
         var values = [Double](repeating: 0, count: count)
         if count > 0 {
             let status = values.withUnsafeMutableBytes { buffer in
@@ -207,6 +215,10 @@ extension HDF5Object {
         }
         return ReferenceTensor(shape: shape, elementType: elementType, values: values)
     }
+
+    /// The largest tensor a golden case may hold (2^28 elements, 2 GiB as Double): golden
+    /// tensors are small, and a damaged header must not make the reader allocate without bound.
+    static let maximumElements = 1 << 28
 
     private static func describe(_ typeClass: H5T_class_t) -> String {
         switch typeClass {

@@ -12,7 +12,7 @@ struct KerasConformance: ParsableCommand {
             backend each. Exit status: 0 when every case passed, 1 when any case failed or errored, \
             2 when a path cannot be read as a golden file or the arguments are wrong.
             """,
-        subcommands: [Run.self, List.self, Show.self, Report.self, Bench.self],
+        subcommands: [Run.self, List.self, Show.self, Report.self, Bench.self, Probe.self],
         defaultSubcommand: Run.self
     )
 

@@ -24,12 +24,12 @@ struct CaseSelection: ParsableArguments {
     }
 
     /// Reads every golden file; a path that is not a golden file is exit status 2.
+    /// Reads every golden file, each in a child process (`IsolatedReader`): a file that is not a
+    /// golden file, or that crashes libhdf5, is an error naming it (exit status 2).
     func readFiles() throws -> [GoldenFile] {
-        do {
-            return try GoldenCollection.filePaths(paths).map { path throws(GoldenError) in try GoldenFile(contentsOf: path) }
-        } catch {
-            throw CLIError(error.description)
-        }
+        let files: [String]
+        do { files = try GoldenCollection.filePaths(paths) } catch { throw CLIError(error.description) }
+        return try IsolatedReader.read(files)
     }
 
     func runner(tolerance: ToleranceOverride = .init(), reportLimit: Int = 10) -> ConformanceRunner {

@@ -54,6 +54,15 @@ import KerasJSON
         #expect(outcome.stderr.contains(Self.fixture(name)), "\(outcome.stderr)")
     }
 
+    /// libhdf5 crashes reading this file; the CLI reads files in child processes and reports it.
+    @Test func aFileThatCrashesLibHDF5IsReportedNotFatal() throws {
+        let outcome = try run(["run", Self.fixture("crashes_libhdf5.h5")])
+        #expect(outcome.status == 2)
+        #expect(outcome.stderr.contains("\(Self.fixture("crashes_libhdf5.h5")): the file is damaged: libhdf5 crashed"), "\(outcome.stderr)")
+        // Other files in the same run are not lost when they are given separately.
+        #expect(try run(["run", Self.fixture("valid_small.h5")]).status == 0)
+    }
+
     @Test func badArgumentsExitTwo() throws {
         #expect(try run(["run", "--format", "yaml"]).status == 2)
         #expect(try run(["run", "--filter", "("]).status == 2)

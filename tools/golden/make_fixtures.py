@@ -12,6 +12,7 @@ gives byte-identical files. Tests/Fixtures/README.md says what each file is.
 import argparse
 import json
 import os
+import random
 
 import h5py
 import numpy as np
@@ -152,6 +153,17 @@ def main():
         data = f.read()
     with open(path("truncated.h5"), "wb") as f:
         f.write(data[: len(data) // 2])
+
+    # Random byte damage that makes libhdf5 1.10 read out of bounds and crash (found by
+    # fuzzing the reader: the 98th draw of this seeded sequence). The CLI must report it.
+    rng = random.Random(1)
+    for _ in range(98):
+        damaged = bytearray(data)
+        for _ in range(rng.randint(1, 8)):
+            position = rng.randrange(len(damaged))
+            damaged[position] = rng.randrange(256)
+    with open(path("crashes_libhdf5.h5"), "wb") as f:
+        f.write(bytes(damaged))
 
     with new_file(path("wrong_schema.h5")) as f:
         root_attrs(f, schema="keras-golden/2")
