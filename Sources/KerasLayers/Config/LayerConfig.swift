@@ -118,6 +118,11 @@ public struct LayerConfig: Sendable {
         if !bad.isEmpty {
             throw error(key, message + ", including values \(bad) that do not satisfy `value \(allowZero ? ">= 0" : "> 0")`")
         }
+        // Keras takes any int, then fails (or runs out of memory) when it computes; a bound keeps
+        // every size computation here far from integer overflow.
+        if let huge = tuple.first(where: { $0 > Int(Int32.max) }) {
+            throw error(key, message + ", including \(huge), larger than the largest supported size \(Int32.max)")
+        }
         return tuple
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A dense tensor: a shape and its elements in C (row-major) order, in one contiguous array.
 ///
 /// The layers compute on `Tensor<Float>`, Keras's default float32; kernels take the
@@ -11,7 +13,7 @@ public struct Tensor<Scalar: Sendable>: Sendable {
         guard shape.allSatisfy({ $0 >= 0 }) else {
             throw .invalidInput("a tensor shape cannot have negative dimensions, got \(Tensor.describe(shape))")
         }
-        let count = shape.reduce(1, *)
+        let count = try Tensor.checkedCount(shape)
         guard count == scalars.count else {
             throw .invalidInput("shape \(Tensor.describe(shape)) holds \(count) elements but \(scalars.count) were given")
         }
@@ -30,6 +32,25 @@ public struct Tensor<Scalar: Sendable>: Sendable {
     init(uncheckedShape shape: [Int], scalars: [Scalar]) {
         self.shape = shape
         self.scalars = scalars
+    }
+
+    /// The number of elements of `shape`, refusing shapes whose count overflows or whose
+    /// storage would exceed this machine's memory (an allocation that fails is a crash in
+    /// Swift, so a layer asked for an absurd output says so instead).
+    public static func checkedCount(_ shape: [Int]) throws(KerasLayerError) -> Int {
+        var count = 1
+        for dimension in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            guard !overflow, dimension >= 0 else {
+                throw .invalidInput("shape \(describe(shape)) has more elements than can be counted")
+            }
+            count = product
+        }
+        let bytes = count.multipliedReportingOverflow(by: MemoryLayout<Scalar>.stride)
+        guard !bytes.overflow, UInt64(bytes.partialValue) <= ProcessInfo.processInfo.physicalMemory else {
+            throw .invalidInput("a tensor of shape \(describe(shape)) (\(count) elements) would not fit in this machine's memory")
+        }
+        return count
     }
 
     public var rank: Int { shape.count }

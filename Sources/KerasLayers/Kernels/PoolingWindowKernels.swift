@@ -24,7 +24,8 @@ enum PoolingWindowKernels {
         let inStrideW = c, inStrideH = w.inputSize * c, inStrideD = h.inputSize * inStrideH
         let inStrideB = d.inputSize * inStrideD
         let rows = batch * d.outputSize * h.outputSize
-        let windowVolume = d.window * h.window * w.window
+        // Windows clipped to the input: the work estimate only picks the thread count.
+        let windowVolume = min(d.window, d.inputSize) * min(h.window, h.inputSize) * min(w.window, w.inputSize)
         let work = rows * w.outputSize * c * max(windowVolume, 1)
         let checkRows = R.self == MaxPoolingReducer.self
         let stream = c > streamThreshold
@@ -108,7 +109,8 @@ enum PoolingWindowKernels {
         let inStrideP = d.inputSize * inStrideD
         let rows = planes * d.outputSize * h.outputSize
         let ow = w.outputSize
-        let windowVolume = d.window * h.window * w.window
+        // Windows clipped to the input: the work estimate only picks the thread count.
+        let windowVolume = min(d.window, d.inputSize) * min(h.window, h.inputSize) * min(w.window, w.inputSize)
         let work = rows * ow * max(windowVolume, 1)
         // For each offset j inside the width window, the outputs whose input column
         // o·s + j − pad lies inside the row: o in lower[j]..<upper[j].

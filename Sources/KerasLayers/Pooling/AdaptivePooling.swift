@@ -121,7 +121,9 @@ public struct AdaptivePooling: Sendable, Equatable {
     /// Keras's `compute_output_shape`, after the rank check Keras leaves out.
     func outputShape(forInputShape shape: [Int]) throws(KerasLayerError) -> [Int] {
         try PoolingGeometry.checkRank(shape, expected: spatialRank + 2, layerName: name)
-        return SpatialLayout(shape: shape, dataFormat: dataFormat).shape(spatial: outputSize)
+        let output = SpatialLayout(shape: shape, dataFormat: dataFormat).shape(spatial: outputSize)
+        _ = try Tensor<Float>.checkedCount(output)  // output_size may ask for more than exists
+        return output
     }
 
     func call(_ input: Tensor<Float>) throws(KerasLayerError) -> Tensor<Float> {
