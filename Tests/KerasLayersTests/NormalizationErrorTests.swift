@@ -49,7 +49,7 @@ struct NormalizationErrorTests {
     func masks() throws {
         let layer = try BatchNormalization()
         for shape in [[3], [2, 3, 4], [2, 3, 1]] {
-            let mask = Tensor<UInt8>(repeating: 1, shape: shape)
+            let mask = try Tensor<UInt8>(repeating: 1, shape: shape)
             let error = normError { try layer.call(x, options: CallOptions(training: true, mask: mask)) }
             guard case .invalidInput(let message)? = error else {
                 Issue.record("mask \(shape): expected invalidInput, got \(String(describing: error))")
@@ -57,7 +57,7 @@ struct NormalizationErrorTests {
             }
             #expect(message.contains("one dimension less"), "mask \(shape)")
         }
-        let wrong = Tensor<UInt8>(repeating: 1, shape: [2, 2])
+        let wrong = try Tensor<UInt8>(repeating: 1, shape: [2, 2])
         guard case .invalidInput(let message)? = normError({ try layer.call(x, options: CallOptions(training: true, mask: wrong)) }) else {
             Issue.record("mask (2, 2): expected invalidInput")
             return
@@ -70,7 +70,7 @@ struct NormalizationErrorTests {
     @Test("weights of the wrong shape, missing, or unknown")
     func weights() throws {
         var bn = try BatchNormalization()
-        let four = Tensor<Float>(repeating: 1, shape: [4])
+        let four = try Tensor<Float>(repeating: 1, shape: [4])
         #expect({ if case .invalidWeights? = normError({ try bn.setWeights(["gamma": four, "beta": four, "moving_mean": four]) }) { true } else { false } }(), "missing")
         #expect({ if case .invalidWeights? = normError({ try bn.setWeights(["gamma": four, "beta": four, "moving_mean": four, "moving_variance": four, "kernel": four]) }) { true } else { false } }(), "unknown")
         try bn.setWeights(["gamma": four, "beta": Tensor<Float>(repeating: 0, shape: [3]), "moving_mean": four, "moving_variance": four])

@@ -79,7 +79,7 @@ struct PoolingErrorTests {
 
     @Test("input of the wrong rank: Keras's InputSpec message (adaptive layers too)")
     func wrongRank() throws {
-        let x = Tensor<Float>(repeating: 1, shape: [5, 5, 3])
+        let x = try Tensor<Float>(repeating: 1, shape: [5, 5, 3])
         let layers: [any KerasLayer] = [
             try MaxPooling2D(), try AveragePooling3D(poolSize: 2), try MaxPooling1D(poolSize: 2),
             GlobalAveragePooling2D(), GlobalMaxPooling3D(),
@@ -87,7 +87,7 @@ struct PoolingErrorTests {
         ]
         for layer in layers {
             let rank = Int(String(type(of: layer).className.dropLast().last!))! + 2
-            let input = rank == 3 ? Tensor<Float>(repeating: 1, shape: [5, 5]) : x
+            let input = rank == 3 ? try Tensor<Float>(repeating: 1, shape: [5, 5]) : x
             let error = poolingError { _ = try layer(input) }
             let message = poolingInputErrorMessage(error) ?? ""
             #expect(message.contains("is incompatible with the layer: expected ndim=\(rank), found ndim=\(input.rank)"),
@@ -103,7 +103,7 @@ struct PoolingErrorTests {
           arguments: [false, true])
     func poolLargerThanInput(channelsFirst: Bool) throws {
         let format: DataFormat = channelsFirst ? .channelsFirst : .channelsLast
-        let x = Tensor<Float>(repeating: 1, shape: channelsFirst ? [2, 3, 5, 5] : [2, 5, 5, 3])
+        let x = try Tensor<Float>(repeating: 1, shape: channelsFirst ? [2, 3, 5, 5] : [2, 5, 5, 3])
         for layer in [try MaxPooling2D(poolSize: 6, dataFormat: format) as any KerasLayer,
                       try AveragePooling2D(poolSize: [2, 6], dataFormat: format)] {
             let error = poolingError { _ = try layer(x) }

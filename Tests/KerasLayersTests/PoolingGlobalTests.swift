@@ -136,7 +136,7 @@ struct PoolingMaskTests {
         #expect(maskedRowNaN, "the all-masked row must be NaN (0/0)")
         #expect(!y.scalars[0].isNaN && !y.scalars[2 * channels].isNaN)
         // An all-ones mask is the plain mean.
-        let ones = Tensor<UInt8>(repeating: 1, shape: [3, 6])
+        let ones = try Tensor<UInt8>(repeating: 1, shape: [3, 6])
         #expect(poolingFirstMismatch(try GlobalAveragePooling1D()(x, mask: ones), try GlobalAveragePooling1D()(x)) == nil)
     }
 
@@ -186,7 +186,7 @@ struct PoolingMaskTests {
           arguments: [[3, 5], [2, 6], [3, 6, 1], [18]])
     func wrongShape(_ shape: [Int]) throws {
         let x = poolingRandomTensor([3, 6, 4], seed: 2)
-        let mask = Tensor<UInt8>(repeating: 1, shape: shape)
+        let mask = try Tensor<UInt8>(repeating: 1, shape: shape)
         let error = poolingError { _ = try GlobalAveragePooling1D()(x, mask: mask) }
         let message = poolingInputErrorMessage(error)
         #expect(message?.contains("`mask`") == true, "\(String(describing: error))")

@@ -22,10 +22,10 @@ public struct Tensor<Scalar: Sendable>: Sendable {
     }
 
     /// Creates a tensor of `shape` with every element `value`.
-    public init(repeating value: Scalar, shape: [Int]) {
-        precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
+    public init(repeating value: Scalar, shape: [Int]) throws(KerasLayerError) {
+        let count = try Tensor.checkedCount(shape)
         self.shape = shape
-        self.scalars = Array(repeating: value, count: shape.reduce(1, *))
+        self.scalars = Array(repeating: value, count: count)
     }
 
     /// Wraps storage whose count the caller already knows matches `shape` (used by kernels).
