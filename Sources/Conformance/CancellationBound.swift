@@ -81,7 +81,7 @@ public enum CancellationBound {
     private static func elementBound(
         _ x: ReferenceTensor, _ s: Statistics, epsilon: Double, gamma: ([Double], Int)?, fallbackGamma: Double
     ) -> [Double] {
-        let strides = x.shape.indices.map { x.shape[($0 + 1)...].reduce(1, *) }
+        let strides = Comparator.strides(x.shape)
         return x.values.indices.map { i in
             var g = fallbackGamma
             if let (values, axis) = gamma { g = abs(values[(i / strides[axis]) % x.shape[axis]]) }
@@ -100,7 +100,7 @@ private struct Statistics {
     /// Over `reduced` axes; with a mask of rank − 1, Keras's masked moments (missing axis at −1).
     init(_ x: ReferenceTensor, reducing reduced: Set<Int>, mask: ReferenceTensor?) {
         let shape = x.shape
-        let strides = shape.indices.map { shape[($0 + 1)...].reduce(1, *) }
+        let strides = Comparator.strides(shape)
         // The kept-axes key of each element: its index with reduced axes zeroed.
         func key(_ i: Int) -> Int {
             var k = 0

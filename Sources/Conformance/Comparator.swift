@@ -155,7 +155,8 @@ public struct Comparator: Sendable {
         if result.mismatches.count < reportLimit { result.mismatches.append(mismatch) }
     }
 
-    static func strides(_ shape: [Int]) -> [Int] {
+    /// Row-major strides of `shape`, in elements.
+    public static func strides(_ shape: [Int]) -> [Int] {
         var strides = Array(repeating: 1, count: shape.count)
         var running = 1
         for axis in shape.indices.reversed() {
@@ -165,7 +166,8 @@ public struct Comparator: Sendable {
         return strides
     }
 
-    static func multiIndex(_ flat: Int, _ strides: [Int]) -> [Int] {
+    /// The multi-index of flat position `flat` under row-major `strides`.
+    public static func multiIndex(_ flat: Int, _ strides: [Int]) -> [Int] {
         var rest = flat
         return strides.map { stride in
             defer { rest %= stride }

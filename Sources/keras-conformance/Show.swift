@@ -60,10 +60,9 @@ extension KerasConformance {
                 if let comparison { TextReport.describe(comparison).forEach { print("  " + $0) } }
                 guard actual.shape == expected.shape else { continue }
                 var rows = [["index", "ours", "keras (\(c.backend))", "abs diff", "ULP"] + others.map { "keras (\($0.backend))" }]
-                let strides = expected.shape.indices.map { expected.shape[($0 + 1)...].reduce(1, *) }
+                let strides = Comparator.strides(expected.shape)
                 for i in 0..<min(limit, expected.count) {
-                    var rest = i
-                    let index = strides.map { s -> Int in defer { rest %= s }; return rest / s }
+                    let index = Comparator.multiIndex(i, strides)
                     let a = actual.values[i], e = expected.values[i]
                     let ulp = Comparator.ulpDistance(a, e, expected.elementType).map { String(format: "%.0f", $0) } ?? "-"
                     let otherValues = others.map { other -> String in
@@ -71,7 +70,7 @@ extension KerasConformance {
                         guard let tensor, tensor.shape == expected.shape else { return "-" }
                         return fmt(tensor.values[i])
                     }
-                    rows.append([indexText(index), fmt(a), fmt(e), fmt(abs(a - e)), ulp] + otherValues)
+                    rows.append([TextReport.index(index), fmt(a), fmt(e), fmt(abs(a - e)), ulp] + otherValues)
                 }
                 TextTable.lines(rows).forEach { print("  " + $0) }
                 if expected.count > limit { print("  ... \(expected.count - limit) more elements (--limit)") }
@@ -80,9 +79,6 @@ extension KerasConformance {
 
         private func fmt(_ x: Double) -> String { x.isNaN ? "nan" : String(format: "%.9g", x) }
 
-        private func indexText(_ index: [Int]) -> String {
-            "(" + index.map(String.init).joined(separator: ", ") + (index.count == 1 ? ",)" : ")")
-        }
     }
 }
 

@@ -80,7 +80,7 @@ func normExpectClose(
 /// Permutes the axes of `x`: output axis `i` is input axis `perm[i]`.
 func normTestTranspose(_ x: Tensor<Float>, _ perm: [Int]) -> Tensor<Float> {
     let shape = perm.map { x.shape[$0] }
-    let inStrides = testStrides(x.shape)
+    let inStrides = Tensor<Float>.strides(for: x.shape)
     var out = [Float](repeating: 0, count: x.count)
     for i in 0..<x.count {
         let index = normTestIndex(i, shape)

@@ -30,7 +30,7 @@ func poolingForEachIndex(_ shape: [Int], _ body: ([Int]) -> Void) {
 
 /// Permutes the axes of `t`: output axis i is input axis `permutation[i]`.
 func poolingTranspose(_ t: Tensor<Float>, _ permutation: [Int]) -> Tensor<Float> {
-    let inStrides = testStrides(t.shape)
+    let inStrides = Tensor<Float>.strides(for: t.shape)
     let outShape = permutation.map { t.shape[$0] }
     var out: [Float] = []
     out.reserveCapacity(t.count)
@@ -79,7 +79,7 @@ func poolingReference(_ x: Tensor<Float>, pool: [Int], strides: [Int], same: Boo
         padBefore.append(same ? Swift.max((out - 1) * strides[k] + pool[k] - spatial[k], 0) / 2 : 0)
     }
     let outShape = [x.shape[0]] + outSpatial + [channels]
-    let inStrides = testStrides(x.shape)
+    let inStrides = Tensor<Float>.strides(for: x.shape)
     var result: [Float] = []
     poolingForEachIndex(outShape) { o in
         var best = -Float.infinity
@@ -114,7 +114,7 @@ func poolingAdaptiveReference(_ x: Tensor<Float>, outputSize: [Int], max isMax: 
     let rank = outputSize.count
     let spatial = Array(x.shape[1...rank])
     let outShape = [x.shape[0]] + outputSize + [x.shape[rank + 1]]
-    let inStrides = testStrides(x.shape)
+    let inStrides = Tensor<Float>.strides(for: x.shape)
     var result: [Float] = []
     poolingForEachIndex(outShape) { o in
         let ranges = (0..<rank).map { poolingAdaptiveRange(o[$0 + 1], n: spatial[$0], out: outputSize[$0]) }

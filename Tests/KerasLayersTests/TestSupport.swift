@@ -46,13 +46,3 @@ struct TestRNG {
     }
 }
 
-/// Row-major strides.
-func testStrides(_ shape: [Int]) -> [Int] {
-    var strides = Array(repeating: 1, count: shape.count)
-    var running = 1
-    for d in shape.indices.reversed() {
-        strides[d] = running
-        running *= shape[d]
-    }
-    return strides
-}

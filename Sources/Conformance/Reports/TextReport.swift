@@ -1,6 +1,9 @@
 /// The report people read in a terminal: one line per failing or erroring case, then
 /// its mismatches element by element, then the summary.
 public enum TextReport {
+    /// A multi-index as the reports write it: `(1, 2, 3, 4)`, `(5,)`.
+    public static func index(_ index: [Int]) -> String { ReportFormatting.index(index) }
+
     public static func render(_ report: RunReport, verbose: Bool = false) -> String {
         var lines: [String] = []
         lines.append("keras-conformance: \(report.implementation) against \(report.files.count) golden file(s)")
