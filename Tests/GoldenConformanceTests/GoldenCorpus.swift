@@ -20,10 +20,11 @@ enum GoldenCorpus {
     /// One key per case id (sorted): what the parameterised conformance test runs.
     static let caseIDs: [String] = Array(Set(readableFiles.flatMap(\.caseIDs))).sorted()
 
+    /// Every readable case, grouped by id (one per backend), built once.
+    private static let casesByID: [String: [GoldenCase]] = Dictionary(grouping: readableFiles.flatMap(\.cases), by: \.id)
+
     /// Every readable case with this id, one per backend.
-    static func cases(withID id: String) -> [GoldenCase] {
-        readableFiles.flatMap { $0.entries.filter { $0.id == id }.compactMap { try? $0.result.get() } }
-    }
+    static func cases(withID id: String) -> [GoldenCase] { casesByID[id] ?? [] }
 
     /// The declared cases, as the generator wrote them to `golden/MANIFEST.json`.
     static func manifest() throws -> [(id: String, layer: String, origin: String)] {
