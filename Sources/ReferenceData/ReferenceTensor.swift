@@ -1,3 +1,4 @@
+import KerasJSON
 /// The element type a golden dataset was stored with.
 public enum ElementType: String, Sendable, CaseIterable {
     case float16, float32, float64, uint8, int8, int16, int32, int64
@@ -33,9 +34,5 @@ public struct ReferenceTensor: Sendable, Equatable {
     public var floatValues: [Float] { values.map { Float($0) } }
 
     /// Shapes written like Python tuples: `(4, 28, 28, 3)`, `(5,)`, `()`.
-    public var shapeDescription: String { ReferenceTensor.describe(shape) }
-
-    public static func describe(_ shape: [Int]) -> String {
-        shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
-    }
+    public var shapeDescription: String { PythonLiteral.tuple(shape) }
 }

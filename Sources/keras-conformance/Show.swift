@@ -70,7 +70,7 @@ extension KerasConformance {
                         guard let tensor, tensor.shape == expected.shape else { return "-" }
                         return fmt(tensor.values[i])
                     }
-                    rows.append([TextReport.index(index), fmt(a), fmt(e), fmt(abs(a - e)), ulp] + otherValues)
+                    rows.append([PythonLiteral.tuple(index), fmt(a), fmt(e), fmt(abs(a - e)), ulp] + otherValues)
                 }
                 TextTable.lines(rows).forEach { print("  " + $0) }
                 if expected.count > limit { print("  ... \(expected.count - limit) more elements (--limit)") }
@@ -83,3 +83,4 @@ extension KerasConformance {
 }
 
 import Foundation
+import KerasJSON

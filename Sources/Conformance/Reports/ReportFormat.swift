@@ -15,11 +15,6 @@ public enum ReportFormat: String, Sendable, CaseIterable {
 
 /// Number and index formatting shared by the reports.
 enum ReportFormatting {
-    /// A multi-index written like a Python tuple: `(1, 2, 3, 4)`, `(5,)`.
-    static func index(_ index: [Int]) -> String {
-        index.count == 1 ? "(\(index[0]),)" : "(" + index.map(String.init).joined(separator: ", ") + ")"
-    }
-
     /// Enough significant digits to tell float32 values apart (9).
     static func value(_ x: Double) -> String {
         if x.isNaN { return "nan" }

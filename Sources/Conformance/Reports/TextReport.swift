@@ -1,9 +1,6 @@
 /// The report people read in a terminal: one line per failing or erroring case, then
 /// its mismatches element by element, then the summary.
 public enum TextReport {
-    /// A multi-index as the reports write it: `(1, 2, 3, 4)`, `(5,)`.
-    public static func index(_ index: [Int]) -> String { ReportFormatting.index(index) }
-
     public static func render(_ report: RunReport, verbose: Bool = false) -> String {
         var lines: [String] = []
         lines.append("keras-conformance: \(report.implementation) against \(report.files.count) golden file(s)")
@@ -50,8 +47,8 @@ public enum TextReport {
         lines.append("\(c.name): \(c.failure ?? "within tolerance")")
         lines.append("tolerance atol \(ReportFormatting.diff(c.tolerance.atol)) rtol \(ReportFormatting.diff(c.tolerance.rtol))"
             + ", \(c.mismatched) of \(c.elements) mismatched"
-            + ", max |diff| \(ReportFormatting.diff(c.maxAbsDiff))" + (c.maxAbsDiffIndex.map { " at \(ReportFormatting.index($0))" } ?? "")
-            + ", max rel \(ReportFormatting.diff(c.maxRelDiff))" + (c.maxRelDiffIndex.map { " at \(ReportFormatting.index($0))" } ?? "")
+            + ", max |diff| \(ReportFormatting.diff(c.maxAbsDiff))" + (c.maxAbsDiffIndex.map { " at \(PythonLiteral.tuple($0))" } ?? "")
+            + ", max rel \(ReportFormatting.diff(c.maxRelDiff))" + (c.maxRelDiffIndex.map { " at \(PythonLiteral.tuple($0))" } ?? "")
             + ", max ULP \(ReportFormatting.ulp(c.maxUlpDiff))"
             + ", backend spread \(ReportFormatting.diff(c.spread))")
         guard !c.mismatches.isEmpty else { return lines }
@@ -59,7 +56,7 @@ public enum TextReport {
         var rows = [header]
         for m in c.mismatches {
             rows.append([
-                ReportFormatting.index(m.index), ReportFormatting.value(m.actual), ReportFormatting.value(m.expected),
+                PythonLiteral.tuple(m.index), ReportFormatting.value(m.actual), ReportFormatting.value(m.expected),
                 ReportFormatting.diff(m.absDiff), ReportFormatting.diff(m.relDiff), ReportFormatting.ulp(m.ulpDiff),
                 ReportFormatting.diff(m.spread), ReportFormatting.diff(m.cancellation), ReportFormatting.diff(m.allowed),
             ])
@@ -73,6 +70,7 @@ public enum TextReport {
 }
 
 import Foundation
+import KerasJSON
 
 /// Left-aligned columns two spaces apart, no trailing blanks: the tables of the text reports.
 public enum TextTable {

@@ -1,4 +1,5 @@
 import Foundation
+import KerasJSON
 
 /// A dense tensor: a shape and its elements in C (row-major) order, in one contiguous array.
 ///
@@ -11,11 +12,11 @@ public struct Tensor<Scalar: Sendable>: Sendable {
     /// Creates a tensor, checking that `scalars.count` is the product of `shape`.
     public init(shape: [Int], scalars: [Scalar]) throws(KerasLayerError) {
         guard shape.allSatisfy({ $0 >= 0 }) else {
-            throw .invalidInput("a tensor shape cannot have negative dimensions, got \(Tensor.describe(shape))")
+            throw .invalidInput("a tensor shape cannot have negative dimensions, got \(PythonLiteral.tuple(shape))")
         }
         let count = try Tensor.checkedCount(shape)
         guard count == scalars.count else {
-            throw .invalidInput("shape \(Tensor.describe(shape)) holds \(count) elements but \(scalars.count) were given")
+            throw .invalidInput("shape \(PythonLiteral.tuple(shape)) holds \(count) elements but \(scalars.count) were given")
         }
         self.shape = shape
         self.scalars = scalars
@@ -42,13 +43,13 @@ public struct Tensor<Scalar: Sendable>: Sendable {
         for dimension in shape {
             let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
             guard !overflow, dimension >= 0 else {
-                throw .invalidInput("shape \(describe(shape)) has more elements than can be counted")
+                throw .invalidInput("shape \(PythonLiteral.tuple(shape)) has more elements than can be counted")
             }
             count = product
         }
         let bytes = count.multipliedReportingOverflow(by: MemoryLayout<Scalar>.stride)
         guard !bytes.overflow, UInt64(bytes.partialValue) <= ProcessInfo.processInfo.physicalMemory else {
-            throw .invalidInput("a tensor of shape \(describe(shape)) (\(count) elements) would not fit in this machine's memory")
+            throw .invalidInput("a tensor of shape \(PythonLiteral.tuple(shape)) (\(count) elements) would not fit in this machine's memory")
         }
         return count
     }
@@ -67,11 +68,6 @@ public struct Tensor<Scalar: Sendable>: Sendable {
             running *= shape[axis]
         }
         return strides
-    }
-
-    /// Shapes written the way Python prints tuples: `(4, 28, 28, 3)`, `(5,)`.
-    public static func describe(_ shape: [Int]) -> String {
-        shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
     }
 
     /// The same elements under another shape with the same element count.

@@ -152,7 +152,7 @@ public struct BatchNormalization: KerasLayer, HoldsNormVariables {
         let rank = shape.count
         if let mask = options.mask, mask.rank != rank - 1 {
             throw .invalidInput(
-                "BatchNormalization: The mask provided should be one dimension less than the inputs. Received: mask.shape=\(Tensor<UInt8>.describe(mask.shape)), inputs.shape=\(Tensor<Float>.describe(shape))")
+                "BatchNormalization: The mask provided should be one dimension less than the inputs. Received: mask.shape=\(PythonLiteral.tuple(mask.shape)), inputs.shape=\(PythonLiteral.tuple(shape))")
         }
         let a = try normCanonicalAxis(axis, rank: rank, shape: shape, layer: Self.className, received: String(axis))
         let channels = shape[a]
@@ -257,7 +257,7 @@ public struct BatchNormalization: KerasLayer, HoldsNormVariables {
     static func maskStrides(_ maskShape: [Int], input shape: [Int]) throws(KerasLayerError) -> [Int] {
         guard let strides = normBroadcastStrides(of: maskShape, over: shape, alignedAt: 0) else {
             throw .invalidInput(
-                "BatchNormalization: the mask of shape \(Tensor<UInt8>.describe(maskShape)), expanded to \(Tensor<UInt8>.describe(maskShape + [1])), cannot be broadcast to the input shape \(Tensor<Float>.describe(shape))")
+                "BatchNormalization: the mask of shape \(PythonLiteral.tuple(maskShape)), expanded to \(PythonLiteral.tuple(maskShape + [1])), cannot be broadcast to the input shape \(PythonLiteral.tuple(shape))")
         }
         return strides
     }

@@ -64,7 +64,7 @@ public struct GroupNormalization: KerasLayer, HoldsNormVariables {
         let a = try normCanonicalAxis(axis, rank: rank, shape: shape, layer: Self.className, received: String(axis))
         guard a != 0 else {
             // Keras reshapes the batch axis into groups here (axis=0) or fails (axis=-rank).
-            throw .unsupported(layer: Self.className, message: "axis=\(axis) is the batch axis of inputs of shape \(Tensor<Float>.describe(shape)); the channel axis must be a non-batch axis")
+            throw .unsupported(layer: Self.className, message: "axis=\(axis) is the batch axis of inputs of shape \(PythonLiteral.tuple(shape)); the channel axis must be a non-batch axis")
         }
         let channels = shape[a]
         let g = groups == -1 ? channels : groups

@@ -48,12 +48,12 @@ public struct Normalization: KerasLayer, HoldsNormVariables {
             guard mean.shape == variance.shape else {
                 throw .invalidConfig(
                     layer: Self.className, argument: "variance",
-                    message: "When setting values directly, `mean` and `variance` must have the same shape. Received: mean shape \(normDescribeTuple(mean.shape)) and variance shape \(normDescribeTuple(variance.shape))")
+                    message: "When setting values directly, `mean` and `variance` must have the same shape. Received: mean shape \(PythonLiteral.tuple(mean.shape)) and variance shape \(PythonLiteral.tuple(variance.shape))")
             }
             guard mean.rank <= axis.count else {
                 throw .invalidConfig(
                     layer: Self.className, argument: "mean",
-                    message: "The rank of `mean` must be less than or equal to the number of axes (\(axis.count)). Received: mean shape \(normDescribeTuple(mean.shape)) for axis \(normDescribeTuple(axis))")
+                    message: "The rank of `mean` must be less than or equal to the number of axes (\(axis.count)). Received: mean shape \(PythonLiteral.tuple(mean.shape)) for axis \(PythonLiteral.tuple(axis))")
             }
         }
         self.axis = axis
@@ -81,7 +81,7 @@ public struct Normalization: KerasLayer, HoldsNormVariables {
         if axis.contains(where: { $0 < -rank || $0 >= rank }) {
             throw .invalidConfig(
                 layer: Self.className, argument: "axis",
-                message: "All `axis` values must be in the range [-ndim, ndim). Received inputs with ndim=\(rank), while axis=\(normDescribeTuple(axis))")
+                message: "All `axis` values must be in the range [-ndim, ndim). Received inputs with ndim=\(rank), while axis=\(PythonLiteral.tuple(axis))")
         }
         let keep = axis.map { $0 < 0 ? $0 + rank : $0 }.sorted()
         let broadcastShape = shape.indices.map { keep.contains($0) ? shape[$0] : 1 }
@@ -99,7 +99,7 @@ public struct Normalization: KerasLayer, HoldsNormVariables {
                 guard expanded.reduce(1, *) == mean.count else {
                     throw .invalidConfig(
                         layer: Self.className, argument: "mean",
-                        message: "cannot reshape `mean` of shape \(normDescribeTuple(mean.shape)) to \(normDescribeTuple(expanded)) for inputs of shape \(normDescribeTuple(shape)) and axis \(normDescribeTuple(axis))")
+                        message: "cannot reshape `mean` of shape \(PythonLiteral.tuple(mean.shape)) to \(PythonLiteral.tuple(expanded)) for inputs of shape \(PythonLiteral.tuple(shape)) and axis \(PythonLiteral.tuple(axis))")
                 }
                 layoutShape = expanded
             }
@@ -110,7 +110,7 @@ public struct Normalization: KerasLayer, HoldsNormVariables {
             guard statShape.reduce(1, *) == broadcastShape.reduce(1, *) else {
                 throw .invalidConfig(
                     layer: Self.className, argument: "axis",
-                    message: "cannot reshape the variables of shape \(normDescribeTuple(statShape)) to \(normDescribeTuple(broadcastShape)) (repeated axes in \(normDescribeTuple(axis)))")
+                    message: "cannot reshape the variables of shape \(PythonLiteral.tuple(statShape)) to \(PythonLiteral.tuple(broadcastShape)) (repeated axes in \(PythonLiteral.tuple(axis)))")
             }
             layoutShape = broadcastShape
         }
@@ -118,7 +118,7 @@ public struct Normalization: KerasLayer, HoldsNormVariables {
         guard let strides = normBroadcastStrides(of: layoutShape, over: broadcastShape, alignedAt: 0) else {
             throw .invalidConfig(
                 layer: Self.className, argument: "mean",
-                message: "Incompatible shapes: `mean` of shape \(normDescribeTuple(layoutShape)) cannot be broadcast to \(normDescribeTuple(broadcastShape)) for inputs of shape \(normDescribeTuple(shape))")
+                message: "Incompatible shapes: `mean` of shape \(PythonLiteral.tuple(layoutShape)) cannot be broadcast to \(PythonLiteral.tuple(broadcastShape)) for inputs of shape \(PythonLiteral.tuple(shape))")
         }
         let epsilon = Float(1e-7)
         let denominator = varianceValues.map { Swift.max($0.squareRoot(), epsilon) }
@@ -139,7 +139,7 @@ public struct Normalization: KerasLayer, HoldsNormVariables {
     // MARK: - Config values
 
     static func describe(_ t: Tensor<Float>) -> String {
-        t.rank == 0 ? "\(t.scalars[0])" : "array of shape \(normDescribeTuple(t.shape))"
+        t.rank == 0 ? "\(t.scalars[0])" : "array of shape \(PythonLiteral.tuple(t.shape))"
     }
 
     /// A number or a rectangular nested list of numbers (`np.array(x).tolist()`), or nil.

@@ -7,11 +7,6 @@ func normDescribeList(_ values: [Int]) -> String {
     "[" + values.map(String.init).joined(separator: ", ") + "]"
 }
 
-/// Python's rendering of a tuple of ints: `(1, -1)`, `(2,)`, `()`.
-func normDescribeTuple(_ values: [Int]) -> String {
-    values.isEmpty ? "()" : Tensor<Float>.describe(values)
-}
-
 /// Resolves one (possibly negative) axis against `rank`, with the message Keras's
 /// `compute_output_shape` gives for an axis out of range.
 func normCanonicalAxis(
@@ -20,7 +15,7 @@ func normCanonicalAxis(
     guard axis >= -rank, axis < rank else {
         throw .invalidConfig(
             layer: layer, argument: "axis",
-            message: "Axis \(axis) is out of bounds for input shape \(Tensor<Float>.describe(shape)). Received: axis=\(received)")
+            message: "Axis \(axis) is out of bounds for input shape \(PythonLiteral.tuple(shape)). Received: axis=\(received)")
     }
     return axis < 0 ? axis + rank : axis
 }
@@ -36,7 +31,7 @@ func normCanonicalAxes(
         guard !result.contains(c) else {
             throw .invalidConfig(
                 layer: layer, argument: "axis",
-                message: "duplicate value in 'axis': \(normDescribeTuple(axes.sorted())) (axis \(a) repeats axis \(c) of an input of rank \(rank))")
+                message: "duplicate value in 'axis': \(PythonLiteral.tuple(axes.sorted())) (axis \(a) repeats axis \(c) of an input of rank \(rank))")
         }
         result.append(c)
     }
@@ -75,7 +70,7 @@ func normBroadcastStrides(
     else {
         throw .invalidWeights(
             layer: layer,
-            message: "Incompatible shapes for broadcasting: shapes=[\(Tensor<Float>.describe(shape)), \(Tensor<Float>.describe(param))] ('\(name)' against the input)")
+            message: "Incompatible shapes for broadcasting: shapes=[\(PythonLiteral.tuple(shape)), \(PythonLiteral.tuple(param))] ('\(name)' against the input)")
     }
     return strides
 }
@@ -187,7 +182,7 @@ struct NormVariables: Sendable {
             guard tensor.shape == shape else {
                 throw .invalidWeights(
                     layer: layer,
-                    message: "variable '\(name)' has shape \(Tensor<Float>.describe(tensor.shape)), but inputs of shape \(Tensor<Float>.describe(inputShape)) need \(Tensor<Float>.describe(shape))")
+                    message: "variable '\(name)' has shape \(PythonLiteral.tuple(tensor.shape)), but inputs of shape \(PythonLiteral.tuple(inputShape)) need \(PythonLiteral.tuple(shape))")
             }
             return tensor.scalars
         }
@@ -202,7 +197,7 @@ struct NormVariables: Sendable {
             guard tensor.count == shape.reduce(1, *) else {
                 throw .invalidWeights(
                     layer: layer,
-                    message: "variable '\(name)' has shape \(Tensor<Float>.describe(tensor.shape)), but inputs of shape \(Tensor<Float>.describe(inputShape)) need \(Tensor<Float>.describe(shape)) (or any shape with \(shape.reduce(1, *)) elements)")
+                    message: "variable '\(name)' has shape \(PythonLiteral.tuple(tensor.shape)), but inputs of shape \(PythonLiteral.tuple(inputShape)) need \(PythonLiteral.tuple(shape)) (or any shape with \(shape.reduce(1, *)) elements)")
             }
             return tensor.scalars
         }

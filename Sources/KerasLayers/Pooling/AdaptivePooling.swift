@@ -1,3 +1,4 @@
+import KerasJSON
 // Adaptive pooling, Keras 3.15.1 `AdaptiveMaxPooling1D/2D/3D` and
 // `AdaptiveAveragePooling1D/2D/3D` (`keras/src/layers/pooling/base_adaptive_pooling.py`,
 // `ops.adaptive_max_pool` / `ops.adaptive_average_pool`).
@@ -46,7 +47,7 @@ public struct AdaptivePooling: Sendable, Equatable {
         outputSize: [Int], dataFormat: DataFormat, name: String?
     ) throws(KerasLayerError) {
         guard outputSize.count == rank else {
-            throw .invalidConfig(layer: className, argument: "output_size", message: AdaptivePooling.shapeMessage(rank: rank, received: PoolingGeometry.pythonTuple(outputSize)))
+            throw .invalidConfig(layer: className, argument: "output_size", message: AdaptivePooling.shapeMessage(rank: rank, received: PythonLiteral.tuple(outputSize)))
         }
         try AdaptivePooling.checkPositive(outputSize, layer: className)
         self.className = className
@@ -72,7 +73,7 @@ public struct AdaptivePooling: Sendable, Equatable {
                 sizes.append(n)
             }
             guard sizes.count == rank else {
-                throw config.error("output_size", AdaptivePooling.shapeMessage(rank: rank, received: PoolingGeometry.pythonTuple(sizes)))
+                throw config.error("output_size", AdaptivePooling.shapeMessage(rank: rank, received: PythonLiteral.tuple(sizes)))
             }
         } else {
             throw config.error("output_size", AdaptivePooling.shapeMessage(rank: rank, received: value.jsonText, typeError: true))
@@ -114,7 +115,7 @@ public struct AdaptivePooling: Sendable, Equatable {
         if sizes.contains(where: { $0 <= 0 }) {
             throw .invalidConfig(
                 layer: layer, argument: "output_size",
-                message: "`output_size` must be positive integers. Received: output_size=\(PoolingGeometry.pythonTuple(sizes)) (Keras builds the layer but fails when it runs)")
+                message: "`output_size` must be positive integers. Received: output_size=\(PythonLiteral.tuple(sizes)) (Keras builds the layer but fails when it runs)")
         }
     }
 
@@ -131,7 +132,7 @@ public struct AdaptivePooling: Sendable, Equatable {
         var layout = SpatialLayout(shape: input.shape, dataFormat: dataFormat)
         if outShape.contains(0) || input.count == 0 {
             if input.count == 0, outShape.reduce(1, *) > 0 {
-                throw .invalidInput("\(className) '\(name)': cannot pool an empty spatial input \(Tensor<Float>.describe(input.shape)) to output_size \(PoolingGeometry.pythonTuple(outputSize))")
+                throw .invalidInput("\(className) '\(name)': cannot pool an empty spatial input \(PythonLiteral.tuple(input.shape)) to output_size \(PythonLiteral.tuple(outputSize))")
             }
             return Tensor(uncheckedShape: outShape, scalars: [])
         }

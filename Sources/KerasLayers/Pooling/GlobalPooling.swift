@@ -1,3 +1,4 @@
+import KerasJSON
 // Global pooling, Keras 3.15.1 `GlobalMaxPooling1D/2D/3D` and `GlobalAveragePooling1D/2D/3D`
 // (`keras/src/layers/pooling/global_*.py`).
 //
@@ -76,7 +77,7 @@ public struct GlobalPooling: Sendable, Equatable {
         }
         if mode == .max, positions == 0, count > 0 {
             throw .invalidInput(
-                "\(className) '\(name)': cannot take the maximum over zero spatial positions (input shape \(Tensor<Float>.describe(input.shape)))")
+                "\(className) '\(name)': cannot take the maximum over zero spatial positions (input shape \(PythonLiteral.tuple(input.shape)))")
         }
         let scalars = input.scalars.withUnsafeBufferPointer { source in
             poolingMakeArray(count: count) { out in
@@ -117,7 +118,7 @@ public struct GlobalPooling: Sendable, Equatable {
               mask.shape[1] == steps || mask.shape[1] == 1
         else {
             throw .invalidInput(
-                "\(className) '\(name)': the `mask` must have shape (batch, steps) = \(Tensor<Float>.describe(expected)) for input of shape \(Tensor<Float>.describe(input.shape)) (data_format=\(dataFormat.rawValue)), got \(Tensor<Float>.describe(mask.shape))")
+                "\(className) '\(name)': the `mask` must have shape (batch, steps) = \(PythonLiteral.tuple(expected)) for input of shape \(PythonLiteral.tuple(input.shape)) (data_format=\(dataFormat.rawValue)), got \(PythonLiteral.tuple(mask.shape))")
         }
         let maskBatchStride = mask.shape[0] == 1 ? 0 : mask.shape[1]
         let maskStepStride = mask.shape[1] == 1 ? 0 : 1

@@ -1,3 +1,4 @@
+import KerasJSON
 /// The window and padding arithmetic every pooling layer shares, in one place.
 ///
 /// Keras's rules (`keras/src/ops/operation_utils.py::compute_pooling_output_shape` for the
@@ -52,7 +53,7 @@ enum PoolingGeometry {
     static func standardizeTuple(
         _ values: [Int], count n: Int, name: String, allowZero: Bool = false, layer: String
     ) throws(KerasLayerError) -> [Int] {
-        let received = values.count == 1 ? "\(values[0])" : pythonTuple(values)
+        let received = values.count == 1 ? "\(values[0])" : PythonLiteral.tuple(values)
         var message = "The `\(name)` argument must be a tuple of \(n) integers. Received \(name)=\(received)"
         guard values.count == n else { throw .invalidConfig(layer: layer, argument: name, message: message) }
         let bad = Set(values.filter { allowZero ? $0 < 0 : $0 <= 0 }).sorted()
@@ -70,18 +71,15 @@ enum PoolingGeometry {
         if strides.contains(0) {
             throw .invalidConfig(
                 layer: layer, argument: "strides",
-                message: "Stride must be > 0, but got strides=\(pythonTuple(strides)) (Keras builds the layer, but every backend rejects a zero stride when it runs)")
+                message: "Stride must be > 0, but got strides=\(PythonLiteral.tuple(strides)) (Keras builds the layer, but every backend rejects a zero stride when it runs)")
         }
     }
-
-    /// `(2, 3)`, `(2,)`: how Python prints a tuple.
-    static func pythonTuple(_ values: [Int]) -> String { Tensor<Float>.describe(values) }
 
     /// Keras's `InputSpec(ndim=...)` check, with Keras's message.
     static func checkRank(_ shape: [Int], expected: Int, layerName: String) throws(KerasLayerError) {
         guard shape.count == expected else {
             throw .invalidInput(
-                "Input 0 of layer '\(layerName)' is incompatible with the layer: expected ndim=\(expected), found ndim=\(shape.count). Full shape received: \(Tensor<Float>.describe(shape))")
+                "Input 0 of layer '\(layerName)' is incompatible with the layer: expected ndim=\(expected), found ndim=\(shape.count). Full shape received: \(PythonLiteral.tuple(shape))")
         }
     }
 

@@ -1,3 +1,4 @@
+import KerasJSON
 /// Keras's `BasePooling` for any number of spatial axes: the shared implementation behind
 /// MaxPooling1D/2D/3D and AveragePooling1D/2D/3D. Opaque outside this module.
 public struct WindowPooling: Sendable, Equatable {
@@ -57,7 +58,7 @@ public struct WindowPooling: Sendable, Equatable {
                 inputSize: layout.spatial[i], window: poolSize[i], stride: strides[i], padding: padding)
             else {
                 throw .invalidInput(
-                    "\(className) '\(name)': Computed output size would be zero or negative. Received: `inputs.shape=\(Tensor<Float>.describe(shape))`, `pool_size=\(PoolingGeometry.pythonTuple(poolSize))`, `strides=\(PoolingGeometry.pythonTuple(strides))`, `padding=\(padding.rawValue)`.")
+                    "\(className) '\(name)': Computed output size would be zero or negative. Received: `inputs.shape=\(PythonLiteral.tuple(shape))`, `pool_size=\(PythonLiteral.tuple(poolSize))`, `strides=\(PythonLiteral.tuple(strides))`, `padding=\(padding.rawValue)`.")
             }
             axes.append(axis)
         }
