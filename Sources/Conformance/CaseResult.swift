@@ -17,25 +17,29 @@ public struct CaseResult: Sendable {
     public var origin: String
     public var file: String
     public var status: Status
-    /// One line: why it failed or errored; empty for a pass.
-    public var message: String
+    /// Why it failed or errored, in the order found; empty for a pass.
+    public var problems: [CaseProblem]
     /// The output first, then each updated variable.
     public var comparisons: [TensorComparison]
     /// What the implementation returned, when it ran (for element-by-element views).
     public var produced: LayerResult?
 
     public init(id: String, backend: String, layer: String, origin: String, file: String,
-                status: Status, message: String, comparisons: [TensorComparison] = [], produced: LayerResult? = nil) {
+                status: Status, problems: [CaseProblem] = [], comparisons: [TensorComparison] = [],
+                produced: LayerResult? = nil) {
         self.id = id
         self.backend = backend
         self.layer = layer
         self.origin = origin
         self.file = file
         self.status = status
-        self.message = message
+        self.problems = problems
         self.comparisons = comparisons
         self.produced = produced
     }
+
+    /// The problems on one line (`; ` between them), for one-line summaries; empty for a pass.
+    public var message: String { problems.map(\.description).joined(separator: "; ") }
 
     /// Totals over every compared tensor, for one-line summaries and the JSON report.
     public var elements: Int { comparisons.reduce(0) { $0 + $1.elements } }
@@ -44,7 +48,8 @@ public struct CaseResult: Sendable {
     public var maxRelDiff: Double { comparisons.map(\.maxRelDiff).max() ?? 0 }
     public var maxUlpDiff: Double? { comparisons.compactMap(\.maxUlpDiff).max() }
     public var spread: Double { comparisons.map(\.spread).max() ?? 0 }
-    public var headroom: Double { comparisons.map(\.headroom).max() ?? 0 }
+    /// The largest fraction of the allowed error used at any compared element (≤ 1 passes).
+    public var fractionOfAllowedUsed: Double { comparisons.map(\.fractionOfAllowedUsed).max() ?? 0 }
 }
 
 /// Counts of a run.

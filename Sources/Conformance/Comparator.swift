@@ -26,7 +26,7 @@ public struct TensorComparison: Sendable {
     public var name: String
     public var tolerance: Tolerance
     /// The check that failed first (shape, element type, non-finite positions, values), or nil.
-    public var failure: String?
+    public var failure: CaseProblem?
     public var elements: Int
     public var mismatched: Int
     /// The first mismatches in C order (at most the comparator's `reportLimit`).
@@ -39,8 +39,9 @@ public struct TensorComparison: Sendable {
     public var maxUlpDiff: Double?
     /// The largest cross-backend disagreement of the references over the tensor.
     public var spread: Double
-    /// max over elements of |diff| / allowed: ≤ 1 passes; how close a pass came to failing.
-    public var headroom: Double
+    /// The fraction of the allowed error used: the largest |diff| / allowed over the finite
+    /// elements (≤ 1 passes; 0 is bit-exact). How close a pass came to failing.
+    public var fractionOfAllowedUsed: Double
 
     public var passed: Bool { failure == nil }
 }
@@ -80,15 +81,19 @@ public struct Comparator: Sendable {
         var result = TensorComparison(
             name: name, tolerance: tolerance, failure: nil, elements: expected.count, mismatched: 0,
             mismatches: [], maxAbsDiff: 0, maxAbsDiffIndex: nil, maxRelDiff: 0, maxRelDiffIndex: nil,
-            maxUlpDiff: nil, spread: 0, headroom: 0
+            maxUlpDiff: nil, spread: 0, fractionOfAllowedUsed: 0
         )
         guard actual.shape == expected.shape else {
-            result.failure = "shape mismatch: got \(actual.shapeDescription), Keras gave \(expected.shapeDescription)"
+            result.failure = CaseProblem(
+                tensor: name, kind: .shape,
+                details: "shape mismatch: got \(actual.shapeDescription), Keras gave \(expected.shapeDescription)")
             result.mismatched = expected.count
             return result
         }
         guard actual.elementType == expected.elementType else {
-            result.failure = "element type mismatch: got \(actual.elementType.rawValue), Keras gave \(expected.elementType.rawValue)"
+            result.failure = CaseProblem(
+                tensor: name, kind: .elementType,
+                details: "element type mismatch: got \(actual.elementType.rawValue), Keras gave \(expected.elementType.rawValue)")
             result.mismatched = expected.count
             return result
         }
@@ -133,7 +138,7 @@ public struct Comparator: Sendable {
                 result.maxRelDiffIndex = Self.multiIndex(i, strides)
             }
             let ratio = allowed > 0 ? absDiff / allowed : (absDiff == 0 ? 0 : .infinity)
-            result.headroom = max(result.headroom, ratio)
+            result.fractionOfAllowedUsed = max(result.fractionOfAllowedUsed, ratio)
             if absDiff > allowed {
                 record(&result, Mismatch(
                     index: Self.multiIndex(i, strides), actual: a, expected: e,
@@ -142,10 +147,14 @@ public struct Comparator: Sendable {
         }
         result.maxUlpDiff = maxUlp
         if nonFiniteMismatches > 0 {
-            result.failure = "NaN/±Inf positions differ at \(nonFiniteMismatches) of \(expected.count) elements"
+            result.failure = CaseProblem(
+                tensor: name, kind: .nonFinite,
+                details: "NaN/±Inf positions differ at \(nonFiniteMismatches) of \(expected.count) elements")
         } else if result.mismatched > 0 {
             let percent = Double(result.mismatched) * 100 / Double(max(expected.count, 1))
-            result.failure = "values differ at \(result.mismatched) of \(expected.count) elements (\(Self.format(percent))%)"
+            result.failure = CaseProblem(
+                tensor: name, kind: .values,
+                details: "values differ at \(result.mismatched) of \(expected.count) elements (\(Self.format(percent))%)")
         }
         return result
     }

@@ -37,14 +37,15 @@ public struct ConformanceRunner: Sendable {
         var byID: [String: [GoldenCase]] = [:]
         for file in files { for c in file.cases { byID[c.id, default: []].append(c) } }
 
+        let filter = try caseFilter()
         var results: [CaseResult] = []
         for file in files {
-            for entry in file.entries where try selects(entry.id) {
+            for entry in file.entries where filter.selects(entry.id) {
                 switch entry.result {
                 case .failure(let error):
                     results.append(CaseResult(
                         id: entry.id, backend: file.info.backend, layer: "?", origin: "", file: file.path,
-                        status: .error, message: error.description))
+                        status: .error, problems: [CaseProblem(kind: .unreadable, details: error.description)]))
                 case .success(let goldenCase):
                     let others = (byID[goldenCase.id] ?? []).filter { !($0.file == goldenCase.file && $0.backend == goldenCase.backend) }
                     results.append(run(goldenCase, references: others))
@@ -58,9 +59,10 @@ public struct ConformanceRunner: Sendable {
     public func run(_ goldenCase: GoldenCase, references: [GoldenCase] = []) -> CaseResult {
         var result = CaseResult(
             id: goldenCase.id, backend: goldenCase.backend, layer: goldenCase.layer, origin: goldenCase.origin,
-            file: goldenCase.file, status: .error, message: "")
+            file: goldenCase.file, status: .error)
         guard implementation.implements(layer: goldenCase.layer) else {
-            result.message = "layer \(goldenCase.layer) is not implemented by \(implementation.name)"
+            result.problems = [CaseProblem(
+                kind: .notImplemented, details: "layer \(goldenCase.layer) is not implemented by \(implementation.name)")]
             return result
         }
         let invocation = LayerInvocation(
@@ -70,7 +72,7 @@ public struct ConformanceRunner: Sendable {
         do {
             produced = try implementation.run(invocation)
         } catch {
-            result.message = "the layer threw: \(error)"
+            result.problems = [CaseProblem(kind: .layerThrew, details: "the layer threw: \(error)")]
             return result
         }
 
@@ -82,10 +84,12 @@ public struct ConformanceRunner: Sendable {
             name: "outputs/y", actual: produced.output, expected: goldenCase.output,
             references: references.map(\.output), cancellation: CancellationBound.bound(for: goldenCase),
             tolerance: tolerance(for: goldenCase.output))]
-        var problems: [String] = []
+        var problems: [CaseProblem] = []
         for (name, expected) in goldenCase.updated.sorted(by: { $0.key < $1.key }) {
             guard let actual = produced.updated[name] else {
-                problems.append("Keras updated '\(name)' but the implementation returned no update for it")
+                problems.append(CaseProblem(
+                    tensor: "updated/\(name)", kind: .missingUpdate,
+                    details: "Keras updated '\(name)' but the implementation returned no update for it"))
                 continue
             }
             comparisons.append(comparator.compare(
@@ -95,7 +99,9 @@ public struct ConformanceRunner: Sendable {
         // A variable the implementation changed but Keras did not must keep its value.
         for (name, actual) in produced.updated.sorted(by: { $0.key < $1.key }) where goldenCase.updated[name] == nil {
             guard let before = goldenCase.weights[name] else {
-                problems.append("the implementation updated '\(name)', which the case has no variable for")
+                problems.append(CaseProblem(
+                    tensor: "updated/\(name)", kind: .unexpectedUpdate,
+                    details: "the implementation updated '\(name)', which the case has no variable for"))
                 continue
             }
             comparisons.append(comparator.compare(
@@ -104,18 +110,16 @@ public struct ConformanceRunner: Sendable {
         }
         result.comparisons = comparisons
         result.produced = produced
-        problems += comparisons.compactMap { c in c.failure.map { "\(c.name): \($0)" } }
+        problems += comparisons.compactMap(\.failure)
         result.status = problems.isEmpty ? .passed : .failed
-        result.message = problems.joined(separator: "; ")
+        result.problems = problems
         return result
     }
 }
 
 extension ConformanceRunner {
-    /// Whether the run's `include`/`exclude` patterns select this case id.
-    public func selects(_ id: String) throws -> Bool {
-        if let include, try Regex(include).firstMatch(in: id) == nil { return false }
-        if let exclude, try Regex(exclude).firstMatch(in: id) != nil { return false }
-        return true
+    /// The run's `include`/`exclude` patterns, compiled (once per run, not per case).
+    public func caseFilter() throws -> CaseFilter {
+        try CaseFilter(include: include, exclude: exclude)
     }
 }

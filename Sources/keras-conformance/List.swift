@@ -10,7 +10,7 @@ extension KerasConformance {
 
         func run() throws {
             let files = try selection.readFiles()
-            let runner = selection.runner()
+            let filter = try selection.runner().caseFilter()
             var order: [String] = []
             var rows: [String: (layer: String, origin: String, backends: [String])] = [:]
             for file in files {
@@ -29,7 +29,7 @@ extension KerasConformance {
                     }
                 }
             }
-            let selected = try order.filter { try runner.selects($0) }.sorted()
+            let selected = order.filter(filter.selects).sorted()
             let idWidth = selected.map(\.count).max() ?? 0
             let layerWidth = selected.compactMap { rows[$0]?.layer.count }.max() ?? 0
             for id in selected {

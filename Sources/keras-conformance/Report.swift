@@ -5,7 +5,7 @@ extension KerasConformance {
     struct Report: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Regenerate the committed Markdown conformance report (golden/REPORT.md).",
-            discussion: "Per layer: the cases, how many passed, the worst headroom and Keras's own cross-backend spread.")
+            discussion: "Per layer: the cases, how many passed, the largest fraction of the allowed error used and Keras's own cross-backend spread.")
 
         @OptionGroup var selection: CaseSelection
 

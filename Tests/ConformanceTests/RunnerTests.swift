@@ -44,7 +44,7 @@ struct FakeImplementation: LayerImplementation {
         let result = runner.run(scaleCase())
         #expect(result.status == .passed, "\(result.message)")
         #expect(result.elements == 24)
-        #expect(result.headroom == 0)
+        #expect(result.fractionOfAllowedUsed == 0)
     }
 
     @Test(arguments: [0, 5, 23])
@@ -62,7 +62,7 @@ struct FakeImplementation: LayerImplementation {
     @Test func aLayerThatIsNotImplementedIsReportedAsSuch() {
         let result = runner.run(scaleCase(layer: "Conv2D"))
         #expect(result.status == .error)
-        #expect(result.message == "layer Conv2D is not implemented by Fake")
+        #expect(result.problems == [CaseProblem(kind: .notImplemented, details: "layer Conv2D is not implemented by Fake")])
     }
 
     @Test func aLayerThatThrowsIsAnError() {
@@ -80,7 +80,8 @@ struct FakeImplementation: LayerImplementation {
         c.updated = ["counter": tensor([2, 4], [2])]
         let result = runner.run(c)
         #expect(result.status == .failed)
-        #expect(result.message.contains("updated/counter"))
+        #expect(result.problems.map(\.tensor) == ["updated/counter"])
+        #expect(result.problems.map(\.kind) == [.values])
     }
 
     @Test func anUpdateKerasDidNotMakeMustLeaveTheVariableUnchanged() {
@@ -97,7 +98,8 @@ struct FakeImplementation: LayerImplementation {
         c.updated = ["counter": tensor([2, 3], [2])]
         let result = runner.run(c)
         #expect(result.status == .failed)
-        #expect(result.message.contains("returned no update for it"))
+        #expect(result.problems.map(\.kind) == [.missingUpdate])
+        #expect(result.message == "updated/counter: Keras updated 'counter' but the implementation returned no update for it")
     }
 
     @Test func otherBackendsWidenTheEnvelope() {
@@ -115,10 +117,11 @@ struct FakeImplementation: LayerImplementation {
     }
 
     @Test func filtersSelectCaseIDs() throws {
-        let r = ConformanceRunner(implementation: FakeImplementation(), include: "^max", exclude: "3d")
-        #expect(try r.selects("maxpool2d.a"))
-        #expect(try !r.selects("maxpool3d.a"))
-        #expect(try !r.selects("avgpool2d.a"))
+        let f = try ConformanceRunner(implementation: FakeImplementation(), include: "^max", exclude: "3d").caseFilter()
+        #expect(f.selects("maxpool2d.a"))
+        #expect(!f.selects("maxpool3d.a"))
+        #expect(!f.selects("avgpool2d.a"))
+        #expect(throws: (any Error).self) { try CaseFilter(include: "(") }
     }
 
     @Test func reportsFollowTheirContracts() throws {
@@ -143,6 +146,14 @@ struct FakeImplementation: LayerImplementation {
         #expect(mismatch["index"] == .array([.int(0), .int(0), .int(1)]))
         #expect(mismatch["expected"] == .string("NaN"))
         for key in ["index", "actual", "expected", "absDiff", "relDiff", "ulpDiff"] { #expect(mismatch[key] != nil) }
+        #expect(cases[1]["problems"] == .array([.object([
+            "tensor": .string("outputs/y"), "kind": .string("nonFinite"),
+            "details": .string("NaN/±Inf positions differ at 1 of 24 elements"),
+        ])]))
+        #expect(cases[2]["problems"]?.arrayValue?.first?["tensor"] == .null)
+        // `headroom` is the one-release alias of `fractionOfAllowedUsed`.
+        #expect(cases[0]["fractionOfAllowedUsed"] == .int(0))
+        #expect(cases[0]["headroom"] == cases[0]["fractionOfAllowedUsed"])
 
         let xml = JUnitReport.render(report)
         #expect(xml.contains(#"<testsuites name="keras-conformance" tests="3" failures="1" errors="1">"#))

@@ -9,8 +9,13 @@ import KerasJSON
 ///
 /// One entry per case and backend. Non-finite numbers, which JSON cannot hold, are the
 /// strings `"NaN"`, `"Infinity"`, `"-Infinity"`; `maxUlpDiff`/`ulpDiff` are null where
-/// no ULP distance applies. Extra keys (`origin`, `file`, `headroom`; per mismatch `tensor`,
+/// no ULP distance applies. Extra keys (`origin`, `file`, `fractionOfAllowedUsed`, `problems`
+/// (`tensor`, `kind`, `details`; `message` is them joined with "; "); per mismatch `tensor`,
 /// `spread`, `cancellation`, `allowed`) are additions a reader may ignore.
+///
+/// `headroom` is the former name of `fractionOfAllowedUsed` (the largest |diff| / allowed, ≤ 1
+/// passes). It is still written, with the same value, for this release only, and will be removed
+/// in the next one: read `fractionOfAllowedUsed`.
 public enum JSONReport {
     public static func render(_ report: RunReport) -> String {
         let s = report.summary
@@ -47,8 +52,14 @@ public enum JSONReport {
             "elements": .int(r.elements), "mismatched": .int(r.mismatched),
             "maxAbsDiff": number(r.maxAbsDiff), "maxRelDiff": number(r.maxRelDiff),
             "maxUlpDiff": r.maxUlpDiff.map(number) ?? .null,
-            "spread": number(r.spread), "headroom": number(r.headroom),
+            "spread": number(r.spread),
+            "fractionOfAllowedUsed": number(r.fractionOfAllowedUsed),
+            "headroom": number(r.fractionOfAllowedUsed),
             "message": .string(r.message),
+            "problems": .array(r.problems.map { p in
+                .object(["tensor": p.tensor.map(JSONValue.string) ?? .null, "kind": .string(p.kind.rawValue),
+                         "details": .string(p.details)])
+            }),
             "mismatches": .array(mismatches),
         ])
     }

@@ -23,8 +23,9 @@ public enum MarkdownReport {
         return md
     }
 
-    /// The committed conformance report: per layer, the cases, how many passed, the worst
-    /// headroom (largest |diff| / allowed) and the largest cross-backend spread of Keras itself.
+    /// The committed conformance report: per layer, the cases, how many passed, the largest
+    /// fraction of the allowed error used (|diff| / allowed) and the largest cross-backend
+    /// spread of Keras itself.
     public static func renderLayerSummary(_ report: RunReport) -> String {
         let s = report.summary
         var md = "# Conformance report\n\n"
@@ -34,21 +35,21 @@ public enum MarkdownReport {
         for file in report.files {
             md += "| `\(file.path)` | \(file.info.kerasVersion) | \(file.info.backend) \(file.info.backendVersion) |\n"
         }
-        md += "\nHeadroom is the largest |ours − Keras| / allowed over a layer's cases (a pass is ≤ 1). "
+        md += "\nUsed of allowed is the largest |ours − Keras| / allowed over a layer's cases (a pass is ≤ 1, 0 is bit-exact). "
         md += "Spread is the largest disagreement between Keras's own backends on the same case.\n\n"
-        md += "| layer | case runs | passed | failed | errors | worst headroom | max abs diff | max ULP | max backend spread |\n"
+        md += "| layer | case runs | passed | failed | errors | max used of allowed | max abs diff | max ULP | max backend spread |\n"
         md += "|---|---|---|---|---|---|---|---|---|\n"
         let layers = Set(report.cases.map(\.layer)).sorted()
         for layer in layers {
             let cases = report.cases.filter { $0.layer == layer }
             let sum = RunSummary(cases)
             let judged = cases.filter { $0.status != .error }
-            let headroom = judged.map(\.headroom).max() ?? 0
+            let used = judged.map(\.fractionOfAllowedUsed).max() ?? 0
             let maxAbs = judged.map(\.maxAbsDiff).max() ?? 0
             let maxUlp = judged.compactMap(\.maxUlpDiff).max()
             let spread = judged.map(\.spread).max() ?? 0
             md += "| \(layer) | \(sum.total) | \(sum.passed) | \(sum.failed) | \(sum.errors) | "
-            md += "\(ReportFormatting.diff(headroom)) | \(ReportFormatting.diff(maxAbs)) | \(ReportFormatting.ulp(maxUlp)) | \(ReportFormatting.diff(spread)) |\n"
+            md += "\(ReportFormatting.diff(used)) | \(ReportFormatting.diff(maxAbs)) | \(ReportFormatting.ulp(maxUlp)) | \(ReportFormatting.diff(spread)) |\n"
         }
         let problems = report.cases.filter { $0.status != .passed }
         if !problems.isEmpty {

@@ -25,14 +25,13 @@ public enum TextReport {
         case .error: tag = "ERROR"
         }
         let failing = result.comparisons.filter { !$0.passed }
-        // The failing tensors speak for themselves below; the header keeps the rest of the message.
-        let otherProblems = result.message.components(separatedBy: "; ")
-            .filter { part in !part.isEmpty && !failing.contains { part.hasPrefix($0.name + ": ") } }
+        // The failing tensors speak for themselves below; the header keeps the other problems.
+        let otherProblems = result.problems.filter { problem in !failing.contains { $0.failure == problem } }
         var header = "\(tag) \(result.id) [\(result.backend)] \(result.layer)"
         if result.status == .passed {
-            header += "  headroom \(ReportFormatting.diff(result.headroom))"
+            header += "  used \(ReportFormatting.diff(result.fractionOfAllowedUsed)) of allowed"
         } else if !otherProblems.isEmpty {
-            header += ": " + otherProblems.joined(separator: "; ")
+            header += ": " + otherProblems.map(\.description).joined(separator: "; ")
         }
         var lines = [header]
         for comparison in failing {
@@ -44,7 +43,7 @@ public enum TextReport {
     /// A tensor comparison: tolerance, extremes, spread, and the first mismatches as a table.
     public static func describe(_ c: TensorComparison) -> [String] {
         var lines: [String] = []
-        lines.append("\(c.name): \(c.failure ?? "within tolerance")")
+        lines.append(c.failure?.description ?? "\(c.name): within tolerance")
         lines.append("tolerance atol \(ReportFormatting.diff(c.tolerance.atol)) rtol \(ReportFormatting.diff(c.tolerance.rtol))"
             + ", \(c.mismatched) of \(c.elements) mismatched"
             + ", max |diff| \(ReportFormatting.diff(c.maxAbsDiff))" + (c.maxAbsDiffIndex.map { " at \(PythonLiteral.tuple($0))" } ?? "")
