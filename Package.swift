@@ -5,9 +5,13 @@ let package = Package(
     name: "keras-conformance",
     platforms: [.macOS(.v13)],
     products: [
+        .library(name: "KerasJSON", targets: ["KerasJSON"]),
         .library(name: "KerasLayers", targets: ["KerasLayers"]),
         .library(name: "ReferenceData", targets: ["ReferenceData"]),
         .library(name: "Conformance", targets: ["Conformance"]),
+        .library(name: "KerasLayersConformance", targets: ["KerasLayersConformance"]),
+        // The command line for any `LayerImplementation` (see Examples/).
+        .library(name: "ConformanceCLI", targets: ["ConformanceCLI"]),
         .executable(name: "keras-conformance", targets: ["keras-conformance"]),
     ],
     dependencies: [
@@ -32,12 +36,18 @@ let package = Package(
         .target(name: "Conformance", dependencies: ["ReferenceData", "KerasJSON"]),
         // Plugs KerasLayers into the harness's implementation protocol.
         .target(name: "KerasLayersConformance", dependencies: ["KerasLayers", "Conformance", "ReferenceData", "KerasJSON"]),
-        .executableTarget(
-            name: "keras-conformance",
+        // run/list/show/report (and the hidden probe reader) for any LayerImplementation.
+        .target(
+            name: "ConformanceCLI",
             dependencies: [
-                "Conformance", "KerasLayersConformance", "ReferenceData", "KerasLayers",
+                "Conformance", "ReferenceData", "KerasJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // ConformanceCLI for KerasLayers, plus this package's benchmark command.
+        .executableTarget(
+            name: "keras-conformance",
+            dependencies: ["ConformanceCLI", "KerasLayersConformance", "KerasLayers", "KerasJSON"]
         ),
         .testTarget(name: "KerasJSONTests", dependencies: ["KerasJSON"]),
         .testTarget(
@@ -51,7 +61,7 @@ let package = Package(
             name: "GoldenConformanceTests",
             dependencies: ["Conformance", "KerasLayersConformance", "ReferenceData"]
         ),
-        .testTarget(name: "keras-conformanceTests", dependencies: ["keras-conformance"]),
+        .testTarget(name: "keras-conformanceTests", dependencies: ["keras-conformance", "ConformanceCLI", "KerasLayersConformance"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,52 +1,51 @@
-import ArgumentParser
+import ConformanceCLI
 import Foundation
 import KerasJSON
 import KerasLayers
 
-extension KerasConformance {
-    struct Bench: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Time the layers on the benchmark ops against copying the same tensor (use a release build).",
-            discussion: """
-                Each op runs on float32 standard-normal input, after warm-up, as the median of repeated runs. \
-                GB/s counts each input byte read once and each output byte written once; copy_fraction is that \
-                GB/s over the GB/s of copying the input tensor into another buffer, measured in the same process.
-                """)
+/// `keras-conformance bench`: this package's own command beside the shared ones.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Time the layers on the benchmark ops against copying the same tensor (use a release build).",
+        discussion: """
+            Each op runs on float32 standard-normal input, after warm-up, as the median of repeated runs. \
+            GB/s counts each input byte read once and each output byte written once; copy_fraction is that \
+            GB/s over the GB/s of copying the input tensor into another buffer, measured in the same process.
+            """)
 
-        @Option(help: "Output format: text or json.")
-        var format: BenchFormat = .text
+    @Option(help: "Output format: text or json.")
+    var format: BenchFormat = .text
 
-        @Option(help: "Write the result to this file instead of standard output.")
-        var output: String?
+    @Option(help: "Write the result to this file instead of standard output.")
+    var output: String?
 
-        @Option(help: "Run only ops whose name matches this regular expression.")
-        var filter: String?
+    @Option(help: "Run only ops whose name matches this regular expression.")
+    var filter: String?
 
-        @Option(help: "Timed runs per op (after warm-up).")
-        var repeats: Int = 15
+    @Option(help: "Timed runs per op (after warm-up).")
+    var repeats: Int = 15
 
-        func validate() throws {
-            guard repeats >= 1 else { throw ValidationError("--repeats must be >= 1") }
-            if let filter, (try? Regex(filter)) == nil { throw ValidationError("--filter is not a valid regular expression") }
+    func validate() throws {
+        guard repeats >= 1 else { throw ValidationError("--repeats must be >= 1") }
+        if let filter, (try? Regex(filter)) == nil { throw ValidationError("--filter is not a valid regular expression") }
+    }
+
+    func run() throws {
+        #if DEBUG
+        FileHandle.standardError.write(Data("bench: this is a debug build; time a release build (swift run -c release keras-conformance bench)\n".utf8))
+        #endif
+        let regex = try filter.map { try Regex($0) }
+        var results: [BenchResult] = []
+        for op in BenchOp.all where try regex.map({ try $0.firstMatch(in: op.name) != nil }) ?? true {
+            results.append(try op.measure(repeats: repeats))
+            FileHandle.standardError.write(Data("bench: \(op.name) done\n".utf8))
         }
-
-        func run() throws {
-            #if DEBUG
-            FileHandle.standardError.write(Data("bench: this is a debug build; time a release build (swift run -c release keras-conformance bench)\n".utf8))
-            #endif
-            let regex = try filter.map { try Regex($0) }
-            var results: [BenchResult] = []
-            for op in BenchOp.all where try regex.map({ try $0.firstMatch(in: op.name) != nil }) ?? true {
-                results.append(try op.measure(repeats: repeats))
-                FileHandle.standardError.write(Data("bench: \(op.name) done\n".utf8))
-            }
-            switch format {
-            case .json:
-                let array = JSONValue.array(results.map(\.json))
-                try emit(array.prettyText + "\n", to: output)
-            case .text:
-                try emit(BenchResult.table(results), to: output)
-            }
+        switch format {
+        case .json:
+            let array = JSONValue.array(results.map(\.json))
+            try ConformanceCLI.write(array.prettyText + "\n", to: output)
+        case .text:
+            try ConformanceCLI.write(BenchResult.table(results), to: output)
         }
     }
 }

@@ -1,10 +1,18 @@
 import Testing
+@testable import ConformanceCLI
 @testable import keras_conformance
+import KerasLayersConformance
 
 /// The help text people read: every command documents its arguments and options.
 @Suite struct HelpTextTests {
+    /// The commands as `keras-conformance`'s `main.swift` sets them up, installed once.
+    static let configured: Void = ConformanceCLI.configure(
+        KerasLayersImplementation(), commandName: "keras-conformance", extraCommands: [Bench.self])
+
+    init() { Self.configured }
+
     @Test func rootHelpListsTheCommandsAndExitStatus() {
-        let help = KerasConformance.helpMessage(columns: 2000)
+        let help = ConformanceCommand.helpMessage(columns: 2000)
         for command in ["run", "list", "show", "report", "bench"] {
             #expect(help.contains("  \(command)"), "root help lacks \(command)")
         }
@@ -12,7 +20,7 @@ import Testing
     }
 
     @Test func runHelp() {
-        let help = KerasConformance.helpMessage(for: KerasConformance.Run.self, columns: 2000)
+        let help = ConformanceCommand.helpMessage(for: ConformanceCommand.Run.self, columns: 2000)
         #expect(help.contains("USAGE: keras-conformance run [<paths> ...] [--filter <filter>] [--exclude <exclude>] [--atol <atol>] [--rtol <rtol>] [--format <format>] [--output <output>] [--limit <limit>] [--verbose]"))
         for option in ["--filter <filter>", "--exclude <exclude>", "--atol <atol>", "--rtol <rtol>", "--format <format>", "--output <output>"] {
             #expect(help.contains(option))
@@ -22,25 +30,25 @@ import Testing
     }
 
     @Test func listShowReportHelp() {
-        #expect(KerasConformance.helpMessage(for: KerasConformance.List.self, columns: 2000).contains("List the golden cases: id, layer, backends and origin."))
-        let show = KerasConformance.helpMessage(for: KerasConformance.Show.self, columns: 2000)
+        #expect(ConformanceCommand.helpMessage(for: ConformanceCommand.List.self, columns: 2000).contains("List the golden cases: id, layer, backends and origin."))
+        let show = ConformanceCommand.helpMessage(for: ConformanceCommand.Show.self, columns: 2000)
         #expect(show.contains("USAGE: keras-conformance show <id>"))
         #expect(show.contains("element-by-element diff"))
-        let report = KerasConformance.helpMessage(for: KerasConformance.Report.self, columns: 2000)
+        let report = ConformanceCommand.helpMessage(for: ConformanceCommand.Report.self, columns: 2000)
         #expect(report.contains("golden/REPORT.md"))
-        let bench = KerasConformance.helpMessage(for: KerasConformance.Bench.self, columns: 2000)
+        let bench = ConformanceCommand.helpMessage(for: Bench.self, columns: 2000)
         #expect(bench.contains("USAGE: keras-conformance bench [--format <format>] [--output <output>] [--filter <filter>] [--repeats <repeats>]"))
         #expect(bench.contains("copy_fraction is that GB/s over the GB/s of copying the input tensor into another buffer"))
     }
 
     @Test(arguments: [["run", "--format", "yaml"], ["run", "--atol", "-1"], ["run", "--filter", "("], ["frobnicate", "--x"]])
     func badArgumentsAreRejected(_ arguments: [String]) {
-        #expect(throws: (any Error).self) { _ = try KerasConformance.parseAsRoot(arguments) }
+        #expect(throws: (any Error).self) { _ = try ConformanceCommand.parseAsRoot(arguments) }
     }
 
     @Test func runParsesItsOptions() throws {
-        let command = try KerasConformance.parseAsRoot(["run", "a.h5", "dir", "--format", "junit", "--atol", "0.1", "--filter", "^max"])
-        let run = try #require(command as? KerasConformance.Run)
+        let command = try ConformanceCommand.parseAsRoot(["run", "a.h5", "dir", "--format", "junit", "--atol", "0.1", "--filter", "^max"])
+        let run = try #require(command as? ConformanceCommand.Run)
         #expect(run.selection.paths == ["a.h5", "dir"])
         #expect(run.format == .junit)
         #expect(run.tolerance.atol == 0.1)

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Conformance
 
-extension KerasConformance {
+extension ConformanceCommand {
     struct Report: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Regenerate the committed Markdown conformance report (golden/REPORT.md).",
@@ -15,9 +15,9 @@ extension KerasConformance {
         func run() throws {
             let files = try selection.readFiles()
             let report = try selection.runner().run(files: files)
-            try emit(MarkdownReport.renderLayerSummary(report), to: output)
+            try ConformanceCLI.write(MarkdownReport.renderLayerSummary(report), to: output)
             let s = report.summary
-            print("wrote \(output): \(s.total) cases: \(s.passed) passed, \(s.failed) failed, \(s.errors) errors")
+            try ConformanceCLI.write("wrote \(output): \(s.total) cases: \(s.passed) passed, \(s.failed) failed, \(s.errors) errors\n", to: nil)
             if !report.allPassed { throw ExitCode(1) }
         }
     }

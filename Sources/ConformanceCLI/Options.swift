@@ -1,7 +1,6 @@
 import ArgumentParser
 import Conformance
 import Foundation
-import KerasLayersConformance
 import ReferenceData
 
 /// The golden files to read and which cases of them to take: shared by every command.
@@ -34,7 +33,7 @@ struct CaseSelection: ParsableArguments {
 
     func runner(tolerance: ToleranceOverride = .init(), reportLimit: Int = 10) -> ConformanceRunner {
         ConformanceRunner(
-            implementation: KerasLayersImplementation(), toleranceOverride: tolerance,
+            implementation: ConformanceCLI.setup.implementation, toleranceOverride: tolerance,
             comparator: Comparator(reportLimit: reportLimit), include: filter, exclude: exclude)
     }
 }
@@ -59,16 +58,3 @@ struct ToleranceOptions: ParsableArguments {
 }
 
 extension ReportFormat: ExpressibleByArgument {}
-
-/// Writes `text` to `path`, or to standard output when `path` is nil.
-func emit(_ text: String, to path: String?) throws {
-    guard let path else {
-        FileHandle.standardOutput.write(Data(text.utf8))
-        return
-    }
-    do {
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-    } catch {
-        throw CLIError("cannot write \(path): \(error.localizedDescription)")
-    }
-}

@@ -2,7 +2,7 @@ import ArgumentParser
 import Conformance
 import ReferenceData
 
-extension KerasConformance {
+extension ConformanceCommand {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show one case on every backend: config, shapes, and the element-by-element diff.")

@@ -1,7 +1,7 @@
 import ArgumentParser
 import ReferenceData
 
-extension KerasConformance {
+extension ConformanceCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List the golden cases: id, layer, backends and origin.")
@@ -32,13 +32,15 @@ extension KerasConformance {
             let selected = order.filter(filter.selects).sorted()
             let idWidth = selected.map(\.count).max() ?? 0
             let layerWidth = selected.compactMap { rows[$0]?.layer.count }.max() ?? 0
+            var text = ""
             for id in selected {
                 let row = rows[id]!
-                print(id.padding(toLength: idWidth, withPad: " ", startingAt: 0) + "  "
+                text += (id.padding(toLength: idWidth, withPad: " ", startingAt: 0) + "  "
                     + row.layer.padding(toLength: layerWidth, withPad: " ", startingAt: 0) + "  "
-                    + row.backends.joined(separator: ",") + "  " + row.origin)
+                    + row.backends.joined(separator: ",") + "  " + row.origin + "\n")
             }
-            print("\(selected.count) cases in \(files.count) files")
+            text += "\(selected.count) cases in \(files.count) files\n"
+            try ConformanceCLI.write(text, to: nil)
         }
     }
 }

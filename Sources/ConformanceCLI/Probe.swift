@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import ReferenceData
 
-extension KerasConformance {
+extension ConformanceCommand {
     /// Reads one golden file and writes it to standard output in `GoldenFile`'s transfer form.
     /// The CLI reads every golden file through this command in a child process (see `IsolatedReader`).
     struct Probe: ParsableCommand {

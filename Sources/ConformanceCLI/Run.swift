@@ -1,10 +1,10 @@
 import ArgumentParser
 import Conformance
 
-extension KerasConformance {
+extension ConformanceCommand {
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run every golden case through the Swift layers and report the differences.",
+            abstract: "Run every golden case through the implementation and report the differences.",
             discussion: """
                 Each case is built from its Keras class name and get_config() JSON, given its weights, \
                 called on its input, and its output (and updated variables) compared element by element. \
@@ -35,10 +35,10 @@ extension KerasConformance {
         func run() throws {
             let files = try selection.readFiles()
             let report = try selection.runner(tolerance: tolerance.override, reportLimit: limit).run(files: files)
-            try emit(format.render(report, verbose: verbose), to: output)
+            try ConformanceCLI.write(format.render(report, verbose: verbose), to: output)
             if output != nil {
                 let s = report.summary
-                print("\(s.total) cases: \(s.passed) passed, \(s.failed) failed, \(s.errors) errors")
+                try ConformanceCLI.write("\(s.total) cases: \(s.passed) passed, \(s.failed) failed, \(s.errors) errors\n", to: nil)
             }
             if !report.allPassed { throw ExitCode(1) }
         }

@@ -1,0 +1,3 @@
+import ConformanceCLI
+import KerasLayersConformance
+ConformanceCLI.main(KerasLayersImplementation(), commandName: "keras-conformance", extraCommands: [Bench.self])
