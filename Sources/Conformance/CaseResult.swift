@@ -23,6 +23,8 @@ public struct CaseResult: Sendable {
     public var comparisons: [TensorComparison]
     /// What the implementation returned, when it ran (for element-by-element views).
     public var produced: LayerResult?
+    /// Wall-clock seconds the case took: the layer's run and the comparisons.
+    public var seconds: Double = 0
 
     public init(id: String, backend: String, layer: String, origin: String, file: String,
                 status: Status, problems: [CaseProblem] = [], comparisons: [TensorComparison] = [],

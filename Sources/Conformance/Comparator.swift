@@ -18,6 +18,9 @@ public struct Mismatch: Sendable, Equatable {
     public var cancellation: Double
     /// What was allowed here: atol + rtol·|expected| + spread + cancellation.
     public var allowed: Double
+
+    /// absDiff / allowed: how many times the allowed error this element used (> 1 here).
+    public var fractionOfAllowedUsed: Double { allowed > 0 ? absDiff / allowed : .infinity }
 }
 
 /// The comparison of one tensor (an output or an updated variable) with Keras's.
@@ -31,6 +34,8 @@ public struct TensorComparison: Sendable {
     public var mismatched: Int
     /// The first mismatches in C order (at most the comparator's `reportLimit`).
     public var mismatches: [Mismatch]
+    /// The mismatch that used the most of its allowed error (the first of equals), nil when none.
+    public var worstMismatch: Mismatch?
     /// The largest differences over all finite elements, with where they occur.
     public var maxAbsDiff: Double
     public var maxAbsDiffIndex: [Int]?
@@ -80,7 +85,7 @@ public struct Comparator: Sendable {
     ) -> TensorComparison {
         var result = TensorComparison(
             name: name, tolerance: tolerance, failure: nil, elements: expected.count, mismatched: 0,
-            mismatches: [], maxAbsDiff: 0, maxAbsDiffIndex: nil, maxRelDiff: 0, maxRelDiffIndex: nil,
+            mismatches: [], worstMismatch: nil, maxAbsDiff: 0, maxAbsDiffIndex: nil, maxRelDiff: 0, maxRelDiffIndex: nil,
             maxUlpDiff: nil, spread: 0, fractionOfAllowedUsed: 0
         )
         guard actual.shape == expected.shape else {
@@ -162,6 +167,7 @@ public struct Comparator: Sendable {
     private func record(_ result: inout TensorComparison, _ mismatch: Mismatch) {
         result.mismatched += 1
         if result.mismatches.count < reportLimit { result.mismatches.append(mismatch) }
+        if mismatch.fractionOfAllowedUsed > result.worstMismatch?.fractionOfAllowedUsed ?? 0 { result.worstMismatch = mismatch }
     }
 
     /// Row-major strides of `shape`, in elements.

@@ -57,6 +57,15 @@ public struct ConformanceRunner: Sendable {
 
     /// Runs one case; `references` are the same case captured on other backends.
     public func run(_ goldenCase: GoldenCase, references: [GoldenCase] = []) -> CaseResult {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var result = judge(goldenCase, references: references)
+        let elapsed = (clock.now - start).components
+        result.seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
+        return result
+    }
+
+    private func judge(_ goldenCase: GoldenCase, references: [GoldenCase]) -> CaseResult {
         var result = CaseResult(
             id: goldenCase.id, backend: goldenCase.backend, layer: goldenCase.layer, origin: goldenCase.origin,
             file: goldenCase.file, status: .error)

@@ -157,13 +157,61 @@ struct FakeImplementation: LayerImplementation {
 
         let xml = JUnitReport.render(report)
         #expect(xml.contains(#"<testsuites name="keras-conformance" tests="3" failures="1" errors="1">"#))
-        #expect(xml.contains(#"<testcase classname="tensorflow.Scale" name="good"/>"#))
+        #expect(xml.contains(#"<testcase classname="tensorflow.Scale" name="good [tensorflow]" time=""#))
+        #expect(xml.contains(#"<testsuite name="tensorflow" tests="3" failures="1" errors="1" skipped="0" time=""#))
         #expect(xml.contains(#"<failure message="outputs/y: NaN/±Inf positions differ at 1 of 24 elements">"#))
         #expect(xml.contains("<error message="))
 
         let text = TextReport.render(report)
         #expect(text.contains("FAIL  bad [tensorflow] Scale"))
         #expect(text.hasSuffix("3 cases: 1 passed, 1 failed, 1 errors\n"))
-        #expect(MarkdownReport.render(report).contains("| failed | `bad` | tensorflow | Scale |"))
+        let md = MarkdownReport.render(report)
+        #expect(md.contains("### `bad` (tensorflow)"))
+        #expect(md.contains("| Scale | 2 | 1 | 1 | 0 | 0 | 0 | 0 | 0 |"))
+        #expect(md.contains("| Broken | 1 | 0 | 0 | 1 | 0 | 0 | - | 0 |"))
+        #expect(md.hasSuffix("""
+            ## Failures and errors
+
+            - `FAILED bad [tensorflow] outputs/y: NaN/±Inf positions differ at 1 of 24 elements; worst (0, 0, 1): actual -13, expected nan`
+            - `ERROR  broken [tensorflow] the layer threw: the fake layer broke`
+
+            """))
+    }
+
+    @Test func textOutputEndsWithTheLayerTableAndWhatBroke() {
+        var off = (0..<24).map { (Double($0) - 7.5) * 2 }
+        off[5] += 0.5
+        off[7] += 0.25
+        let report = RunReport(implementation: "Fake", files: [], cases: [
+            runner.run(scaleCase(id: "good")), runner.run(scaleCase(id: "off", backend: "jax", output: off)),
+        ])
+        let text = TextReport.render(report)
+        #expect(text.hasSuffix("""
+            Per layer:
+              layer  case runs  passed  failed  errors  max used of allowed  max abs diff  max ULP  max backend spread
+              Scale  2          1       1       0       3.15e+04             0.5           4194304  0
+
+            Failures and errors:
+            FAILED off [jax] outputs/y: values differ at 2 of 24 elements (8.33%); worst (0, 1, 1): actual -5, expected -4.5, |diff| 0.5, allowed 1.58e-05
+
+            2 cases: 1 passed, 1 failed, 0 errors
+
+            """))
+    }
+
+    @Test func controlCharactersInIDsAndMessagesAreEscaped() {
+        let hostile = "a\u{1B}[2J\nFAIL|b\u{202E}c"
+        let report = RunReport(implementation: "Fake", files: [], cases: [
+            runner.run(scaleCase(id: hostile, layer: "Broken\r")),
+        ])
+        let escaped = "a\\u{1B}[2J\\nFAIL|b\\u{202E}c"
+        let text = TextReport.render(report)
+        #expect(text.contains("ERROR \(escaped) [tensorflow] Broken\\r: layer Broken\\r is not implemented by Fake"))
+        let md = MarkdownReport.render(report)
+        for output in [text, md] {
+            #expect(!output.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x202E || $0 == "\r" })
+        }
+        #expect(md.contains("- `ERROR  a\\u{1B}[2J\\nFAIL|b\\u{202E}c [tensorflow]"))
+        #expect(md.contains("| Broken\\r | 1 | 0 | 0 | 1 |"))
     }
 }

@@ -1,5 +1,8 @@
+import Foundation
+
 /// JUnit XML as CI systems read it: one `testsuite` per backend, one `testcase` per case
-/// (classname `<backend>.<layer>`, name the case id), failures and errors with the diff summary.
+/// (classname `<backend>.<layer>`, name `<id> [<backend>]`, `time` in seconds), failures and
+/// errors with the diff summary.
 public enum JUnitReport {
     public static func render(_ report: RunReport) -> String {
         let s = report.summary
@@ -10,9 +13,10 @@ public enum JUnitReport {
         for backend in backends {
             let cases = report.cases.filter { $0.backend == backend }
             let summary = RunSummary(cases)
-            xml += #"  <testsuite name="\#(escape(backend))" tests="\#(summary.total)" failures="\#(summary.failed)" errors="\#(summary.errors)" skipped="0">"# + "\n"
+            let time = seconds(cases.reduce(0) { $0 + $1.seconds })
+            xml += #"  <testsuite name="\#(escape(backend))" tests="\#(summary.total)" failures="\#(summary.failed)" errors="\#(summary.errors)" skipped="0" time="\#(time)">"# + "\n"
             for r in cases {
-                let open = #"    <testcase classname="\#(escape(r.backend)).\#(escape(r.layer))" name="\#(escape(r.id))""#
+                let open = #"    <testcase classname="\#(escape(r.backend)).\#(escape(r.layer))" name="\#(escape(r.id)) [\#(escape(r.backend))]" time="\#(seconds(r.seconds))""#
                 switch r.status {
                 case .passed:
                     xml += open + "/>\n"
@@ -29,6 +33,9 @@ public enum JUnitReport {
         xml += "</testsuites>\n"
         return xml
     }
+
+    /// Seconds as JUnit writes them: `0.001234`.
+    static func seconds(_ value: Double) -> String { String(format: "%.6f", value) }
 
     /// XML-escapes text for attributes and element content; drops characters XML 1.0 forbids.
     static func escape(_ text: String) -> String {

@@ -1,14 +1,28 @@
-/// The report people read in a terminal: one line per failing or erroring case, then
-/// its mismatches element by element, then the summary.
+/// The report people read in a terminal: one block per failing or erroring case (its
+/// mismatches element by element), then a table per layer, the list of what broke (one line
+/// each, pytest style), and the summary line. Names and messages are escaped onto one line.
 public enum TextReport {
     public static func render(_ report: RunReport, verbose: Bool = false) -> String {
         var lines: [String] = []
-        lines.append("keras-conformance: \(report.implementation) against \(report.files.count) golden file(s)")
+        lines.append("keras-conformance: \(ReportFormatting.escaped(report.implementation)) against \(report.files.count) golden file(s)")
         for file in report.files {
-            lines.append("  \(file.path)  (keras \(file.info.kerasVersion), \(file.info.backend) \(file.info.backendVersion))")
+            lines.append("  \(ReportFormatting.escaped(file.path))  (keras \(ReportFormatting.escaped(file.info.kerasVersion)), "
+                + "\(ReportFormatting.escaped(file.info.backend)) \(ReportFormatting.escaped(file.info.backendVersion)))")
         }
         for result in report.cases where verbose || result.status != .passed {
             lines.append(contentsOf: describe(result))
+        }
+        let layers = LayerSummary.rows(report)
+        if !layers.isEmpty {
+            lines.append("")
+            lines.append("Per layer:")
+            lines.append(contentsOf: TextTable.lines([LayerSummary.columns] + layers.map(\.cells)).map { "  " + $0 })
+        }
+        let failures = FailureEntry.entries(report)
+        if !failures.isEmpty {
+            lines.append("")
+            lines.append("Failures and errors:")
+            lines.append(contentsOf: failures.map(\.line))
         }
         let s = report.summary
         lines.append("")
@@ -27,11 +41,12 @@ public enum TextReport {
         let failing = result.comparisons.filter { !$0.passed }
         // The failing tensors speak for themselves below; the header keeps the other problems.
         let otherProblems = result.problems.filter { problem in !failing.contains { $0.failure == problem } }
-        var header = "\(tag) \(result.id) [\(result.backend)] \(result.layer)"
+        var header = "\(tag) \(ReportFormatting.escaped(result.id)) [\(ReportFormatting.escaped(result.backend))] "
+            + ReportFormatting.escaped(result.layer)
         if result.status == .passed {
             header += "  used \(ReportFormatting.diff(result.fractionOfAllowedUsed)) of allowed"
         } else if !otherProblems.isEmpty {
-            header += ": " + otherProblems.map(\.description).joined(separator: "; ")
+            header += ": " + otherProblems.map { ReportFormatting.escaped($0.description) }.joined(separator: "; ")
         }
         var lines = [header]
         for comparison in failing {
@@ -43,7 +58,7 @@ public enum TextReport {
     /// A tensor comparison: tolerance, extremes, spread, and the first mismatches as a table.
     public static func describe(_ c: TensorComparison) -> [String] {
         var lines: [String] = []
-        lines.append(c.failure?.description ?? "\(c.name): within tolerance")
+        lines.append(ReportFormatting.escaped(c.failure?.description ?? "\(c.name): within tolerance"))
         lines.append("tolerance atol \(ReportFormatting.diff(c.tolerance.atol)) rtol \(ReportFormatting.diff(c.tolerance.rtol))"
             + ", \(c.mismatched) of \(c.elements) mismatched"
             + ", max |diff| \(ReportFormatting.diff(c.maxAbsDiff))" + (c.maxAbsDiffIndex.map { " at \(PythonLiteral.tuple($0))" } ?? "")
