@@ -101,6 +101,10 @@ struct NormalizationBatchTests {
         for (shape, axis, maskShape) in [
             ([4, 6, 8], -1, [4, 6]), ([4, 6, 8], -1, [1, 6]), ([4, 6, 8], -1, [4, 1]),
             ([4, 8, 6], 1, [4, 8]), ([3, 5, 4, 6], 1, [3, 5, 4]), ([3, 5, 4, 6], 1, [3, 1, 4]),
+            // Trailing size-1 axes (issue 10, finding 1): once the traversal drops them, the mask
+            // varies along the innermost axis it walks.
+            ([4, 3, 5, 1], 1, [4, 3, 5]), ([4, 3, 5, 1], 3, [4, 3, 5]), ([4, 3, 5, 1], 0, [1, 3, 5]),
+            ([2, 3, 4, 1, 1], 2, [2, 3, 4, 1]), ([3, 17, 1], 0, [3, 17]), ([2, 1, 9, 1], 2, [2, 1, 9]),
         ] {
             let what = "shape \(shape) axis \(axis) mask \(maskShape)"
             let a = axis < 0 ? axis + shape.count : axis
@@ -120,8 +124,8 @@ struct NormalizationBatchTests {
             let result = try layer.call(x, options: CallOptions(training: true, mask: mask))
             let reduced = Set(shape.indices).subtracting([a])
             let stats = normTestMoments(x, reduced: reduced, weights: weights)
-            // Keras divides by (count + 1e-7) in float32.
-            let mean = (0..<c).map { stats.mean[$0] * stats.count[$0] / Double(Float(stats.count[$0]) + Float(1e-7)) }
+            // Keras divides by (count + 1e-7) in float32 (a channel with nothing kept: 0 / 1e-7 = 0).
+            let mean = (0..<c).map { stats.count[$0] == 0 ? 0 : stats.mean[$0] * stats.count[$0] / Double(Float(stats.count[$0]) + Float(1e-7)) }
             let variance = (0..<c).map { k -> Double in
                 var sq = 0.0
                 for i in 0..<x.count where normTestIndex(i, shape)[a] == k {

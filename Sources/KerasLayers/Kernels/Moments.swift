@@ -20,8 +20,10 @@
 /// each core with its own accumulators, combined at the end.
 enum Moments {
     /// A 0/1 mask broadcast over the input: `strides[d]` is its stride along input axis `d`
-    /// (0 where it broadcasts). It must be constant along the input's last axis (stride 0
-    /// there), as BatchNormalization's mask is.
+    /// (0 where it broadcasts). Any strides work: when the traversal's innermost axis is one
+    /// the mask varies along (BatchNormalization's mask is constant along the input's last
+    /// axis, but a last axis of size 1 is dropped from the traversal), elements are masked
+    /// one by one instead of row by row.
     struct Mask {
         var values: UnsafeBufferPointer<UInt8>
         var strides: [Int]
@@ -231,6 +233,13 @@ enum Moments {
         mask: UnsafePointer<UInt8>?, centre: UnsafePointer<Double>?
     ) {
         let n = walk.rowLength
+        if let mask, walk.innerStrides[2] != 0 {
+            // The mask varies along the row: the traversal dropped the input's trailing size-1
+            // axes (the mask is constant only along the input's last axis), so a mask axis is
+            // innermost. Element by element, each with its own mask byte and accumulator.
+            accumulateMaskedElements(x, walk: walk, rows: rows, acc: acc, counts: counts, mask: mask, centre: centre)
+            return
+        }
         if walk.innerStrides[1] == 0 {
             // Each row belongs to one statistic.
             walk.forEachRow(in: rows) { offsets in
@@ -258,6 +267,30 @@ enum Moments {
             if let counts {
                 let cp = counts + offsets[1]
                 for j in 0..<n { cp[j] += 1 }
+            }
+        }
+    }
+
+    /// `accumulateRows` for a mask that varies along the row: x is contiguous along the row
+    /// (stride 1), the accumulator and the mask advance by their own inner strides.
+    static func accumulateMaskedElements(
+        _ x: UnsafePointer<Float>, walk: NormWalk, rows: Range<Int>,
+        acc: UnsafeMutablePointer<Double>, counts: UnsafeMutablePointer<Double>?,
+        mask: UnsafePointer<UInt8>, centre: UnsafePointer<Double>?
+    ) {
+        let n = walk.rowLength
+        let accStride = walk.innerStrides[1], maskStride = walk.innerStrides[2]
+        walk.forEachRow(in: rows) { offsets in
+            let xp = x + offsets[0], mp = mask + offsets[2]
+            for j in 0..<n where mp[j &* maskStride] != 0 {
+                let k = offsets[1] &+ j &* accStride
+                if let centre {
+                    let d = Double(xp[j]) - centre[k]
+                    acc[k] += d * d
+                } else {
+                    acc[k] += Double(xp[j])
+                }
+                if let counts { counts[k] += 1 }
             }
         }
     }
