@@ -107,19 +107,19 @@ struct PoolingMaskTests {
         1, 1, 1, 1, 1, 1,
     ])
 
-    /// Σ over kept steps / number of kept steps, in Double.
+    /// Keras 3.15.1's formula in Double: `sum(where(m, x, 0), steps) / sum(m, steps)`, the
+    /// numerator over the mask broadcast to the steps, the divisor over the mask as it is.
     static func expected(_ x: Tensor<Float>, mask: Tensor<UInt8>) -> [Float] {
         let (batch, steps, channels) = (x.shape[0], x.shape[1], x.shape[2])
+        let (maskBatch, maskSteps) = (mask.shape[0], mask.shape[1])
+        func m(_ b: Int, _ s: Int) -> Bool { mask.scalars[(maskBatch == 1 ? 0 : b) * maskSteps + (maskSteps == 1 ? 0 : s)] != 0 }
         var result: [Float] = []
         for b in 0..<batch {
+            let divisor = Double((0..<maskSteps).filter { m(b, $0) }.count)
             for c in 0..<channels {
                 var sum = 0.0
-                var kept = 0
-                for s in 0..<steps where mask.scalars[(mask.shape[0] == 1 ? 0 : b) * mask.shape[1] + s] != 0 {
-                    sum += Double(x.scalars[(b * steps + s) * channels + c])
-                    kept += 1
-                }
-                result.append(Float(sum / Double(kept)))
+                for s in 0..<steps where m(b, s) { sum += Double(x.scalars[(b * steps + s) * channels + c]) }
+                result.append(Float(sum / divisor))
             }
         }
         return result
@@ -172,6 +172,33 @@ struct PoolingMaskTests {
         let y = try GlobalAveragePooling1D()(x, mask: row)
         let expected = try Tensor(shape: [3, 5], scalars: Self.expected(x, mask: row))
         #expect(poolingFirstMismatch(y, expected) == nil)
+    }
+
+    /// Keras 3.15.1 on TensorFlow 2.21.0 and on JAX 0.10.2 (identical), `GlobalAveragePooling1D()(x, mask=m)`
+    /// for x = arange(24).reshape(2, 4, 3) (channels_first: the same x transposed to (2, 3, 4)).
+    static let kerasBroadcastResults: [(mask: [[UInt8]], output: [[Float]])] = [
+        ([[1], [0]], [[18, 22, 26], [.nan, .nan, .nan]]),
+        ([[1, 1, 0, 1]], [[4, 5, 6], [16, 17, 18]]),
+        ([[1]], [[18, 22, 26], [66, 70, 74]]),
+    ]
+
+    @Test("a mask broadcast along the steps divides by the unbroadcast mask's sum, as Keras does (issue 10, finding 2)",
+          arguments: [DataFormat.channelsLast, .channelsFirst])
+    func broadcastSteps(_ format: DataFormat) throws {
+        let x = try Tensor(shape: [2, 4, 3], scalars: (0..<24).map(Float.init))
+        let input = format == .channelsLast ? x : poolingToChannelsFirst(x)
+        for (bits, output) in Self.kerasBroadcastResults {
+            let mask = try Tensor(shape: [bits.count, bits[0].count], scalars: bits.flatMap { $0 })
+            let y = try GlobalAveragePooling1D(dataFormat: format)(input, mask: mask)
+            let expected = try Tensor(shape: [2, 3], scalars: output.flatMap { $0 })
+            #expect(poolingFirstMismatch(y, expected) == nil, "mask \(bits): \(y.scalars), Keras gives \(expected.scalars)")
+            #expect(poolingFirstMismatch(y, try Tensor(shape: [2, 3], scalars: Self.expected(x, mask: mask))) == nil)
+        }
+        // A random (batch, 1) mask on random data against Keras's formula.
+        let r = poolingRandomTensor([3, 6, 5], seed: 12)
+        let column = try Tensor<UInt8>(shape: [3, 1], scalars: [1, 0, 1])
+        let y = try GlobalAveragePooling1D(dataFormat: format)(format == .channelsLast ? r : poolingToChannelsFirst(r), mask: column)
+        #expect(poolingFirstMismatch(y, try Tensor(shape: [3, 5], scalars: Self.expected(r, mask: column))) == nil)
     }
 
     @Test("layers whose Keras call takes no mask ignore it")

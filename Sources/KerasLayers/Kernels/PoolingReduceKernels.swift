@@ -65,18 +65,17 @@ enum PoolingReduceKernels {
     }
 
     /// GlobalAveragePooling1D with a mask, channels_last `[batch, S, C]`: for each batch and
-    /// channel, Σ_{s: mask[b,s] ≠ 0} x[b,s,c] / #{s: mask[b,s] ≠ 0} (NaN when nothing is kept).
+    /// channel, Σ_{s: mask[b,s] ≠ 0} x[b,s,c] / divisors[b] (Keras's divisor, the kept count
+    /// of the unbroadcast mask row; 0 / 0 = NaN when nothing is kept).
     /// `mask(b, s)` reads the (possibly broadcast) mask.
     static func maskedMeanChannelsLast(
         input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-        batch: Int, steps: Int, channels: Int, mask: (Int, Int) -> Bool
+        batch: Int, steps: Int, channels: Int, mask: (Int, Int) -> Bool, divisors: [Float]
     ) {
         for b in 0..<batch {
             let out = output + b * channels
             for c in 0..<channels { out[c] = 0 }
-            var kept = 0
             for s in 0..<steps where mask(b, s) {
-                kept += 1
                 let row = input + (b * steps + s) * channels
                 var c = 0
                 while c + 8 <= channels {
@@ -88,21 +87,19 @@ enum PoolingReduceKernels {
                     c += 1
                 }
             }
-            let divisor = Float(kept)
+            let divisor = divisors[b]
             for c in 0..<channels { out[c] /= divisor }
         }
     }
 
     /// GlobalAveragePooling1D with a mask, channels_first `[batch, C, S]`: the mask runs
-    /// along the last (steps) axis of every channel row.
+    /// along the last (steps) axis of every channel row; the divisors as there.
     static func maskedMeanChannelsFirst(
         input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-        batch: Int, channels: Int, steps: Int, mask: (Int, Int) -> Bool
+        batch: Int, channels: Int, steps: Int, mask: (Int, Int) -> Bool, divisors: [Float]
     ) {
         for b in 0..<batch {
-            var kept = 0
-            for s in 0..<steps where mask(b, s) { kept += 1 }
-            let divisor = Float(kept)
+            let divisor = divisors[b]
             for c in 0..<channels {
                 let row = input + (b * channels + c) * steps
                 var sum: Float = 0

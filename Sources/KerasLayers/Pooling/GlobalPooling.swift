@@ -11,16 +11,28 @@ import KerasJSON
 // With `keepdims` the spatial axes stay as size 1: `(batch, 1…1, channels)` or
 // `(batch, channels, 1…1)`; otherwise the output is `(batch, channels)`.
 //
-// GlobalAveragePooling1D takes a mask m[b, t] (shape `(batch, steps)`, nonzero = keep; Keras
-// broadcasts, so a size-1 axis is repeated):
+// GlobalAveragePooling1D takes a mask m of shape `(batch_m, steps_m)` with batch_m ∈ {batch, 1}
+// and steps_m ∈ {steps, 1} (nonzero = keep). Keras 3.15.1 computes
+// `sum(where(m, x, 0), steps) / sum(float(m), steps)`: the numerator broadcasts the mask over
+// the steps, the denominator sums the mask *as it is* (unbroadcast):
 //
-//     y[b, c] = (Σ_{t: m[b,t] ≠ 0} x[b, t, c]) / #{t : m[b,t] ≠ 0}
+//     y[b, c] = (Σ_{t: m̄[b,t] ≠ 0} x[b, t, c]) / #{t' < steps_m : m[b̄, t'] ≠ 0}
 //
-// (Keras: `sum(where(mask, x, 0)) / sum(mask)`), so a row with every step masked gives
-// 0 / 0 = NaN, and NaN at masked steps does not leak in. With channels_first the mask still
-// runs along the steps axis (axis 2). The other global layers take no mask: Keras's `call`
-// has no `mask` argument (an explicit `mask=` is a TypeError; a mask attached to the input is
-// dropped with a warning), and here a mask in `CallOptions` is ignored.
+// (m̄ the broadcast mask, b̄ = 0 when batch_m = 1). For a `(batch, steps)` mask this is the mean
+// over the kept steps. For a mask that broadcasts along the steps, `(batch, 1)` or `(1, 1)`,
+// it is a Keras quirk we mirror: a kept row gives the *sum* over all steps (divided by 1) and a
+// masked row 0 / 0 = NaN. Reproduced on both backends (Keras 3.15.1, TF 2.21.0 and JAX 0.10.2),
+// x = arange(24).reshape(2, 4, 3), channels_last or channels_first:
+//
+//     mask [[1], [0]]     -> [[18, 22, 26], [nan, nan, nan]]   (row 0 summed over its 4 steps)
+//     mask [[1, 1, 0, 1]] -> [[4, 5, 6], [16, 17, 18]]         (a true mean over 3 steps)
+//     mask [[1]]          -> [[18, 22, 26], [66, 70, 74]]      (sums)
+//
+// A row with every step masked gives 0 / 0 = NaN, and NaN at masked steps does not leak in
+// (`where`, not a product). With channels_first the mask still runs along the steps axis
+// (axis 2). The other global layers take no mask: Keras's `call` has no `mask` argument (an
+// explicit `mask=` is a TypeError; a mask attached to the input is dropped with a warning), and
+// here a mask in `CallOptions` is ignored.
 //
 // Special values: max propagates NaN (both backends: `ops.max` gives NaN when a NaN is
 // present); sums propagate NaN/∞ per IEEE. Pooling over zero spatial elements: the mean is
@@ -122,6 +134,10 @@ public struct GlobalPooling: Sendable, Equatable {
         }
         let maskBatchStride = mask.shape[0] == 1 ? 0 : mask.shape[1]
         let maskStepStride = mask.shape[1] == 1 ? 0 : 1
+        // Keras's divisor: the kept entries of the mask's own row, not of its broadcast (see the file comment).
+        let divisors = (0..<batch).map { b in
+            Float(mask.scalars[(b * maskBatchStride)..<(b * maskBatchStride + mask.shape[1])].reduce(0) { $0 + ($1 != 0 ? 1 : 0) })
+        }
         let count = batch * channels
         let scalars = input.scalars.withUnsafeBufferPointer { source in
             mask.scalars.withUnsafeBufferPointer { maskBuffer in
@@ -134,10 +150,12 @@ public struct GlobalPooling: Sendable, Equatable {
                     switch dataFormat {
                     case .channelsLast:
                         PoolingReduceKernels.maskedMeanChannelsLast(
-                            input: x, output: out, batch: batch, steps: steps, channels: channels, mask: keep)
+                            input: x, output: out, batch: batch, steps: steps, channels: channels,
+                            mask: keep, divisors: divisors)
                     case .channelsFirst:
                         PoolingReduceKernels.maskedMeanChannelsFirst(
-                            input: x, output: out, batch: batch, channels: channels, steps: steps, mask: keep)
+                            input: x, output: out, batch: batch, channels: channels, steps: steps,
+                            mask: keep, divisors: divisors)
                     }
                 }
             }
@@ -230,8 +248,10 @@ public struct GlobalMaxPooling3D: GlobalPoolingLayer {
 /// `(batch, channels, steps)` (channels_first); output `(batch, channels)`, or with
 /// `keepdims` the input layout with every spatial size 1.
 ///
-/// `options.mask` (shape `(batch, steps)`, nonzero = keep; axes of size 1 broadcast) restricts
-/// the mean to the kept steps; a fully masked row gives NaN.
+/// `options.mask` (shape `(batch, steps)`, nonzero = keep) restricts the mean to the kept
+/// steps; a fully masked row gives NaN. Axes of size 1 broadcast as in Keras, whose divisor is
+/// the unbroadcast mask's sum: a `(batch, 1)` mask gives the sum over the steps for a kept
+/// row (see the file comment).
 public struct GlobalAveragePooling1D: GlobalPoolingLayer {
     public static let className = "GlobalAveragePooling1D"
     public static let spatialRank = 1
