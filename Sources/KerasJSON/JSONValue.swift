@@ -56,41 +56,66 @@ extension JSONValue {
         }
     }
 
-    /// Compact JSON text, keys sorted, for reports and round trips.
+    /// Compact JSON text, keys sorted, for reports and round trips. Written into one buffer:
+    /// linear in the size of the text.
     public var jsonText: String {
+        var out: [UInt8] = []
+        write(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private func write(to out: inout [UInt8]) {
         switch self {
-        case .null: return "null"
-        case .bool(let b): return b ? "true" : "false"
-        case .int(let i): return String(i)
+        case .null: out += "null".utf8
+        case .bool(let b): out += (b ? "true" : "false").utf8
+        case .int(let i): out += String(i).utf8
         case .double(let d):
-            if d.isNaN { return "NaN" }
-            if d.isInfinite { return d > 0 ? "Infinity" : "-Infinity" }
-            return "\(d)"
-        case .string(let s): return JSONValue.quote(s)
-        case .array(let a): return "[" + a.map(\.jsonText).joined(separator: ", ") + "]"
+            if d.isNaN { out += "NaN".utf8 } else if d.isInfinite { out += (d > 0 ? "Infinity" : "-Infinity").utf8 } else {
+                out += "\(d)".utf8
+            }
+        case .string(let s): JSONValue.quote(s, into: &out)
+        case .array(let a):
+            out.append(UInt8(ascii: "["))
+            for (i, element) in a.enumerated() {
+                if i > 0 { out += ", ".utf8 }
+                element.write(to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
         case .object(let o):
-            return "{" + o.keys.sorted().map { JSONValue.quote($0) + ": " + o[$0]!.jsonText }.joined(separator: ", ") + "}"
+            out.append(UInt8(ascii: "{"))
+            for (i, key) in o.keys.sorted().enumerated() {
+                if i > 0 { out += ", ".utf8 }
+                JSONValue.quote(key, into: &out)
+                out += ": ".utf8
+                o[key]!.write(to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
         }
     }
 
     static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+        var out: [UInt8] = []
+        quote(s, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `s` as a JSON string: `"` and `\\` escaped, control characters as `\n`, `\r`,
+    /// `\t` or `\u00XX`, everything else as its UTF-8 bytes.
+    private static func quote(_ s: String, into out: inout [UInt8]) {
+        let hex = Array("0123456789abcdef".utf8)
+        out.append(UInt8(ascii: "\""))
+        for byte in s.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out += #"\""#.utf8
+            case UInt8(ascii: "\\"): out += #"\\"#.utf8
+            case UInt8(ascii: "\n"): out += #"\n"#.utf8
+            case UInt8(ascii: "\r"): out += #"\r"#.utf8
+            case UInt8(ascii: "\t"): out += #"\t"#.utf8
+            case ..<0x20: out += #"\u00"#.utf8; out.append(hex[Int(byte >> 4)]); out.append(hex[Int(byte & 15)])
+            default: out.append(byte)
             }
         }
-        return out + "\""
+        out.append(UInt8(ascii: "\""))
     }
 }
 
@@ -119,7 +144,12 @@ struct JSONTextParser {
     }
 
     private mutating func skipWhitespace() {
-        while position < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) { position += 1 }
+        while position < bytes.count {
+            switch bytes[position] {
+            case 0x20, 0x09, 0x0A, 0x0D: position += 1
+            default: return
+            }
+        }
     }
 
     private mutating func consume(_ literal: String) -> Bool {
@@ -189,48 +219,77 @@ struct JSONTextParser {
         }
     }
 
+    /// A string's UTF-8 bytes, escapes decoded as they come: linear in the length of the string.
     private mutating func parseString() throws -> String {
         position += 1
-        var scalars = String.UnicodeScalarView()
-        var raw: [UInt8] = []
-        func flush() { if !raw.isEmpty { scalars.append(contentsOf: String(decoding: raw, as: UTF8.self).unicodeScalars); raw.removeAll() } }
+        var utf8: [UInt8] = []
         while position < bytes.count {
             let b = bytes[position]
             position += 1
-            if b == UInt8(ascii: "\"") { flush(); return String(scalars) }
-            if b != UInt8(ascii: "\\") { raw.append(b); continue }
-            flush()
+            if b == UInt8(ascii: "\"") { return String(decoding: utf8, as: UTF8.self) }
+            if b != UInt8(ascii: "\\") { utf8.append(b); continue }
             guard position < bytes.count else { break }
             let e = bytes[position]
             position += 1
             switch e {
-            case UInt8(ascii: "\""): scalars.append("\"")
-            case UInt8(ascii: "\\"): scalars.append("\\")
-            case UInt8(ascii: "/"): scalars.append("/")
-            case UInt8(ascii: "b"): scalars.append("\u{08}")
-            case UInt8(ascii: "f"): scalars.append("\u{0C}")
-            case UInt8(ascii: "n"): scalars.append("\n")
-            case UInt8(ascii: "r"): scalars.append("\r")
-            case UInt8(ascii: "t"): scalars.append("\t")
-            case UInt8(ascii: "u"):
-                var code = try parseHex4()
-                if (0xD800..<0xDC00).contains(code), consume("\\u") {
-                    let low = try parseHex4()
-                    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-                }
-                scalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(e)
+            case UInt8(ascii: "b"): utf8.append(0x08)
+            case UInt8(ascii: "f"): utf8.append(0x0C)
+            case UInt8(ascii: "n"): utf8.append(0x0A)
+            case UInt8(ascii: "r"): utf8.append(0x0D)
+            case UInt8(ascii: "t"): utf8.append(0x09)
+            case UInt8(ascii: "u"): Self.appendUTF8(try parseUnicodeEscape(), to: &utf8)
             default: throw error("bad escape")
             }
         }
         throw error("unterminated string")
     }
 
+    /// Appends the UTF-8 encoding of `scalar` (1 to 4 bytes).
+    private static func appendUTF8(_ scalar: Unicode.Scalar, to utf8: inout [UInt8]) {
+        let v = scalar.value
+        switch v {
+        case ..<0x80: utf8.append(UInt8(v))
+        case ..<0x800: utf8.append(0xC0 | UInt8(v >> 6)); utf8.append(0x80 | UInt8(v & 0x3F))
+        case ..<0x10000:
+            utf8.append(0xE0 | UInt8(v >> 12)); utf8.append(0x80 | UInt8((v >> 6) & 0x3F)); utf8.append(0x80 | UInt8(v & 0x3F))
+        default:
+            utf8.append(0xF0 | UInt8(v >> 18)); utf8.append(0x80 | UInt8((v >> 12) & 0x3F))
+            utf8.append(0x80 | UInt8((v >> 6) & 0x3F)); utf8.append(0x80 | UInt8(v & 0x3F))
+        }
+    }
+
+    /// The scalar of a `\uXXXX` escape (the `\u` consumed), or of a surrogate pair
+    /// `\uD8XX\uDCXX`. A lone or reversed surrogate is an error: no string can hold it.
+    private mutating func parseUnicodeEscape() throws -> Unicode.Scalar {
+        let code = try parseHex4()
+        if let scalar = Unicode.Scalar(code) { return scalar }
+        guard code < 0xDC00, consume("\\u") else { throw error("unpaired UTF-16 surrogate \\u\(String(code, radix: 16))") }
+        let low = try parseHex4()
+        guard (0xDC00..<0xE000).contains(low) else {
+            throw error("UTF-16 high surrogate \\u\(String(code, radix: 16)) not followed by a low surrogate")
+        }
+        guard let scalar = Unicode.Scalar(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)) else {
+            throw error("bad UTF-16 surrogate pair")
+        }
+        return scalar
+    }
+
     private mutating func parseHex4() throws -> UInt32 {
-        guard position + 4 <= bytes.count,
-              let v = UInt32(String(decoding: bytes[position..<position + 4], as: UTF8.self), radix: 16)
-        else { throw error("bad \\u escape") }
+        guard position + 4 <= bytes.count else { throw error("bad \\u escape") }
+        var value: UInt32 = 0
+        for b in bytes[position..<position + 4] {
+            let digit: UInt8
+            switch b {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = b - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = b - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = b - UInt8(ascii: "A") + 10
+            default: throw error("bad \\u escape")
+            }
+            value = value << 4 | UInt32(digit)
+        }
         position += 4
-        return v
+        return value
     }
 
     private mutating func parseNumber() throws -> JSONValue {

@@ -31,12 +31,26 @@ public struct GoldenCase: Sendable {
     public var output: ReferenceTensor
     /// Variables the call changed, after the call.
     public var updated: [String: ReferenceTensor]
+    /// The upstream gradient `dy` of the loss `L = sum(y * dy)` (`inputs/dy`); nil for a
+    /// forward-only case. Shape of `output`.
+    public var dy: ReferenceTensor?
+    /// The vector–Jacobian products at `dy`: `grads/x` (dL/dx, shape of `input`) under "x", and
+    /// dL/d(variable) for trainable variables under their `weights/` name.
+    public var grads: [String: ReferenceTensor]
+    /// The float64 evaluation of the same call (`oracle/<path>`), keyed by the path it mirrors:
+    /// "outputs/y", "updated/moving_mean", "grads/x". Float64, shape of the mirrored tensor.
+    public var oracle: [String: ReferenceTensor]
+    /// The extra absolute error allowed per element of the tensor at a path (`cancellation/<path>`,
+    /// keyed like `oracle`): the rounding bound of the formula Keras evaluates. Float64, same shape.
+    public var cancellation: [String: ReferenceTensor]
 
     public init(
         id: String, file: String, backend: String, layer: String, config: JSONValue, configText: String? = nil,
         call: JSONValue = .object([:]), origin: String = "", atol: Double? = nil, rtol: Double? = nil,
         input: ReferenceTensor, mask: ReferenceTensor? = nil, weights: [String: ReferenceTensor] = [:],
-        output: ReferenceTensor, updated: [String: ReferenceTensor] = [:]
+        output: ReferenceTensor, updated: [String: ReferenceTensor] = [:], dy: ReferenceTensor? = nil,
+        grads: [String: ReferenceTensor] = [:], oracle: [String: ReferenceTensor] = [:],
+        cancellation: [String: ReferenceTensor] = [:]
     ) {
         self.id = id
         self.file = file
@@ -53,6 +67,19 @@ public struct GoldenCase: Sendable {
         self.weights = weights
         self.output = output
         self.updated = updated
+        self.dy = dy
+        self.grads = grads
+        self.oracle = oracle
+        self.cancellation = cancellation
+    }
+
+    /// The tensor a mirrored path names: "outputs/y", "updated/<name>" or "grads/<name>"
+    /// (the paths `oracle` and `cancellation` are keyed by); nil for any other path.
+    public func tensor(at path: String) -> ReferenceTensor? {
+        if path == "outputs/y" { return output }
+        if path.hasPrefix("updated/") { return updated[String(path.dropFirst("updated/".count))] }
+        if path.hasPrefix("grads/") { return grads[String(path.dropFirst("grads/".count))] }
+        return nil
     }
 
     /// The `training` call argument (false when absent).
@@ -67,4 +94,22 @@ public struct GoldenFileInfo: Sendable, Equatable {
     public var backendVersion: String
     public var numpyVersion: String
     public var generator: String
+    /// How the cases' `oracle/` datasets were computed (root attribute `oracle`), when any are.
+    public var oracle: String?
+    /// Root attribute `jax_enable_x64 = "true"`: the JAX run had 64-bit floats on.
+    public var jaxEnableX64: Bool
+
+    public init(
+        schema: String, kerasVersion: String, backend: String, backendVersion: String, numpyVersion: String,
+        generator: String, oracle: String? = nil, jaxEnableX64: Bool = false
+    ) {
+        self.schema = schema
+        self.kerasVersion = kerasVersion
+        self.backend = backend
+        self.backendVersion = backendVersion
+        self.numpyVersion = numpyVersion
+        self.generator = generator
+        self.oracle = oracle
+        self.jaxEnableX64 = jaxEnableX64
+    }
 }

@@ -26,6 +26,7 @@ extension GoldenFile {
                     "schema": .string(file.info.schema), "keras_version": .string(file.info.kerasVersion),
                     "backend": .string(file.info.backend), "backend_version": .string(file.info.backendVersion),
                     "numpy_version": .string(file.info.numpyVersion), "generator": .string(file.info.generator),
+                    "oracle": file.info.oracle.map(JSONValue.string) ?? .null, "jax_enable_x64": .bool(file.info.jaxEnableX64),
                 ]),
                 "entries": .array(file.entries.map { entry in
                     switch entry.result {
@@ -82,7 +83,8 @@ extension GoldenFile {
         self.info = GoldenFileInfo(
             schema: try string(info["schema"], "schema"), kerasVersion: try string(info["keras_version"], "keras_version"),
             backend: try string(info["backend"], "backend"), backendVersion: try string(info["backend_version"], "backend_version"),
-            numpyVersion: try string(info["numpy_version"], "numpy_version"), generator: try string(info["generator"], "generator"))
+            numpyVersion: try string(info["numpy_version"], "numpy_version"), generator: try string(info["generator"], "generator"),
+            oracle: info["oracle"]?.stringValue, jaxEnableX64: info["jax_enable_x64"]?.boolValue ?? false)
         var decoded: [(id: String, result: Result<GoldenCase, GoldenError>)] = []
         for entry in entries {
             let id = try string(entry["id"], "case id")
@@ -115,8 +117,11 @@ extension GoldenFile {
         add("inputs/x", c.input)
         if let mask = c.mask { add("inputs/mask", mask) }
         for (name, t) in c.weights.sorted(by: { $0.key < $1.key }) { add("weights/\(name)", t) }
+        if let dy = c.dy { add("inputs/dy", dy) }
         add("outputs/y", c.output)
-        for (name, t) in c.updated.sorted(by: { $0.key < $1.key }) { add("updated/\(name)", t) }
+        for (prefix, group) in [("updated/", c.updated), ("grads/", c.grads), ("oracle/", c.oracle), ("cancellation/", c.cancellation)] {
+            for (name, t) in group.sorted(by: { $0.key < $1.key }) { add(prefix + name, t) }
+        }
         return .object([
             "layer": .string(c.layer), "config": .string(c.configText), "call": .string(c.call.jsonText),
             "origin": .string(c.origin), "atol": c.atol.map(JSONValue.double) ?? .null,
@@ -148,8 +153,9 @@ extension GoldenFile {
                   let type = t["dtype"]?.stringValue.flatMap(ElementType.init(rawValue:)), let offset = t["offset"]?.intValue
             else { throw damaged("tensor of case \(id)") }
             let shape = shapeList.compactMap(\.intValue)
-            let count = shape.reduce(1, *)
-            guard shape.count == shapeList.count, shape.allSatisfy({ $0 >= 0 }), offset >= 0, offset + count <= values.count
+            guard shape.count == shapeList.count, shape.allSatisfy({ $0 >= 0 }),
+                  let count = try? HDF5Object.elementCount(shape, path: name),
+                  offset >= 0, offset <= values.count - count
             else { throw damaged("tensor \(name) of case \(id)") }
             tensors[name] = ReferenceTensor(shape: shape, elementType: type, values: Array(values[offset..<offset + count]))
         }
@@ -159,10 +165,15 @@ extension GoldenFile {
             return result
         }
         guard let input = tensors["inputs/x"], let output = tensors["outputs/y"] else { throw damaged("case \(id) tensors") }
-        return GoldenCase(
+        let c = GoldenCase(
             id: id, file: file, backend: backend, layer: layer, config: config, configText: configText, call: call,
             origin: origin, atol: v["atol"]?.doubleValue, rtol: v["rtol"]?.doubleValue,
             input: input, mask: tensors["inputs/mask"], weights: group("weights/"), output: output,
-            updated: group("updated/"))
+            updated: group("updated/"), dy: tensors["inputs/dy"], grads: group("grads/"), oracle: group("oracle/"),
+            cancellation: group("cancellation/"))
+        guard c.inconsistency == nil, [c.atol, c.rtol].allSatisfy({ $0.map(ToleranceRule.isValid) ?? true }) else {
+            throw damaged("case \(id)")
+        }
+        return c
     }
 }

@@ -69,13 +69,24 @@ public struct GoldenFile: Sendable {
         guard schemaValue == schema else {
             throw GoldenError(.unsupportedSchema, file: path, "schema '\(schemaValue)' is not supported (this reader reads '\(schema)')")
         }
+        func optionalAttribute(_ name: String) throws(GoldenError) -> String? {
+            do throws(HDF5ReadError) { return try file.stringAttribute(name) } catch {
+                throw GoldenError(.missingAttribute, file: path, error.message)
+            }
+        }
+        let x64 = try optionalAttribute("jax_enable_x64")
+        guard x64 == nil || x64 == "true" || x64 == "false" else {
+            throw GoldenError(.missingAttribute, file: path, "root attribute 'jax_enable_x64' is '\(x64!)', not 'true' or 'false'")
+        }
         return GoldenFileInfo(
             schema: schemaValue,
             kerasVersion: try attribute("keras_version"),
             backend: try attribute("backend"),
             backendVersion: try attribute("backend_version"),
             numpyVersion: try attribute("numpy_version"),
-            generator: try attribute("generator")
+            generator: try attribute("generator"),
+            oracle: try optionalAttribute("oracle"),
+            jaxEnableX64: x64 == "true"
         )
     }
 
@@ -136,21 +147,41 @@ public struct GoldenFile: Sendable {
                 for child in try sub.linkNames() { result[child] = try required("\(name)/\(child)") }
                 return result
             }
+            /// `<name>/<group>/<leaf>` datasets keyed by the path they mirror, `<group>/<leaf>`.
+            func mirrored(under name: String) throws -> [String: ReferenceTensor] {
+                guard group.hasLink(name) else { return [:] }
+                var result: [String: ReferenceTensor] = [:]
+                for sub in try group.openGroup(name).linkNames() {
+                    for (leaf, t) in try tensors(under: "\(name)/\(sub)") { result["\(sub)/\(leaf)"] = t }
+                }
+                return result
+            }
+            func tolerance(_ name: String) throws -> Double? {
+                guard let value = try group.doubleAttribute(name) else { return nil }
+                guard ToleranceRule.isValid(value) else {
+                    throw fail(.invalidCase, "attribute '\(name)' is \(value); \(ToleranceRule.requirement)")
+                }
+                return value
+            }
 
             let layer = try requiredString("layer")
             let configText = try requiredString("config")
             let config = try json(configText, "config")
             let call = try json(try requiredString("call"), "call")
             let origin = try requiredString("origin")
-            return GoldenCase(
+            let c = GoldenCase(
                 id: id, file: path, backend: backend, layer: layer,
                 config: config, configText: configText, call: call, origin: origin,
-                atol: try group.doubleAttribute("atol"), rtol: try group.doubleAttribute("rtol"),
+                atol: try tolerance("atol"), rtol: try tolerance("rtol"),
                 input: try required("inputs/x"), mask: try tensor("inputs/mask"),
                 weights: try tensors(under: "weights"),
                 output: try required("outputs/y"),
-                updated: try tensors(under: "updated")
+                updated: try tensors(under: "updated"),
+                dy: try tensor("inputs/dy"), grads: try tensors(under: "grads"),
+                oracle: try mirrored(under: "oracle"), cancellation: try mirrored(under: "cancellation")
             )
+            if let problem = c.inconsistency { throw fail(.invalidCase, problem) }
+            return c
         } catch let error as GoldenError {
             throw error
         } catch let error as HDF5ReadError {

@@ -159,61 +159,111 @@ extension HDF5Object {
         return try dataset.readTensor(path: path)
     }
 
-    /// Reads this dataset: shape from its dataspace, element type from its file type,
-    /// values converted by HDF5 to float64 (lossless for every accepted type).
+    /// Reads this dataset: shape from its dataspace, element type from its file type (and, for
+    /// `uint16`, the dataset attribute `dtype = "bfloat16"`), values widened exactly to float64.
     private func readTensor(path: String) throws(HDF5ReadError) -> ReferenceTensor {
         guard let fileType = HDF5Object(H5Dget_type(id), .datatype),
               let space = HDF5Object(H5Dget_space(id), .dataspace)
         else { throw HDF5ReadError(HDF5Library.reason("cannot read the type of '\(path)'")) }
-        let typeClass = H5Tget_class(fileType.id)
-        let size = H5Tget_size(fileType.id)
-        let elementType: ElementType
-        switch typeClass {
-        case H5T_FLOAT:
-            switch size {
-            case 2: elementType = .float16
-            case 4: elementType = .float32
-            case 8: elementType = .float64
-            default: throw HDF5ReadError("'\(path)' has a \(size * 8)-bit float type, which cannot be read")
-            }
-        case H5T_INTEGER:
-            let signed = H5Tget_sign(fileType.id) == H5T_SGN_2
-            switch (size, signed) {
-            case (1, false): elementType = .uint8
-            case (1, true): elementType = .int8
-            case (2, true): elementType = .int16
-            case (4, true): elementType = .int32
-            case (8, true): elementType = .int64
-            default: throw HDF5ReadError("'\(path)' has a \(signed ? "" : "u")int\(size * 8) type, which cannot be read")
-            }
-        default:
-            throw HDF5ReadError("'\(path)' has \(Self.describe(typeClass)) elements, which cannot be read as a tensor")
-        }
+        let elementType = try Self.elementType(of: fileType, declared: try stringAttribute("dtype"), path: path)
         let rank = H5Sget_simple_extent_ndims(space.id)
         guard rank >= 0 else { throw HDF5ReadError(HDF5Library.reason("cannot read the shape of '\(path)'")) }
         var dims = [hsize_t](repeating: 0, count: Int(rank))
         if rank > 0 { _ = H5Sget_simple_extent_dims(space.id, &dims, nil) }
-        // A damaged header can claim any size: check before allocating.
-        var count = 1
-        for dim in dims {
-            let (product, overflow) = count.multipliedReportingOverflow(by: Int(clamping: dim))
-            guard !overflow, product <= Self.maximumElements else {
-                throw HDF5ReadError("'\(path)' claims shape \(dims.map(String.init)), more than \(Self.maximumElements) elements")
+        let shape = dims.map { Int(clamping: $0) }
+        let count = try Self.elementCount(shape, path: path)
+        let values: [Double]
+        switch elementType {
+        case .int64:
+            // Range-checked as integers: converting first would round 2^53 + 1 to 2^53 and pass.
+            let integers: [Int64] = try read(count, as: chdf5_native_int64(), path: path)
+            guard integers.allSatisfy({ $0.magnitude <= Self.largestExactInteger }) else {
+                throw HDF5ReadError("'\(path)' holds int64 values beyond 2^53, which cannot be read losslessly")
             }
-            count = product
-        }
-        let shape = dims.map { Int($0) }
-        var values = [Double](repeating: 0, count: count)
-        if count > 0 {
-            let status = values.withUnsafeMutableBytes { buffer in
-                H5Dread(id, chdf5_native_double(), chdf5_s_all(), chdf5_s_all(), chdf5_p_default(), buffer.baseAddress)
-            }
-            guard status >= 0 else { throw HDF5ReadError(HDF5Library.reason("cannot read the data of '\(path)'")) }
-        }
-        if elementType == .int64, values.contains(where: { abs($0) > 9_007_199_254_740_992 }) {
-            throw HDF5ReadError("'\(path)' holds int64 values beyond 2^53, which cannot be read losslessly")
+            values = integers.map { Double($0) }
+        case .bfloat16:
+            let patterns: [UInt16] = try read(count, as: chdf5_native_uint16(), path: path)
+            values = patterns.map(Self.bfloat16Value)
+        default:
+            // Every other accepted type converts to float64 exactly; HDF5 does the conversion.
+            values = try read(count, as: chdf5_native_double(), path: path)
         }
         return ReferenceTensor(shape: shape, elementType: elementType, values: values)
+    }
+
+    /// The element type of a dataset stored as `fileType`, whose `dtype` attribute is `declared`.
+    private static func elementType(
+        of fileType: HDF5Object, declared: String?, path: String
+    ) throws(HDF5ReadError) -> ElementType {
+        let typeClass = H5Tget_class(fileType.id)
+        let size = H5Tget_size(fileType.id)
+        let signed = typeClass == H5T_INTEGER && H5Tget_sign(fileType.id) == H5T_SGN_2
+        if let declared, declared == ElementType.bfloat16.rawValue {
+            guard typeClass == H5T_INTEGER, size == 2, !signed else {
+                throw HDF5ReadError("'\(path)' says dtype bfloat16 but is not stored as uint16 bit patterns")
+            }
+            return .bfloat16
+        }
+        switch typeClass {
+        case H5T_FLOAT:
+            switch size {
+            case 2: return .float16
+            case 4: return .float32
+            case 8: return .float64
+            default: throw HDF5ReadError("'\(path)' has a \(size * 8)-bit float type, which cannot be read")
+            }
+        case H5T_INTEGER:
+            switch (size, signed) {
+            case (1, false): return .uint8
+            case (1, true): return .int8
+            case (2, true): return .int16
+            case (4, true): return .int32
+            case (8, true): return .int64
+            default:
+                throw HDF5ReadError("'\(path)' has a \(signed ? "" : "u")int\(size * 8) type, which cannot be read"
+                    + (size == 2 && !signed ? " (bfloat16 data needs the dataset attribute dtype=\"bfloat16\")" : ""))
+            }
+        default:
+            throw HDF5ReadError("'\(path)' has \(describe(typeClass)) elements, which cannot be read as a tensor")
+        }
+    }
+
+    /// The number of elements of `shape`, refusing a shape over `maximumElements`. A damaged
+    /// header can claim any size: the product of the non-zero dimensions is checked too, so that
+    /// a zero dimension (an empty tensor) cannot carry a huge shape past the cap to a layer that
+    /// sizes buffers by the other dimensions.
+    static func elementCount(_ shape: [Int], path: String) throws(HDF5ReadError) -> Int {
+        var product = 1
+        for dim in shape where dim != 0 {
+            let (next, overflow) = product.multipliedReportingOverflow(by: dim)
+            guard !overflow, next <= maximumElements else {
+                throw HDF5ReadError("'\(path)' claims shape \(ReferenceTensor.describe(shape)), "
+                    + "more than \(maximumElements) elements (counting the non-zero dimensions)")
+            }
+            product = next
+        }
+        return shape.contains(0) ? 0 : product
+    }
+
+    /// Reads all `count` elements of this dataset converted by HDF5 to `memoryType`.
+    private func read<T: BitwiseCopyable & Numeric>(
+        _ count: Int, as memoryType: hid_t, path: String
+    ) throws(HDF5ReadError) -> [T] {
+        var values = [T](repeating: 0, count: count)
+        guard count > 0 else { return values }
+        let status = values.withUnsafeMutableBytes { buffer in
+            H5Dread(id, memoryType, chdf5_s_all(), chdf5_s_all(), chdf5_p_default(), buffer.baseAddress)
+        }
+        guard status >= 0 else { throw HDF5ReadError(HDF5Library.reason("cannot read the data of '\(path)'")) }
+        return values
+    }
+
+    /// 2^53: every integer of at most this magnitude is a float64 exactly.
+    static let largestExactInteger: UInt64 = 1 << 53
+
+    /// A bfloat16 bit pattern's value: the float32 whose upper 16 bits it is (exact in float64).
+    static func bfloat16Value(_ bits: UInt16) -> Double {
+        Double(Float(bitPattern: UInt32(bits) << 16))
     }
 
     /// The largest tensor a golden case may hold (2^28 elements, 2 GiB as Double): golden

@@ -1,11 +1,14 @@
 import KerasJSON
 /// The element type a golden dataset was stored with.
+///
+/// `bfloat16` has no HDF5 type: the schema stores it as `uint16` bit patterns with the dataset
+/// attribute `dtype = "bfloat16"` (the upper 16 bits of the float32 with the same value).
 public enum ElementType: String, Sendable, CaseIterable {
-    case float16, float32, float64, uint8, int8, int16, int32, int64
+    case float16, bfloat16, float32, float64, uint8, int8, int16, int32, int64
 
     public var isFloatingPoint: Bool {
         switch self {
-        case .float16, .float32, .float64: return true
+        case .float16, .bfloat16, .float32, .float64: return true
         default: return false
         }
     }
@@ -14,8 +17,9 @@ public enum ElementType: String, Sendable, CaseIterable {
 /// A tensor read from a golden file: its shape, the element type it was stored with,
 /// and its elements in C order widened to `Double`.
 ///
-/// Every accepted element type (float16/32/64, 8- to 32-bit integers, int64 below 2^53)
-/// converts to `Double` exactly, so nothing is lost and `elementType` says how to narrow back.
+/// Every accepted element type (float16, bfloat16, float32/64, 8- to 32-bit integers, int64
+/// within ±2^53) converts to `Double` exactly, so nothing is lost and `elementType` says how to
+/// narrow back.
 public struct ReferenceTensor: Sendable, Equatable {
     public var shape: [Int]
     public var elementType: ElementType
