@@ -9,7 +9,10 @@ import Testing
     static let golden = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("golden")
 
-    static let readable = ["valid_small.h5", "bad_config.h5", "missing_dataset.h5", "wrong_dtype.h5", "missing_attribute.h5"]
+    static let readable = [
+        "valid_small.h5", "bad_config.h5", "missing_dataset.h5", "wrong_dtype.h5", "missing_attribute.h5",
+        "extensions.h5", "bad_extensions.h5", "hostile_values.h5",
+    ]
 
     /// Bit-for-bit equality (NaN inputs compare equal to themselves here).
     func same(_ a: ReferenceTensor?, _ b: ReferenceTensor?) -> Bool {
@@ -32,6 +35,8 @@ import Testing
                 #expect(p.origin == q.origin && p.atol == q.atol && p.rtol == q.rtol && p.backend == q.backend)
                 #expect(same(p.input, q.input) && same(p.mask, q.mask) && same(p.output, q.output), "\(x.id)")
                 #expect(same(p.weights, q.weights) && same(p.updated, q.updated), "\(x.id)")
+                #expect(same(p.dy, q.dy) && same(p.grads, q.grads), "\(x.id)")
+                #expect(same(p.oracle, q.oracle) && same(p.cancellation, q.cancellation), "\(x.id)")
             case (.failure(let e), .failure(let f)):
                 #expect(e == f)
             default:

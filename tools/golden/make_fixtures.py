@@ -125,6 +125,109 @@ def case_bn_mixed(f, name="batchnorm_f64_f16_mask"):
     return g
 
 
+def bfloat16_bits(values):
+    """bfloat16 bit patterns of float32 values that bfloat16 holds exactly (upper 16 bits)."""
+    f = np.asarray(values, dtype=np.float32)
+    bits = f.view(np.uint32)
+    assert np.all(bits & 0xFFFF == 0), "not exactly representable in bfloat16"
+    return (bits >> 16).astype(np.uint16)
+
+
+def put_bfloat16(parent, path, bits):
+    """A bfloat16 dataset as the schema stores it: uint16 bit patterns, attribute dtype="bfloat16"."""
+    put(parent, path, np.asarray(bits, dtype=np.uint16))
+    parent[path].attrs["dtype"] = "bfloat16"
+
+
+def case_gradients_oracle(f, name="grads_oracle"):
+    """Valid case with the optional datasets: inputs/dy, grads/x, oracle/outputs/y,
+    oracle/grads/x, cancellation/outputs/y (made-up numbers of the right shapes and types)."""
+    g = case_maxpool(f, name)
+    x = np.asarray(g["inputs/x"])
+    y = np.asarray(g["outputs/y"])
+    dy = (np.arange(y.size, dtype=np.float32).reshape(y.shape) - 5) / 8
+    put(g, "inputs/dy", dy)
+    put(g, "grads/x", np.zeros_like(x))
+    put(g, "oracle/outputs/y", y.astype(np.float64) + 2.0 ** -40)
+    put(g, "oracle/grads/x", np.zeros(x.shape, dtype=np.float64))
+    put(g, "cancellation/outputs/y", np.full(y.shape, 2.0 ** -30, dtype=np.float64))
+    return g
+
+
+# bfloat16 bit patterns covering every kind of value: 1, -2, 1 + 2^-7 (bfloat16's ulp(1)),
+# the largest finite (0x7F7F), the smallest subnormal (0x0001 = 2^-133), -0, +inf, -inf.
+BFLOAT16_PATTERNS = [0x3F80, 0xC000, 0x3F81, 0x7F7F, 0x0001, 0x8000, 0x7F80, 0xFF80]
+
+
+def case_bfloat16(f, name="bfloat16"):
+    """Valid case under a bfloat16 policy: inputs/x and outputs/y stored as bfloat16."""
+    g = case_maxpool(f, name, skip_datasets=("inputs/x", "outputs/y"))
+    put_bfloat16(g, "inputs/x", np.array(BFLOAT16_PATTERNS * 2, dtype=np.uint16).reshape(2, 4, 2))
+    put_bfloat16(g, "outputs/y", np.array(BFLOAT16_PATTERNS, dtype=np.uint16).reshape(2, 2, 2))
+    return g
+
+
+def hostile_fixtures(path):
+    """Files for the optional datasets of the schema and for hostile values (issue 9)."""
+    with new_file(path("extensions.h5")) as f:
+        root_attrs(f)
+        f.attrs["backend"] = "jax"
+        f.attrs["backend_version"] = "0.10.2"
+        f.attrs["oracle"] = "keras 3.15.1 tensorflow float64"
+        f.attrs["jax_enable_x64"] = "true"
+        case_gradients_oracle(f)
+        case_bfloat16(f)
+        case_maxpool(f, "forward_only")
+
+    with new_file(path("bad_extensions.h5")) as f:
+        root_attrs(f)
+        case_maxpool(f, "good")
+        g = case_gradients_oracle(f, "grads_without_dy")
+        del g["inputs/dy"]
+        g = case_gradients_oracle(f, "dy_wrong_shape")
+        del g["inputs/dy"]
+        put(g, "inputs/dy", np.zeros((2, 4, 3), dtype=np.float32))
+        g = case_gradients_oracle(f, "oracle_not_float64")
+        del g["oracle/outputs/y"]
+        put(g, "oracle/outputs/y", np.asarray(g["outputs/y"]))
+        g = case_gradients_oracle(f, "cancellation_wrong_shape")
+        del g["cancellation/outputs/y"]
+        put(g, "cancellation/outputs/y", np.zeros((3,), dtype=np.float64))
+        g = case_gradients_oracle(f, "oracle_of_nothing")
+        put(g, "oracle/updated/moving_mean", np.zeros((3,), dtype=np.float64))
+        g = case_maxpool(f, "bfloat16_not_uint16")
+        g["outputs/y"].attrs["dtype"] = "bfloat16"
+        g = case_maxpool(f, "uint16_without_dtype", skip_datasets=("outputs/y",))
+        put(g, "outputs/y", np.zeros((2, 2, 3), dtype=np.uint16))
+
+    with new_file(path("hostile_values.h5")) as f:
+        root_attrs(f)
+        case_maxpool(f, "good")
+        for name, attr, value in [("atol_nan", "atol", float("nan")), ("atol_inf", "atol", float("inf")),
+                                  ("rtol_negative", "rtol", -1e-6), ("rtol_minus_inf", "rtol", float("-inf"))]:
+            g = case_maxpool(f, name)
+            g.attrs[attr] = np.float64(value)
+        g = case_maxpool(f, "tolerances_ok")
+        g.attrs["atol"] = np.float64(0.0)
+        g.attrs["rtol"] = np.float64(1e-3)
+        # int64 at the limits: +-2^53 read exactly; 2^53 + 1 rounds to 2^53 as a double, so it
+        # must be refused before any conversion.
+        g = case_maxpool(f, "int64_at_2p53", skip_datasets=("inputs/x",))
+        put(g, "inputs/x", np.array([2 ** 53, -(2 ** 53), 0, 1, -1, 7], dtype=np.int64).reshape(1, 2, 3))
+        g = case_maxpool(f, "int64_beyond_2p53", skip_datasets=("inputs/x",))
+        put(g, "inputs/x", np.array([2 ** 53 + 1, 0, 0, 0, 0, 0], dtype=np.int64).reshape(1, 2, 3))
+        g = case_maxpool(f, "int64_below_minus_2p53", skip_datasets=("inputs/x",))
+        put(g, "inputs/x", np.array([0, 0, 0, 0, 0, -(2 ** 53) - 1], dtype=np.int64).reshape(1, 2, 3))
+        # An empty tensor whose other dimensions multiply to 2^40 elements.
+        g = case_maxpool(f, "zero_dim_huge_shape", skip_datasets=("inputs/x",))
+        g.create_dataset("inputs/x", shape=(0, 2 ** 20, 2 ** 20), dtype=np.float32, track_times=False)
+        g = case_maxpool(f, "zero_dim_small_shape", skip_datasets=("inputs/x",))
+        g.create_dataset("inputs/x", shape=(0, 4, 3), dtype=np.float32, track_times=False)
+        # A config string holding an escaped lone UTF-16 surrogate (Python's json accepts it).
+        case_maxpool(f, "lone_surrogate", config=json.dumps(MAXPOOL_CONFIG)[:-1] + ', "note": "\\ud800\\u0041"}')
+        case_maxpool(f, "zz_after", config=None)
+
+
 def new_file(path):
     if os.path.exists(path):
         os.remove(path)
@@ -196,6 +299,8 @@ def main():
         root_attrs(f)
         case_maxpool(f, "good")
         case_maxpool(f, "no_layer", skip_attrs=("layer",))
+
+    hostile_fixtures(path)
 
     for n in sorted(os.listdir(out)):
         if n.endswith(".h5"):
