@@ -1,4 +1,5 @@
 import CHDF5
+import KerasJSON
 
 /// An open HDF5 identifier, closed with its kind's close function in `deinit`.
 final class HDF5Object {
@@ -237,7 +238,7 @@ extension HDF5Object {
         for dim in shape where dim != 0 {
             let (next, overflow) = product.multipliedReportingOverflow(by: dim)
             guard !overflow, next <= maximumElements else {
-                throw HDF5ReadError("'\(path)' claims shape \(ReferenceTensor.describe(shape)), "
+                throw HDF5ReadError("'\(path)' claims shape \(PythonLiteral.tuple(shape)), "
                     + "more than \(maximumElements) elements (counting the non-zero dimensions)")
             }
             product = next
