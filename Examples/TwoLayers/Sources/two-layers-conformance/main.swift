@@ -1,0 +1,3 @@
+import ConformanceCLI
+import TwoLayers
+ConformanceCLI.main(TwoLayersImplementation())
