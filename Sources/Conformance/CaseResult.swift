@@ -7,8 +7,10 @@ public struct CaseResult: Sendable {
         case passed
         /// The implementation ran, and some tensor is outside tolerance.
         case failed
-        /// The case could not be judged: unreadable data, a layer not implemented, or a layer that threw.
+        /// The case could not be judged: unreadable data, a duplicate, or a layer that threw.
         case error
+        /// The implementation does not have the layer: counted and shown, neither a failure nor an error.
+        case skipped
     }
 
     public var id: String
@@ -25,6 +27,8 @@ public struct CaseResult: Sendable {
     public var produced: LayerResult?
     /// Wall-clock seconds the case took: the layer's run and the comparisons.
     public var seconds: Double = 0
+    /// What the implementation warned about (e.g. config keys it does not know), as it said it.
+    public var warnings: [String] = []
 
     public init(id: String, backend: String, layer: String, origin: String, file: String,
                 status: Status, problems: [CaseProblem] = [], comparisons: [TensorComparison] = [],
@@ -52,34 +56,4 @@ public struct CaseResult: Sendable {
     public var spread: Double { comparisons.map(\.spread).max() ?? 0 }
     /// The largest fraction of the allowed error used at any compared element (≤ 1 passes).
     public var fractionOfAllowedUsed: Double { comparisons.map(\.fractionOfAllowedUsed).max() ?? 0 }
-}
-
-/// Counts of a run.
-public struct RunSummary: Sendable, Equatable, Codable {
-    public var total: Int
-    public var passed: Int
-    public var failed: Int
-    public var errors: Int
-
-    public init(_ results: [CaseResult]) {
-        total = results.count
-        passed = results.filter { $0.status == .passed }.count
-        failed = results.filter { $0.status == .failed }.count
-        errors = results.filter { $0.status == .error }.count
-    }
-}
-
-/// Everything a run produced: the files read and a result per case and backend.
-public struct RunReport: Sendable {
-    public var implementation: String
-    public var files: [(path: String, info: GoldenFileInfo)]
-    public var cases: [CaseResult]
-    public var summary: RunSummary { RunSummary(cases) }
-    public var allPassed: Bool { cases.allSatisfy { $0.status == .passed } }
-
-    public init(implementation: String, files: [(path: String, info: GoldenFileInfo)], cases: [CaseResult]) {
-        self.implementation = implementation
-        self.files = files
-        self.cases = cases
-    }
 }

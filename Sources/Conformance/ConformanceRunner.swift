@@ -4,8 +4,8 @@ import ReferenceData
 
 /// Runs golden cases through a `LayerImplementation` and compares what it returns with Keras.
 ///
-/// Each case is run on its own: an unreadable case, a layer the implementation does not
-/// have, or a layer that throws is an `error` for that case and the run goes on. Cases
+/// Each case is run on its own: an unreadable case or a layer that throws is an `error` for
+/// that case, a layer the implementation does not have is `skipped`, and the run goes on. Cases
 /// with the same id in files of other backends are the reference envelope for each other.
 public struct ConformanceRunner: Sendable {
     public var implementation: any LayerImplementation
@@ -52,7 +52,9 @@ public struct ConformanceRunner: Sendable {
                 }
             }
         }
-        return RunReport(implementation: implementation.name, files: files.map { ($0.path, $0.info) }, cases: results)
+        return RunReport(
+            implementation: implementation.name, files: files.map { ($0.path, $0.info) }, cases: results,
+            tolerance: toleranceOverride)
     }
 
     /// Runs one case; `references` are the same case captured on other backends.
@@ -70,6 +72,7 @@ public struct ConformanceRunner: Sendable {
             id: goldenCase.id, backend: goldenCase.backend, layer: goldenCase.layer, origin: goldenCase.origin,
             file: goldenCase.file, status: .error)
         guard implementation.implements(layer: goldenCase.layer) else {
+            result.status = .skipped
             result.problems = [CaseProblem(
                 kind: .notImplemented, details: "layer \(goldenCase.layer) is not implemented by \(implementation.name)")]
             return result
@@ -89,9 +92,13 @@ public struct ConformanceRunner: Sendable {
             Tolerance.resolve(for: tensor.elementType, caseATol: goldenCase.atol, caseRTol: goldenCase.rtol,
                               override: toleranceOverride)
         }
+        result.warnings = produced.warnings
+        // Under `exact` nothing widens the tolerance: no envelope, no cancellation bound.
+        let references = toleranceOverride.exact ? [] : references
         var comparisons = [comparator.compare(
             name: "outputs/y", actual: produced.output, expected: goldenCase.output,
-            references: references.map(\.output), cancellation: CancellationBound.bound(for: goldenCase),
+            references: references.map(\.output),
+            cancellation: toleranceOverride.exact ? nil : CancellationBound.bound(for: goldenCase),
             tolerance: tolerance(for: goldenCase.output))]
         var problems: [CaseProblem] = []
         for (name, expected) in goldenCase.updated.sorted(by: { $0.key < $1.key }) {

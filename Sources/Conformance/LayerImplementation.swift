@@ -22,14 +22,17 @@ public struct LayerInvocation: Sendable {
     }
 }
 
-/// What an implementation returns: the output and the variables the call updated.
+/// What an implementation returns: the output, the variables the call updated, and what it
+/// warns about (e.g. config keys it does not know), which every report shows with the case.
 public struct LayerResult: Sendable {
     public var output: ReferenceTensor
     public var updated: [String: ReferenceTensor]
+    public var warnings: [String]
 
-    public init(output: ReferenceTensor, updated: [String: ReferenceTensor] = [:]) {
+    public init(output: ReferenceTensor, updated: [String: ReferenceTensor] = [:], warnings: [String] = []) {
         self.output = output
         self.updated = updated
+        self.warnings = warnings
     }
 }
 

@@ -35,13 +35,41 @@ public struct Tolerance: Sendable, Equatable, Codable {
     }
 }
 
-/// Tolerances set for a whole run (the CLI's `--atol`, `--rtol`).
+/// Tolerances set for a whole run (the CLI's `--atol`, `--rtol`, `--exact`).
 public struct ToleranceOverride: Sendable, Equatable {
     public var atol: Double?
     public var rtol: Double?
+    /// Plain atol + rtol·|expected|: no reference envelope and no cancellation bound, so
+    /// `atol 0, rtol 0` means bit-exact.
+    public var exact: Bool
 
-    public init(atol: Double? = nil, rtol: Double? = nil) {
+    public init(atol: Double? = nil, rtol: Double? = nil, exact: Bool = false) {
         self.atol = atol
         self.rtol = rtol
+        self.exact = exact
+    }
+
+    /// Which allowances applied in a run, one line each, for every report.
+    public var allowances: [String] {
+        var tolerance = "tolerance: "
+        if let atol, let rtol {
+            tolerance += "atol \(Comparator.format(atol)) rtol \(Comparator.format(rtol)) for every case (--atol, --rtol)"
+        } else {
+            let defaults = [ElementType.float32, .float64, .float16].map { type in
+                let t = Tolerance.defaults(for: type)
+                return "\(type.rawValue) atol \(Comparator.format(t.atol)) rtol \(Comparator.format(t.rtol))"
+            }
+            tolerance += "the case's own atol/rtol, else per element type (" + defaults.joined(separator: ", ") + ")"
+            if let atol { tolerance += "; atol \(Comparator.format(atol)) for every case (--atol)" }
+            if let rtol { tolerance += "; rtol \(Comparator.format(rtol)) for every case (--rtol)" }
+        }
+        if exact {
+            return [tolerance, "reference envelope: off (--exact)", "cancellation bound: off (--exact)"]
+        }
+        return [
+            tolerance,
+            "reference envelope: on (the other backends' Keras results for the same case)",
+            "cancellation bound: on (the rounding Keras's own normalization formula loses, per element)",
+        ]
     }
 }

@@ -46,6 +46,12 @@ struct ToleranceOptions: ParsableArguments {
     @Option(help: "Relative tolerance for every case, overriding the dtype default and the case's own.")
     var rtol: Double?
 
+    @Flag(help: """
+        Plain atol + rtol*|expected|: no reference envelope and no cancellation bound \
+        (with --atol 0 --rtol 0, bit-exact).
+        """)
+    var exact = false
+
     func validate() throws {
         for (name, value) in [("--atol", atol), ("--rtol", rtol)] {
             if let value, !(value >= 0 && value.isFinite) {
@@ -54,7 +60,7 @@ struct ToleranceOptions: ParsableArguments {
         }
     }
 
-    var override: ToleranceOverride { ToleranceOverride(atol: atol, rtol: rtol) }
+    var override: ToleranceOverride { ToleranceOverride(atol: atol, rtol: rtol, exact: exact) }
 }
 
 extension ReportFormat: ExpressibleByArgument {}

@@ -17,7 +17,7 @@ extension ConformanceCommand {
             let report = try selection.runner().run(files: files)
             try ConformanceCLI.write(MarkdownReport.renderLayerSummary(report), to: output)
             let s = report.summary
-            try ConformanceCLI.write("wrote \(output): \(s.total) cases: \(s.passed) passed, \(s.failed) failed, \(s.errors) errors\n", to: nil)
+            try ConformanceCLI.write("wrote \(output): \(s.line)\n", to: nil)
             if !report.allPassed { throw ExitCode(1) }
         }
     }

@@ -8,8 +8,10 @@ extension ConformanceCommand {
             discussion: """
                 Each case is built from its Keras class name and get_config() JSON, given its weights, \
                 called on its input, and its output (and updated variables) compared element by element. \
-                A value passes when |actual - expected| <= atol + rtol*|expected| + spread, where spread is \
-                how far the other backends' Keras results for the same case are from this one.
+                A value passes when |actual - expected| <= atol + rtol*|expected| + spread + cancellation, where \
+                spread is how far the other backends' Keras results for the same case are from this one and \
+                cancellation the rounding Keras's own formula loses there; --exact drops both. Every report \
+                says which allowances applied.
                 """
         )
 
@@ -38,7 +40,7 @@ extension ConformanceCommand {
             try ConformanceCLI.write(format.render(report, verbose: verbose), to: output)
             if output != nil {
                 let s = report.summary
-                try ConformanceCLI.write("\(s.total) cases: \(s.passed) passed, \(s.failed) failed, \(s.errors) errors\n", to: nil)
+                try ConformanceCLI.write(s.line + "\n", to: nil)
             }
             if !report.allPassed { throw ExitCode(1) }
         }

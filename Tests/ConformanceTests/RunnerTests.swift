@@ -4,25 +4,30 @@ import ReferenceData
 @testable import Conformance
 
 /// A stand-in implementation: `Scale` multiplies the input by its config's `factor` and,
-/// with `training`, returns `counter` + 1 as an update; `Broken` throws.
+/// with `training`, returns `counter` + 1 as an update, and warns about other config keys;
+/// `Broken` throws (with its config's `reason`, when it has one).
 struct FakeImplementation: LayerImplementation {
-    struct Failure: Error, CustomStringConvertible { var description: String { "the fake layer broke" } }
+    struct Failure: Error, CustomStringConvertible {
+        var reason: String?
+        var description: String { "the fake layer broke" + (reason.map { ": " + $0 } ?? "") }
+    }
 
     var name: String { "Fake" }
 
     func implements(layer: String) -> Bool { layer == "Scale" || layer == "Broken" }
 
     func run(_ invocation: LayerInvocation) throws -> LayerResult {
-        guard invocation.layer == "Scale" else { throw Failure() }
+        guard invocation.layer == "Scale" else { throw Failure(reason: invocation.config["reason"]?.stringValue) }
         let factor = invocation.config["factor"]?.doubleValue ?? 1
         var updated: [String: ReferenceTensor] = [:]
         if invocation.call["training"]?.boolValue == true, let counter = invocation.weights["counter"] {
             updated["counter"] = ReferenceTensor(shape: counter.shape, elementType: .float32, values: counter.values.map { $0 + 1 })
         }
         let x = invocation.input
+        let unknown = invocation.config.objectValue?.keys.filter { $0 != "factor" }.sorted() ?? []
         return LayerResult(
             output: ReferenceTensor(shape: x.shape, elementType: .float32, values: x.values.map { Double(Float($0 * factor)) }),
-            updated: updated)
+            updated: updated, warnings: unknown.map { "unknown config key '\($0)'" })
     }
 }
 
@@ -59,9 +64,9 @@ struct FakeImplementation: LayerImplementation {
         #expect(TextReport.describe(result).joined().contains("(\(index[0]), \(index[1]), \(index[2]))"))
     }
 
-    @Test func aLayerThatIsNotImplementedIsReportedAsSuch() {
+    @Test func aLayerThatIsNotImplementedIsSkipped() {
         let result = runner.run(scaleCase(layer: "Conv2D"))
-        #expect(result.status == .error)
+        #expect(result.status == .skipped)
         #expect(result.problems == [CaseProblem(kind: .notImplemented, details: "layer Conv2D is not implemented by Fake")])
     }
 
@@ -132,7 +137,9 @@ struct FakeImplementation: LayerImplementation {
             runner.run(scaleCase(id: "broken", layer: "Broken")),
         ])
         let json = try JSONValue(parsing: JSONReport.render(report))
-        #expect(json["summary"] == .object(["total": .int(3), "passed": .int(1), "failed": .int(1), "errors": .int(1)]))
+        #expect(json["summary"] == .object([
+            "total": .int(3), "passed": .int(1), "failed": .int(1), "errors": .int(1), "skipped": .int(0),
+        ]))
         let cases = try #require(json["cases"]?.arrayValue)
         #expect(cases.count == 3)
         for c in cases {
@@ -156,7 +163,7 @@ struct FakeImplementation: LayerImplementation {
         #expect(cases[0]["headroom"] == cases[0]["fractionOfAllowedUsed"])
 
         let xml = JUnitReport.render(report)
-        #expect(xml.contains(#"<testsuites name="keras-conformance" tests="3" failures="1" errors="1">"#))
+        #expect(xml.contains(#"<testsuites name="keras-conformance" tests="3" failures="1" errors="1" skipped="0">"#))
         #expect(xml.contains(#"<testcase classname="tensorflow.Scale" name="good [tensorflow]" time=""#))
         #expect(xml.contains(#"<testsuite name="tensorflow" tests="3" failures="1" errors="1" skipped="0" time=""#))
         #expect(xml.contains(#"<failure message="outputs/y: NaN/±Inf positions differ at 1 of 24 elements">"#))
@@ -167,8 +174,8 @@ struct FakeImplementation: LayerImplementation {
         #expect(text.hasSuffix("3 cases: 1 passed, 1 failed, 1 errors\n"))
         let md = MarkdownReport.render(report)
         #expect(md.contains("### `bad` (tensorflow)"))
-        #expect(md.contains("| Scale | 2 | 1 | 1 | 0 | 0 | 0 | 0 | 0 |"))
-        #expect(md.contains("| Broken | 1 | 0 | 0 | 1 | 0 | 0 | - | 0 |"))
+        #expect(md.contains("| Scale | 2 | 1 | 1 | 0 | 0 | 0 | 0 | 0 | 0 |"))
+        #expect(md.contains("| Broken | 1 | 0 | 0 | 1 | 0 | 0 | 0 | - | 0 |"))
         #expect(md.hasSuffix("""
             ## Failures and errors
 
@@ -188,8 +195,8 @@ struct FakeImplementation: LayerImplementation {
         let text = TextReport.render(report)
         #expect(text.hasSuffix("""
             Per layer:
-              layer  case runs  passed  failed  errors  max used of allowed  max abs diff  max ULP  max backend spread
-              Scale  2          1       1       0       3.15e+04             0.5           4194304  0
+              layer  case runs  passed  failed  errors  skipped  max used of allowed  max abs diff  max ULP  max backend spread
+              Scale  2          1       1       0       0        3.15e+04             0.5           4194304  0
 
             Failures and errors:
             FAILED off [jax] outputs/y: values differ at 2 of 24 elements (8.33%); worst (0, 1, 1): actual -5, expected -4.5, |diff| 0.5, allowed 1.58e-05
@@ -201,17 +208,87 @@ struct FakeImplementation: LayerImplementation {
 
     @Test func controlCharactersInIDsAndMessagesAreEscaped() {
         let hostile = "a\u{1B}[2J\nFAIL|b\u{202E}c"
-        let report = RunReport(implementation: "Fake", files: [], cases: [
-            runner.run(scaleCase(id: hostile, layer: "Broken\r")),
-        ])
+        var c = scaleCase(id: hostile, layer: "Broken")
+        c.config = .object(["reason": .string("x\ry\u{7}")])
+        let report = RunReport(implementation: "Fake", files: [], cases: [runner.run(c)])
         let escaped = "a\\u{1B}[2J\\nFAIL|b\\u{202E}c"
         let text = TextReport.render(report)
-        #expect(text.contains("ERROR \(escaped) [tensorflow] Broken\\r: layer Broken\\r is not implemented by Fake"))
+        #expect(text.contains("ERROR \(escaped) [tensorflow] Broken: the layer threw: the fake layer broke: x\\ry\\u{7}"))
         let md = MarkdownReport.render(report)
         for output in [text, md] {
-            #expect(!output.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x202E || $0 == "\r" })
+            #expect(!output.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x202E || $0 == "\r" || $0.value == 7 })
         }
-        #expect(md.contains("- `ERROR  a\\u{1B}[2J\\nFAIL|b\\u{202E}c [tensorflow]"))
-        #expect(md.contains("| Broken\\r | 1 | 0 | 0 | 1 |"))
+        #expect(md.contains("- `ERROR  a\\u{1B}[2J\\nFAIL|b\\u{202E}c [tensorflow] the layer threw: the fake layer broke: x\\ry\\u{7}`"))
+        #expect(MarkdownReport.renderLayerSummary(report).contains("| error | `a\\u{1B}[2J\\nFAIL\\|b\\u{202E}c` | tensorflow | Broken |"))
+    }
+
+    @Test func skippedCasesAreCountedAndShownButNeitherFailuresNorErrors() throws {
+        let report = RunReport(implementation: "Fake", files: [], cases: [
+            runner.run(scaleCase(id: "good")), runner.run(scaleCase(id: "conv", layer: "Conv2D")),
+        ])
+        #expect(report.allPassed)
+        #expect(report.summary.line == "2 cases: 1 passed, 0 failed, 0 errors, 1 skipped")
+        let text = TextReport.render(report)
+        #expect(text.contains("Skipped (layers Fake does not have): Conv2D (1)"))
+        #expect(!text.contains("Failures and errors:"))
+        #expect(text.contains("  Conv2D  1          0       0       0       1"))
+        let xml = JUnitReport.render(report)
+        #expect(xml.contains(#"<testsuites name="keras-conformance" tests="2" failures="0" errors="0" skipped="1">"#))
+        #expect(xml.contains(#"<skipped message="layer Conv2D is not implemented by Fake"/>"#))
+        let json = try JSONValue(parsing: JSONReport.render(report))
+        #expect(json["summary"]?["skipped"] == .int(1))
+        #expect(json["cases"]?.arrayValue?.map { $0["status"] } == [.string("passed"), .string("skipped")])
+        #expect(MarkdownReport.render(report).contains("**2 cases: 1 passed, 0 failed, 0 errors, 1 skipped**"))
+    }
+
+    @Test func exactTurnsOffTheEnvelope() {
+        var tfOut = (0..<24).map { (Double($0) - 7.5) * 2 }
+        var jaxOut = tfOut
+        tfOut[3] -= 5e-4
+        jaxOut[3] += 5e-4
+        let tf = scaleCase(backend: "tensorflow", output: tfOut)
+        let jax = scaleCase(backend: "jax", output: jaxOut)
+        let exact = ConformanceRunner(implementation: FakeImplementation(), toleranceOverride: .init(exact: true))
+        let result = exact.run(tf, references: [jax])
+        #expect(result.status == .failed)
+        #expect(result.spread == 0)
+        // Bit-exact: atol 0, rtol 0 and no widening fails a one-ULP difference...
+        var oneULP = (0..<24).map { (Double($0) - 7.5) * 2 }
+        oneULP[0] = Double(Float(oneULP[0]).nextUp)
+        let bitExact = ConformanceRunner(implementation: FakeImplementation(), toleranceOverride: .init(atol: 0, rtol: 0, exact: true))
+        #expect(bitExact.run(scaleCase(output: oneULP)).mismatched == 1)
+        // ...and passes identical values.
+        #expect(bitExact.run(scaleCase()).status == .passed)
+    }
+
+    @Test func everyReportSaysWhichAllowancesApplied() throws {
+        for (tolerance, expected) in [
+            (ToleranceOverride(), ["reference envelope: on", "cancellation bound: on", "per element type (float32 atol 1e-05 rtol 1.3e-06"]),
+            (ToleranceOverride(atol: 0, rtol: 0, exact: true),
+             ["tolerance: atol 0 rtol 0 for every case", "reference envelope: off (--exact)", "cancellation bound: off (--exact)"]),
+        ] {
+            let report = RunReport(implementation: "Fake", files: [], cases: [runner.run(scaleCase())], tolerance: tolerance)
+            let json = try JSONValue(parsing: JSONReport.render(report))
+            #expect(json["allowances"]?["exact"] == .bool(tolerance.exact))
+            for output in [TextReport.render(report), MarkdownReport.render(report), MarkdownReport.renderLayerSummary(report),
+                           JUnitReport.render(report), json["allowances"]?["description"]?.jsonText ?? ""] {
+                for phrase in expected { #expect(output.contains(phrase), "\(output)") }
+            }
+        }
+    }
+
+    @Test func implementationWarningsAreShownInEveryReport() throws {
+        var c = scaleCase(id: "typo")
+        c.config = .object(["factor": .int(2), "pool_sise": .int(2)])
+        let result = runner.run(c)
+        #expect(result.status == .passed)
+        #expect(result.warnings == ["unknown config key 'pool_sise'"])
+        let report = RunReport(implementation: "Fake", files: [], cases: [result])
+        #expect(TextReport.render(report).contains("      warning: unknown config key 'pool_sise'"))
+        #expect(MarkdownReport.render(report).contains("- `typo` (tensorflow): unknown config key 'pool_sise'"))
+        #expect(MarkdownReport.renderLayerSummary(report).contains("unknown config key 'pool_sise'"))
+        #expect(JUnitReport.render(report).contains("<system-out>warning: unknown config key &apos;pool_sise&apos;</system-out>"))
+        let json = try JSONValue(parsing: JSONReport.render(report))
+        #expect(json["cases"]?.arrayValue?.first?["warnings"] == .array([.string("unknown config key 'pool_sise'")]))
     }
 }

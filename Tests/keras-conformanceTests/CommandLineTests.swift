@@ -84,12 +84,14 @@ import KerasJSON
         let report = try JSONValue(parsing: json.stdout)
         let cases = try #require(report["cases"]?.arrayValue)
         #expect(cases.count == 6)  // 3 cases × 2 backends
-        #expect(report["summary"] == .object(["total": .int(6), "passed": .int(6), "failed": .int(0), "errors": .int(0)]))
+        #expect(report["summary"] == .object([
+            "total": .int(6), "passed": .int(6), "failed": .int(0), "errors": .int(0), "skipped": .int(0),
+        ]))
         #expect(Set(cases.compactMap { $0["backend"]?.stringValue }) == ["jax", "tensorflow"])
 
         let junit = try run(["run", "golden", "--filter", "^doc-1\\.1", "--format", "junit"])
         #expect(junit.stdout.hasPrefix(#"<?xml version="1.0" encoding="UTF-8"?>"#))
-        #expect(junit.stdout.contains(#"<testsuites name="keras-conformance" tests="6" failures="0" errors="0">"#))
+        #expect(junit.stdout.contains(#"<testsuites name="keras-conformance" tests="6" failures="0" errors="0" skipped="0">"#))
         #expect(junit.stdout.components(separatedBy: "<testcase ").count - 1 == 6)
     }
 
@@ -119,5 +121,19 @@ import KerasJSON
         #expect(show.stdout.contains("== doc-2.2-example [tensorflow]"))
         #expect(show.stdout.contains("keras (jax)"))
         #expect(try run(["show", "no-such-case"]).status == 2)
+    }
+
+    /// `--exact` drops the envelope and the cancellation bound: the large-offset case that passes
+    /// only thanks to them fails, and the report says so.
+    @Test func exactTurnsOffTheWideningTerms() throws {
+        let filter = ["run", "golden", "--filter", "^LayerNormalization\\.offset$"]
+        let widened = try run(filter)
+        #expect(widened.status == 0, "\(widened.stdout)")
+        #expect(widened.stdout.contains("reference envelope: on"))
+        let exact = try run(filter + ["--exact"])
+        #expect(exact.status == 1, "\(exact.stdout)")
+        #expect(exact.stdout.contains("reference envelope: off (--exact)"))
+        #expect(exact.stdout.contains("cancellation bound: off (--exact)"))
+        #expect(exact.stdout.contains("FAILED LayerNormalization.offset ["))
     }
 }

@@ -2,14 +2,17 @@ import KerasJSON
 
 /// The machine-readable report, a fixed contract:
 ///
-///     {"summary": {"total", "passed", "failed", "errors"},
+///     {"summary": {"total", "passed", "failed", "errors", "skipped"},
 ///      "cases": [{"id", "backend", "layer", "status", "elements", "mismatched",
 ///                 "maxAbsDiff", "maxRelDiff", "maxUlpDiff", "spread", "message",
 ///                 "mismatches": [{"index", "actual", "expected", "absDiff", "relDiff", "ulpDiff"}]}]}
 ///
 /// One entry per case and backend. Non-finite numbers, which JSON cannot hold, are the
 /// strings `"NaN"`, `"Infinity"`, `"-Infinity"`; `maxUlpDiff`/`ulpDiff` are null where
-/// no ULP distance applies. Extra keys (`origin`, `file`, `fractionOfAllowedUsed`, `problems`
+/// no ULP distance applies. `status` is `passed`, `failed`, `error` or `skipped` (a layer the
+/// implementation does not have). Extra keys (`allowances`: the run's `atol`/`rtol` overrides,
+/// `exact`, and a `description` line per allowance; per case `origin`, `file`, `seconds`,
+/// `warnings`, `fractionOfAllowedUsed`, `problems`
 /// (`tensor`, `kind`, `details`; `message` is them joined with "; "); per mismatch `tensor`,
 /// `spread`, `cancellation`, `allowed`) are additions a reader may ignore.
 ///
@@ -23,6 +26,12 @@ public enum JSONReport {
             "implementation": .string(report.implementation),
             "summary": .object([
                 "total": .int(s.total), "passed": .int(s.passed), "failed": .int(s.failed), "errors": .int(s.errors),
+                "skipped": .int(s.skipped),
+            ]),
+            "allowances": .object([
+                "atol": report.tolerance.atol.map(number) ?? .null, "rtol": report.tolerance.rtol.map(number) ?? .null,
+                "exact": .bool(report.tolerance.exact),
+                "description": .array(report.tolerance.allowances.map(JSONValue.string)),
             ]),
             "cases": .array(report.cases.map(caseObject)),
         ])
@@ -56,6 +65,8 @@ public enum JSONReport {
             "fractionOfAllowedUsed": number(r.fractionOfAllowedUsed),
             "headroom": number(r.fractionOfAllowedUsed),
             "message": .string(r.message),
+            "warnings": .array(r.warnings.map(JSONValue.string)),
+            "seconds": number(r.seconds),
             "problems": .array(r.problems.map { p in
                 .object(["tensor": p.tensor.map(JSONValue.string) ?? .null, "kind": .string(p.kind.rawValue),
                          "details": .string(p.details)])

@@ -7,24 +7,35 @@ public enum JUnitReport {
     public static func render(_ report: RunReport) -> String {
         let s = report.summary
         var xml = #"<?xml version="1.0" encoding="UTF-8"?>"# + "\n"
-        xml += #"<testsuites name="keras-conformance" tests="\#(s.total)" failures="\#(s.failed)" errors="\#(s.errors)">"# + "\n"
+        xml += #"<testsuites name="keras-conformance" tests="\#(s.total)" failures="\#(s.failed)" errors="\#(s.errors)" skipped="\#(s.skipped)">"# + "\n"
         var backends: [String] = []
         for r in report.cases where !backends.contains(r.backend) { backends.append(r.backend) }
         for backend in backends {
             let cases = report.cases.filter { $0.backend == backend }
             let summary = RunSummary(cases)
             let time = seconds(cases.reduce(0) { $0 + $1.seconds })
-            xml += #"  <testsuite name="\#(escape(backend))" tests="\#(summary.total)" failures="\#(summary.failed)" errors="\#(summary.errors)" skipped="0" time="\#(time)">"# + "\n"
+            xml += #"  <testsuite name="\#(escape(backend))" tests="\#(summary.total)" failures="\#(summary.failed)" errors="\#(summary.errors)" skipped="\#(summary.skipped)" time="\#(time)">"# + "\n"
+            xml += "    <properties>\n"
+            for (i, line) in report.tolerance.allowances.enumerated() {
+                xml += #"      <property name="allowance.\#(i + 1)" value="\#(escape(line))"/>"# + "\n"
+            }
+            xml += "    </properties>\n"
             for r in cases {
                 let open = #"    <testcase classname="\#(escape(r.backend)).\#(escape(r.layer))" name="\#(escape(r.id)) [\#(escape(r.backend))]" time="\#(seconds(r.seconds))""#
+                let warnings = r.warnings.isEmpty ? ""
+                    : "      <system-out>\(escape(r.warnings.map { "warning: " + $0 }.joined(separator: "\n")))</system-out>\n"
                 switch r.status {
                 case .passed:
-                    xml += open + "/>\n"
+                    xml += warnings.isEmpty ? open + "/>\n" : open + ">\n" + warnings + "    </testcase>\n"
+                case .skipped:
+                    xml += open + ">\n"
+                    xml += #"      <skipped message="\#(escape(r.message))"/>"# + "\n" + warnings
+                    xml += "    </testcase>\n"
                 case .failed, .error:
                     let tag = r.status == .failed ? "failure" : "error"
                     let detail = TextReport.describe(r).joined(separator: "\n")
                     xml += open + ">\n"
-                    xml += #"      <\#(tag) message="\#(escape(r.message))">\#(escape(detail))</\#(tag)>"# + "\n"
+                    xml += #"      <\#(tag) message="\#(escape(r.message))">\#(escape(detail))</\#(tag)>"# + "\n" + warnings
                     xml += "    </testcase>\n"
                 }
             }

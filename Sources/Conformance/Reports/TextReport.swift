@@ -1,6 +1,7 @@
-/// The report people read in a terminal: one block per failing or erroring case (its
-/// mismatches element by element), then a table per layer, the list of what broke (one line
-/// each, pytest style), and the summary line. Names and messages are escaped onto one line.
+/// The report people read in a terminal: the files and the allowances that applied, one block
+/// per failing or erroring case or case with warnings (its mismatches element by element), the
+/// skipped layers, then a table per layer, the list of what broke (one line each, pytest
+/// style), and the summary line. Names and messages are escaped onto one line.
 public enum TextReport {
     public static func render(_ report: RunReport, verbose: Bool = false) -> String {
         var lines: [String] = []
@@ -9,8 +10,16 @@ public enum TextReport {
             lines.append("  \(ReportFormatting.escaped(file.path))  (keras \(ReportFormatting.escaped(file.info.kerasVersion)), "
                 + "\(ReportFormatting.escaped(file.info.backend)) \(ReportFormatting.escaped(file.info.backendVersion)))")
         }
-        for result in report.cases where verbose || result.status != .passed {
+        lines.append(contentsOf: report.tolerance.allowances.map { "  " + $0 })
+        for result in report.cases where verbose || result.status == .failed || result.status == .error || !result.warnings.isEmpty {
             lines.append(contentsOf: describe(result))
+        }
+        let skipped = Dictionary(grouping: report.cases.filter { $0.status == .skipped }, by: \.layer)
+        if !skipped.isEmpty {
+            lines.append("")
+            lines.append("Skipped (layers \(ReportFormatting.escaped(report.implementation)) does not have): "
+                + skipped.sorted { $0.key < $1.key }.map { "\(ReportFormatting.escaped($0.key)) (\($0.value.count))" }
+                    .joined(separator: ", "))
         }
         let layers = LayerSummary.rows(report)
         if !layers.isEmpty {
@@ -26,7 +35,7 @@ public enum TextReport {
         }
         let s = report.summary
         lines.append("")
-        lines.append("\(s.total) cases: \(s.passed) passed, \(s.failed) failed, \(s.errors) errors")
+        lines.append(s.line)
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -37,6 +46,7 @@ public enum TextReport {
         case .passed: tag = "PASS "
         case .failed: tag = "FAIL "
         case .error: tag = "ERROR"
+        case .skipped: tag = "SKIP "
         }
         let failing = result.comparisons.filter { !$0.passed }
         // The failing tensors speak for themselves below; the header keeps the other problems.
@@ -49,6 +59,7 @@ public enum TextReport {
             header += ": " + otherProblems.map { ReportFormatting.escaped($0.description) }.joined(separator: "; ")
         }
         var lines = [header]
+        lines.append(contentsOf: result.warnings.map { "      warning: " + ReportFormatting.escaped($0) })
         for comparison in failing {
             lines.append(contentsOf: describe(comparison).map { "      " + $0 })
         }
