@@ -29,6 +29,9 @@ public struct CaseResult: Sendable {
     public var seconds: Double = 0
     /// What the implementation warned about (e.g. config keys it does not know), as it said it.
     public var warnings: [String] = []
+    /// What the harness did differently for this case and why (e.g. a backend left out of the
+    /// reference envelope because its inputs differ).
+    public var notes: [String] = []
 
     public init(id: String, backend: String, layer: String, origin: String, file: String,
                 status: Status, problems: [CaseProblem] = [], comparisons: [TensorComparison] = [],

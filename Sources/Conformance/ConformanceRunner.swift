@@ -32,22 +32,42 @@ public struct ConformanceRunner: Sendable {
     }
 
     /// Runs the cases of already-read golden files.
+    ///
+    /// The same case id on the same backend in more than one file is an error for each of
+    /// them (never two backends); the reference envelope is the same id on the other,
+    /// distinct backends.
     public func run(files: [GoldenFile]) throws -> RunReport {
-        // Every readable case by id, across backends, for the envelope.
+        // Where each (id, backend) occurs, readable or not, to find duplicates.
+        var occurrences: [CaseKey: [String]] = [:]
+        for file in files {
+            for entry in file.entries { occurrences[CaseKey(id: entry.id, backend: file.info.backend), default: []].append(file.path) }
+        }
+        // Every readable case by id, one per backend, for the envelope.
         var byID: [String: [GoldenCase]] = [:]
-        for file in files { for c in file.cases { byID[c.id, default: []].append(c) } }
+        for file in files {
+            for c in file.cases where occurrences[CaseKey(id: c.id, backend: c.backend)]?.count == 1 { byID[c.id, default: []].append(c) }
+        }
 
         let filter = try caseFilter()
         var results: [CaseResult] = []
         for file in files {
             for entry in file.entries where filter.selects(entry.id) {
+                let key = CaseKey(id: entry.id, backend: file.info.backend)
+                if let paths = occurrences[key], paths.count > 1 {
+                    let layer = (try? entry.result.get())?.layer ?? "?"
+                    results.append(CaseResult(
+                        id: entry.id, backend: key.backend, layer: layer, origin: "", file: file.path, status: .error,
+                        problems: [CaseProblem(kind: .duplicate, details: "case '\(entry.id)' on backend \(key.backend) is in "
+                            + "\(paths.count) places (\(paths.joined(separator: ", "))); each must be in one file only")]))
+                    continue
+                }
                 switch entry.result {
                 case .failure(let error):
                     results.append(CaseResult(
                         id: entry.id, backend: file.info.backend, layer: "?", origin: "", file: file.path,
                         status: .error, problems: [CaseProblem(kind: .unreadable, details: error.description)]))
                 case .success(let goldenCase):
-                    let others = (byID[goldenCase.id] ?? []).filter { !($0.file == goldenCase.file && $0.backend == goldenCase.backend) }
+                    let others = (byID[goldenCase.id] ?? []).filter { $0.backend != goldenCase.backend }
                     results.append(run(goldenCase, references: others))
                 }
             }
@@ -57,7 +77,9 @@ public struct ConformanceRunner: Sendable {
             tolerance: toleranceOverride)
     }
 
-    /// Runs one case; `references` are the same case captured on other backends.
+    /// Runs one case; `references` are the same case captured on other backends. Only those of
+    /// another backend whose inputs, mask, weights and call are identical to this case's span
+    /// the envelope; the result notes every one left out, and why.
     public func run(_ goldenCase: GoldenCase, references: [GoldenCase] = []) -> CaseResult {
         let clock = ContinuousClock()
         let start = clock.now
@@ -94,7 +116,17 @@ public struct ConformanceRunner: Sendable {
         }
         result.warnings = produced.warnings
         // Under `exact` nothing widens the tolerance: no envelope, no cancellation bound.
-        let references = toleranceOverride.exact ? [] : references
+        var usable: [GoldenCase] = []
+        if !toleranceOverride.exact {
+            for reference in references {
+                if let difference = goldenCase.envelopeMismatch(reference) {
+                    result.notes.append("no reference envelope from \(reference.backend) (\(reference.file)): \(difference)")
+                } else {
+                    usable.append(reference)
+                }
+            }
+        }
+        let references = usable
         var comparisons = [comparator.compare(
             name: "outputs/y", actual: produced.output, expected: goldenCase.output,
             references: references.map(\.output),
@@ -138,4 +170,10 @@ extension ConformanceRunner {
     public func caseFilter() throws -> CaseFilter {
         try CaseFilter(include: include, exclude: exclude)
     }
+}
+
+/// A case on one backend: what must be unique across the files of a run.
+struct CaseKey: Hashable {
+    var id: String
+    var backend: String
 }

@@ -12,7 +12,7 @@ import KerasJSON
 /// no ULP distance applies. `status` is `passed`, `failed`, `error` or `skipped` (a layer the
 /// implementation does not have). Extra keys (`allowances`: the run's `atol`/`rtol` overrides,
 /// `exact`, and a `description` line per allowance; per case `origin`, `file`, `seconds`,
-/// `warnings`, `fractionOfAllowedUsed`, `problems`
+/// `warnings` (from the implementation), `notes` (from the harness), `fractionOfAllowedUsed`, `problems`
 /// (`tensor`, `kind`, `details`; `message` is them joined with "; "); per mismatch `tensor`,
 /// `spread`, `cancellation`, `allowed`) are additions a reader may ignore.
 ///
@@ -66,6 +66,7 @@ public enum JSONReport {
             "headroom": number(r.fractionOfAllowedUsed),
             "message": .string(r.message),
             "warnings": .array(r.warnings.map(JSONValue.string)),
+            "notes": .array(r.notes.map(JSONValue.string)),
             "seconds": number(r.seconds),
             "problems": .array(r.problems.map { p in
                 .object(["tensor": p.tensor.map(JSONValue.string) ?? .null, "kind": .string(p.kind.rawValue),

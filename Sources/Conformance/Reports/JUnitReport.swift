@@ -22,8 +22,8 @@ public enum JUnitReport {
             xml += "    </properties>\n"
             for r in cases {
                 let open = #"    <testcase classname="\#(escape(r.backend)).\#(escape(r.layer))" name="\#(escape(r.id)) [\#(escape(r.backend))]" time="\#(seconds(r.seconds))""#
-                let warnings = r.warnings.isEmpty ? ""
-                    : "      <system-out>\(escape(r.warnings.map { "warning: " + $0 }.joined(separator: "\n")))</system-out>\n"
+                let said = r.warnings.map { "warning: " + $0 } + r.notes.map { "note: " + $0 }
+                let warnings = said.isEmpty ? "" : "      <system-out>\(escape(said.joined(separator: "\n")))</system-out>\n"
                 switch r.status {
                 case .passed:
                     xml += warnings.isEmpty ? open + "/>\n" : open + ">\n" + warnings + "    </testcase>\n"

@@ -59,13 +59,17 @@ public enum MarkdownReport {
         "\nAllowances:\n\n" + report.tolerance.allowances.map { "- \(cell($0))\n" }.joined()
     }
 
-    /// What the implementation warned about, per case; nothing when it did not.
+    /// What the implementation warned about and what the harness noted, per case; nothing when
+    /// there is neither.
     static func warnings(_ report: RunReport) -> String {
-        let warned = report.cases.filter { !$0.warnings.isEmpty }
-        guard !warned.isEmpty else { return "" }
-        var md = "\nWarnings from the implementation:\n\n"
-        for r in warned {
-            for w in r.warnings { md += "- \(code(r.id, inTable: false)) (\(cell(r.backend))): \(cell(w))\n" }
+        var md = ""
+        for (title, lines) in [("Warnings from the implementation", \CaseResult.warnings), ("Notes from the harness", \CaseResult.notes)] {
+            let cases = report.cases.filter { !$0[keyPath: lines].isEmpty }
+            guard !cases.isEmpty else { continue }
+            md += "\n\(title):\n\n"
+            for r in cases {
+                for w in r[keyPath: lines] { md += "- \(code(r.id, inTable: false)) (\(cell(r.backend))): \(cell(w))\n" }
+            }
         }
         return md
     }

@@ -1,5 +1,5 @@
 /// The report people read in a terminal: the files and the allowances that applied, one block
-/// per failing or erroring case or case with warnings (its mismatches element by element), the
+/// per failing or erroring case or case with warnings or notes (its mismatches element by element), the
 /// skipped layers, then a table per layer, the list of what broke (one line each, pytest
 /// style), and the summary line. Names and messages are escaped onto one line.
 public enum TextReport {
@@ -11,7 +11,8 @@ public enum TextReport {
                 + "\(ReportFormatting.escaped(file.info.backend)) \(ReportFormatting.escaped(file.info.backendVersion)))")
         }
         lines.append(contentsOf: report.tolerance.allowances.map { "  " + $0 })
-        for result in report.cases where verbose || result.status == .failed || result.status == .error || !result.warnings.isEmpty {
+        for result in report.cases where verbose || result.status == .failed || result.status == .error
+            || !result.warnings.isEmpty || !result.notes.isEmpty {
             lines.append(contentsOf: describe(result))
         }
         let skipped = Dictionary(grouping: report.cases.filter { $0.status == .skipped }, by: \.layer)
@@ -60,6 +61,7 @@ public enum TextReport {
         }
         var lines = [header]
         lines.append(contentsOf: result.warnings.map { "      warning: " + ReportFormatting.escaped($0) })
+        lines.append(contentsOf: result.notes.map { "      note: " + ReportFormatting.escaped($0) })
         for comparison in failing {
             lines.append(contentsOf: describe(comparison).map { "      " + $0 })
         }
