@@ -36,11 +36,13 @@ let package = Package(
         .target(name: "Conformance", dependencies: ["ReferenceData", "KerasJSON"]),
         // Plugs KerasLayers into the harness's implementation protocol.
         .target(name: "KerasLayersConformance", dependencies: ["KerasLayers", "Conformance", "ReferenceData", "KerasJSON"]),
+        // Starts the reader children: own process group, signals reset, killed with the parent.
+        .target(name: "CChildProcess"),
         // run/list/show/report (and the hidden probe reader) for any LayerImplementation.
         .target(
             name: "ConformanceCLI",
             dependencies: [
-                "Conformance", "ReferenceData", "KerasJSON",
+                "Conformance", "ReferenceData", "KerasJSON", "CChildProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -14,7 +14,16 @@ struct CaseSelection: ParsableArguments {
     @Option(help: "Skip cases whose id matches this regular expression.")
     var exclude: String?
 
+    @Option(help: ArgumentHelp(
+        "Seconds each golden file may take to read (default \(Int(IsolatedReader.defaultTimeout))).",
+        discussion: "Files are read in child processes; one still reading after this long is killed and "
+            + "its file reported as timed out reading (exit status 2)."))
+    var readTimeout: Double = IsolatedReader.defaultTimeout
+
     func validate() throws {
+        guard readTimeout > 0, readTimeout.isFinite, readTimeout <= 86_400 else {
+            throw ValidationError("--read-timeout must be a number of seconds > 0 and at most 86400")
+        }
         for (name, pattern) in [("--filter", filter), ("--exclude", exclude)] {
             if let pattern, (try? Regex(pattern)) == nil {
                 throw ValidationError("\(name) '\(pattern)' is not a valid regular expression")
@@ -25,10 +34,14 @@ struct CaseSelection: ParsableArguments {
     /// Reads every golden file; a path that is not a golden file is exit status 2.
     /// Reads every golden file, each in a child process (`IsolatedReader`): a file that is not a
     /// golden file, or that crashes libhdf5, is an error naming it (exit status 2).
+    /// What a folder scan skipped (symlinked folders) is reported on standard error.
     func readFiles() throws -> [GoldenFile] {
-        let files: [String]
-        do { files = try GoldenCollection.filePaths(paths) } catch { throw CLIError(error.description) }
-        return try IsolatedReader.read(files)
+        let collection: GoldenCollection
+        do { collection = try GoldenCollection(scanning: paths) } catch { throw CLIError(error.description) }
+        for skipped in collection.skipped {
+            ConformanceCommand.printError("\(ConformanceCLI.setup.commandName): warning: \(skipped)")
+        }
+        return try IsolatedReader.read(collection.files, timeout: .seconds(readTimeout))
     }
 
     func runner(tolerance: ToleranceOverride = .init(), reportLimit: Int = 10) -> ConformanceRunner {

@@ -1,4 +1,5 @@
 import CHDF5
+import Foundation
 import KerasJSON
 
 /// An open HDF5 identifier, closed with its kind's close function in `deinit`.
@@ -38,6 +39,10 @@ struct HDF5ReadError: Error {
 /// Read operations on an open file or group. Callers hold `HDF5Library.locked`.
 extension HDF5Object {
     static func openFile(_ path: String) throws(HDF5ReadError) -> HDF5Object {
+        // A FIFO or device would block the open forever: only regular files are read.
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw HDF5ReadError("cannot open the file: \(String(cString: strerror(errno)))") }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw HDF5ReadError("not a regular file; refusing to read it") }
         guard H5Fis_hdf5(path) > 0 else {
             throw HDF5ReadError(HDF5Library.reason("not an HDF5 file"))
         }
