@@ -21,12 +21,13 @@ import KerasLayersConformance
 
     @Test func runHelp() {
         let help = ConformanceCommand.helpMessage(for: ConformanceCommand.Run.self, columns: 2000)
-        #expect(help.contains("USAGE: keras-conformance run [<paths> ...] [--filter <filter>] [--exclude <exclude>] [--atol <atol>] [--rtol <rtol>] [--exact] [--format <format>] [--output <output>] [--limit <limit>] [--verbose]"))
+        #expect(help.contains("USAGE: keras-conformance run [<paths> ...] [--filter <filter>] [--exclude <exclude>] [--read-timeout <read-timeout>] [--atol <atol>] [--rtol <rtol>] [--exact] [--format <format>] [--output <output>] [--limit <limit>] [--verbose]"))
         for option in ["--filter <filter>", "--exclude <exclude>", "--atol <atol>", "--rtol <rtol>", "--format <format>", "--output <output>"] {
             #expect(help.contains(option))
         }
         #expect(help.contains("Report format: text, markdown, json or junit. (values: text, markdown, json, junit; default: text)"))
         #expect(help.contains("(default: golden)"))
+        #expect(help.contains("Seconds each golden file may take to read (default 60)."))
     }
 
     @Test func listShowReportHelp() {
