@@ -57,6 +57,13 @@ public struct CaseResult: Sendable {
     public var maxRelDiff: Double { comparisons.map(\.maxRelDiff).max() ?? 0 }
     public var maxUlpDiff: Double? { comparisons.compactMap(\.maxUlpDiff).max() }
     public var spread: Double { comparisons.map(\.spread).max() ?? 0 }
+    /// Elements where Keras's backends disagree beyond the element type's tolerance, over every
+    /// compared tensor: the case is *disputed* when there is any (a flag beside the status).
+    public var disputed: Int { comparisons.reduce(0) { $0 + $1.disputed } }
+    /// Those the float64 oracle settled.
+    public var arbitrated: Int { comparisons.reduce(0) { $0 + $1.arbitrated } }
+    /// Backends whose Keras value disagreed with the oracle at a disputed element.
+    public var kerasBugCandidates: [String] { Set(comparisons.flatMap(\.kerasBugCandidates)).sorted() }
     /// The largest fraction of the allowed error used at any compared element (≤ 1 passes).
     public var fractionOfAllowedUsed: Double { comparisons.map(\.fractionOfAllowedUsed).max() ?? 0 }
 }

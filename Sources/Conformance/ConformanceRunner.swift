@@ -114,6 +114,17 @@ public struct ConformanceRunner: Sendable {
             Tolerance.resolve(for: tensor.elementType, caseATol: goldenCase.atol, caseRTol: goldenCase.rtol,
                               override: toleranceOverride)
         }
+        // Whether two Keras values agree is a property of the case, not of the run's overrides.
+        func agreement(for tensor: ReferenceTensor) -> Tolerance {
+            Tolerance.resolve(for: tensor.elementType, caseATol: goldenCase.atol, caseRTol: goldenCase.rtol, override: .init())
+        }
+        // The golden file's per-element bound; files written before it existed get the harness's
+        // own bound for the output (until every golden file carries `cancellation/`).
+        func cancellationBound(_ path: String) -> ReferenceTensor? {
+            if let stored = goldenCase.cancellation[path] { return stored }
+            guard path == "outputs/y", let bound = CancellationBound.bound(for: goldenCase) else { return nil }
+            return ReferenceTensor(shape: goldenCase.output.shape, elementType: .float64, values: bound)
+        }
         result.warnings = produced.warnings
         // Under `exact` nothing widens the tolerance: no envelope, no cancellation bound.
         var usable: [GoldenCase] = []
@@ -127,11 +138,23 @@ public struct ConformanceRunner: Sendable {
             }
         }
         let references = usable
-        var comparisons = [comparator.compare(
-            name: "outputs/y", actual: produced.output, expected: goldenCase.output,
-            references: references.map(\.output),
-            cancellation: toleranceOverride.exact ? nil : CancellationBound.bound(for: goldenCase),
-            tolerance: tolerance(for: goldenCase.output))]
+        let exact = toleranceOverride.exact
+        // Keras's value, its path, and the other backends' values of the same tensor.
+        func compare(_ path: String, actual: ReferenceTensor, expected: ReferenceTensor, label: String? = nil,
+                     others: [Reference]) -> TensorComparison {
+            for (kind, extra) in [("oracle", goldenCase.oracle[path]), ("cancellation", goldenCase.cancellation[path])] {
+                if let extra, extra.shape != expected.shape {
+                    result.notes.append("\(kind)/\(path) has shape \(extra.shapeDescription), not \(expected.shapeDescription); not used")
+                }
+            }
+            return comparator.compare(
+                name: label ?? path, actual: actual, expected: expected, backend: goldenCase.backend, references: others,
+                oracle: goldenCase.oracle[path], cancellation: exact ? nil : cancellationBound(path),
+                tolerance: tolerance(for: expected), agreement: agreement(for: expected))
+        }
+        var comparisons = [compare(
+            "outputs/y", actual: produced.output, expected: goldenCase.output,
+            others: references.map { Reference(backend: $0.backend, tensor: $0.output) })]
         var problems: [CaseProblem] = []
         for (name, expected) in goldenCase.updated.sorted(by: { $0.key < $1.key }) {
             guard let actual = produced.updated[name] else {
@@ -140,9 +163,9 @@ public struct ConformanceRunner: Sendable {
                     details: "Keras updated '\(name)' but the implementation returned no update for it"))
                 continue
             }
-            comparisons.append(comparator.compare(
-                name: "updated/\(name)", actual: actual, expected: expected,
-                references: references.compactMap { $0.updated[name] }, tolerance: tolerance(for: expected)))
+            comparisons.append(compare(
+                "updated/\(name)", actual: actual, expected: expected,
+                others: references.compactMap { r in r.updated[name].map { Reference(backend: r.backend, tensor: $0) } }))
         }
         // A variable the implementation changed but Keras did not must keep its value.
         for (name, actual) in produced.updated.sorted(by: { $0.key < $1.key }) where goldenCase.updated[name] == nil {

@@ -18,6 +18,8 @@ public struct Tolerance: Sendable, Equatable, Codable {
         case .float32: return Tolerance(atol: 1e-5, rtol: 1.3e-6)
         case .float64: return Tolerance(atol: 1e-7, rtol: 1e-7)
         case .float16: return Tolerance(atol: 1e-5, rtol: 1e-3)
+        // bfloat16 keeps 8 significant bits: ulp(1) is 2⁻⁷ = 7.8e-3, so 8e-3 is about one ULP.
+        case .bfloat16: return Tolerance(atol: 1e-5, rtol: 8e-3)
         default: return Tolerance(atol: 0, rtol: 0)
         }
     }
@@ -55,7 +57,7 @@ public struct ToleranceOverride: Sendable, Equatable {
         if let atol, let rtol {
             tolerance += "atol \(Comparator.format(atol)) rtol \(Comparator.format(rtol)) for every case (--atol, --rtol)"
         } else {
-            let defaults = [ElementType.float32, .float64, .float16].map { type in
+            let defaults = [ElementType.float32, .float64, .float16, .bfloat16].map { type in
                 let t = Tolerance.defaults(for: type)
                 return "\(type.rawValue) atol \(Comparator.format(t.atol)) rtol \(Comparator.format(t.rtol))"
             }

@@ -61,7 +61,7 @@ import ReferenceData
     @Test func theComparatorAddsItPerElement() {
         let expected = ReferenceTensor(shape: [2], elementType: .float32, values: [1, 1])
         let actual = ReferenceTensor(shape: [2], elementType: .float32, values: [1.0002, 1.0002])
-        let c = Comparator().compare(name: "y", actual: actual, expected: expected, cancellation: [5e-4, 0],
+        let c = Comparator().compare(name: "y", actual: actual, expected: expected, cancellation: ReferenceTensor(shape: [2], elementType: .float64, values: [5e-4, 0]),
                                      tolerance: Tolerance(atol: 1e-5, rtol: 1.3e-6))
         #expect(c.mismatches.map(\.index) == [[1]])
         #expect(c.mismatches.first?.cancellation == 0)

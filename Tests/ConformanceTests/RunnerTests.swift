@@ -139,6 +139,7 @@ struct FakeImplementation: LayerImplementation {
         let json = try JSONValue(parsing: JSONReport.render(report))
         #expect(json["summary"] == .object([
             "total": .int(3), "passed": .int(1), "failed": .int(1), "errors": .int(1), "skipped": .int(0),
+            "disputed": .int(0), "disputedElements": .int(0), "arbitratedElements": .int(0),
         ]))
         let cases = try #require(json["cases"]?.arrayValue)
         #expect(cases.count == 3)
@@ -174,8 +175,8 @@ struct FakeImplementation: LayerImplementation {
         #expect(text.hasSuffix("3 cases: 1 passed, 1 failed, 1 errors\n"))
         let md = MarkdownReport.render(report)
         #expect(md.contains("### `bad` (tensorflow)"))
-        #expect(md.contains("| Scale | 2 | 1 | 1 | 0 | 0 | 0 | 0 | 0 | 0 |"))
-        #expect(md.contains("| Broken | 1 | 0 | 0 | 1 | 0 | 0 | 0 | - | 0 |"))
+        #expect(md.contains("| Scale | 2 | 1 | 1 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |"))
+        #expect(md.contains("| Broken | 1 | 0 | 0 | 1 | 0 | 0 | 0 | 0 | - | 0 |"))
         #expect(md.hasSuffix("""
             ## Failures and errors
 
@@ -195,8 +196,8 @@ struct FakeImplementation: LayerImplementation {
         let text = TextReport.render(report)
         #expect(text.hasSuffix("""
             Per layer:
-              layer  case runs  passed  failed  errors  skipped  max used of allowed  max abs diff  max ULP  max backend spread
-              Scale  2          1       1       0       0        3.15e+04             0.5           4194304  0
+              layer  case runs  passed  failed  errors  skipped  disputed  max used of allowed  max abs diff  max ULP  max backend spread
+              Scale  2          1       1       0       0        0         3.15e+04             0.5           4194304  0
 
             Failures and errors:
             FAILED off [jax] outputs/y: values differ at 2 of 24 elements (8.33%); worst (0, 1, 1): actual -5, expected -4.5, |diff| 0.5, allowed 1.58e-05
@@ -231,7 +232,7 @@ struct FakeImplementation: LayerImplementation {
         let text = TextReport.render(report)
         #expect(text.contains("Skipped (layers Fake does not have): Conv2D (1)"))
         #expect(!text.contains("Failures and errors:"))
-        #expect(text.contains("  Conv2D  1          0       0       0       1"))
+        #expect(text.contains("  Conv2D  1          0       0       0       1        0"))
         let xml = JUnitReport.render(report)
         #expect(xml.contains(#"<testsuites name="keras-conformance" tests="2" failures="0" errors="0" skipped="1">"#))
         #expect(xml.contains(#"<skipped message="layer Conv2D is not implemented by Fake"/>"#))
@@ -290,5 +291,43 @@ struct FakeImplementation: LayerImplementation {
         #expect(JUnitReport.render(report).contains("<system-out>warning: unknown config key &apos;pool_sise&apos;</system-out>"))
         let json = try JSONValue(parsing: JSONReport.render(report))
         #expect(json["cases"]?.arrayValue?.first?["warnings"] == .array([.string("unknown config key 'pool_sise'")]))
+    }
+
+    /// The golden file's `cancellation/outputs/y` is added per element; `exact` drops it; one of
+    /// another shape is not used, and the result says so.
+    @Test func theCancellationBoundIsReadFromTheGoldenFile() {
+        var expected = (0..<24).map { (Double($0) - 7.5) * 2 }
+        expected[2] += 1e-3
+        var c = scaleCase(output: expected)
+        #expect(runner.run(c).status == .failed)
+        var bound = Array(repeating: 0.0, count: 24)
+        bound[2] = 2e-3
+        c.cancellation = ["outputs/y": ReferenceTensor(shape: [2, 3, 4], elementType: .float64, values: bound)]
+        let widened = runner.run(c)
+        #expect(widened.status == .passed)
+        #expect(abs(widened.fractionOfAllowedUsed - 1e-3 / (2e-3 + 1e-5 + 1.3e-6 * 10.999)) < 1e-9)
+        let exact = ConformanceRunner(implementation: FakeImplementation(), toleranceOverride: .init(exact: true))
+        #expect(exact.run(c).status == .failed)
+        c.cancellation = ["outputs/y": ReferenceTensor(shape: [24], elementType: .float64, values: bound)]
+        let misshapen = runner.run(c)
+        #expect(misshapen.status == .failed)
+        #expect(misshapen.notes == ["cancellation/outputs/y has shape (24,), not (2, 3, 4); not used"])
+    }
+
+    /// The runner hands the case's `oracle/outputs/y` and the other backend to the comparator.
+    @Test func theOracleFromTheGoldenFileArbitrates() {
+        let right = (0..<24).map { (Double($0) - 7.5) * 2 }
+        var wrong = right
+        wrong[4] = .nan
+        let oracle = ["outputs/y": ReferenceTensor(shape: [2, 3, 4], elementType: .float64, values: right)]
+        var jax = scaleCase(backend: "jax", output: wrong)
+        jax.oracle = oracle
+        var tf = scaleCase(backend: "tensorflow", output: right)
+        tf.oracle = oracle
+        let onJAX = runner.run(jax, references: [tf])
+        #expect(onJAX.status == .passed)
+        #expect(onJAX.disputed == 1 && onJAX.arbitrated == 1 && onJAX.kerasBugCandidates == ["jax"])
+        let onTF = runner.run(tf, references: [jax])
+        #expect(onTF.status == .passed && onTF.disputed == 1 && onTF.kerasBugCandidates == ["jax"])
     }
 }

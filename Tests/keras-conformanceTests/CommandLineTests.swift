@@ -86,6 +86,7 @@ import KerasJSON
         #expect(cases.count == 6)  // 3 cases × 2 backends
         #expect(report["summary"] == .object([
             "total": .int(6), "passed": .int(6), "failed": .int(0), "errors": .int(0), "skipped": .int(0),
+            "disputed": .int(0), "disputedElements": .int(0), "arbitratedElements": .int(0),
         ]))
         #expect(Set(cases.compactMap { $0["backend"]?.stringValue }) == ["jax", "tensorflow"])
 

@@ -2,7 +2,8 @@ import KerasJSON
 
 /// The machine-readable report, a fixed contract:
 ///
-///     {"summary": {"total", "passed", "failed", "errors", "skipped"},
+///     {"summary": {"total", "passed", "failed", "errors", "skipped", "disputed", "disputedElements",
+///                  "arbitratedElements"},
 ///      "cases": [{"id", "backend", "layer", "status", "elements", "mismatched",
 ///                 "maxAbsDiff", "maxRelDiff", "maxUlpDiff", "spread", "message",
 ///                 "mismatches": [{"index", "actual", "expected", "absDiff", "relDiff", "ulpDiff"}]}]}
@@ -12,7 +13,9 @@ import KerasJSON
 /// no ULP distance applies. `status` is `passed`, `failed`, `error` or `skipped` (a layer the
 /// implementation does not have). Extra keys (`allowances`: the run's `atol`/`rtol` overrides,
 /// `exact`, and a `description` line per allowance; per case `origin`, `file`, `seconds`,
-/// `warnings` (from the implementation), `notes` (from the harness), `fractionOfAllowedUsed`, `problems`
+/// `disputed` (elements where Keras's backends disagree), `arbitrated` (those the oracle
+/// settled), `kerasBugCandidates`, `disputes` (`tensor`, `index`, `values` by backend,
+/// `oracle`, `agreeing`), `warnings` (from the implementation), `notes` (from the harness), `fractionOfAllowedUsed`, `problems`
 /// (`tensor`, `kind`, `details`; `message` is them joined with "; "); per mismatch `tensor`,
 /// `spread`, `cancellation`, `allowed`) are additions a reader may ignore.
 ///
@@ -26,7 +29,8 @@ public enum JSONReport {
             "implementation": .string(report.implementation),
             "summary": .object([
                 "total": .int(s.total), "passed": .int(s.passed), "failed": .int(s.failed), "errors": .int(s.errors),
-                "skipped": .int(s.skipped),
+                "skipped": .int(s.skipped), "disputed": .int(s.disputed), "disputedElements": .int(s.disputedElements),
+                "arbitratedElements": .int(s.arbitratedElements),
             ]),
             "allowances": .object([
                 "atol": report.tolerance.atol.map(number) ?? .null, "rtol": report.tolerance.rtol.map(number) ?? .null,
@@ -54,7 +58,21 @@ public enum JSONReport {
                 ]))
             }
         }
+        var disputes: [JSONValue] = []
+        for c in r.comparisons {
+            for d in c.disputes {
+                var values: [String: JSONValue] = [:]
+                for v in d.values { values[v.backend] = number(v.value) }
+                disputes.append(.object([
+                    "tensor": .string(c.name), "index": .array(d.index.map { .int($0) }), "values": .object(values),
+                    "oracle": d.oracle.map(number) ?? .null, "agreeing": .array(d.agreeing.map(JSONValue.string)),
+                ]))
+            }
+        }
         return .object([
+            "disputed": .int(r.disputed), "arbitrated": .int(r.arbitrated),
+            "kerasBugCandidates": .array(r.kerasBugCandidates.map(JSONValue.string)),
+            "disputes": .array(disputes),
             "id": .string(r.id), "backend": .string(r.backend), "layer": .string(r.layer),
             "origin": .string(r.origin), "file": .string(r.file),
             "status": .string(r.status.rawValue),

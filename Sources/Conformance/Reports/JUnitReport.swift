@@ -22,7 +22,9 @@ public enum JUnitReport {
             xml += "    </properties>\n"
             for r in cases {
                 let open = #"    <testcase classname="\#(escape(r.backend)).\#(escape(r.layer))" name="\#(escape(r.id)) [\#(escape(r.backend))]" time="\#(seconds(r.seconds))""#
-                let said = r.warnings.map { "warning: " + $0 } + r.notes.map { "note: " + $0 }
+                let disputed = r.comparisons.filter { $0.disputed > 0 }
+                    .map { DisputeEntry(id: r.id, backend: r.backend, comparison: $0).line }
+                let said = r.warnings.map { "warning: " + $0 } + r.notes.map { "note: " + $0 } + disputed
                 let warnings = said.isEmpty ? "" : "      <system-out>\(escape(said.joined(separator: "\n")))</system-out>\n"
                 switch r.status {
                 case .passed:

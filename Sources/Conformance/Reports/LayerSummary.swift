@@ -26,14 +26,14 @@ public struct LayerSummary: Sendable {
 
     /// Column titles, matching `cells`.
     public static let columns = [
-        "layer", "case runs", "passed", "failed", "errors", "skipped", "max used of allowed", "max abs diff", "max ULP",
+        "layer", "case runs", "passed", "failed", "errors", "skipped", "disputed", "max used of allowed", "max abs diff", "max ULP",
         "max backend spread",
     ]
 
     /// The row as text cells (the layer name escaped).
     public var cells: [String] {
         [ReportFormatting.escaped(layer), String(counts.total), String(counts.passed), String(counts.failed),
-         String(counts.errors), String(counts.skipped), ReportFormatting.diff(fractionOfAllowedUsed), ReportFormatting.diff(maxAbsDiff),
+         String(counts.errors), String(counts.skipped), String(counts.disputed), ReportFormatting.diff(fractionOfAllowedUsed), ReportFormatting.diff(maxAbsDiff),
          ReportFormatting.ulp(maxUlpDiff), ReportFormatting.diff(spread)]
     }
 }

@@ -16,6 +16,7 @@ public enum MarkdownReport {
             md += "```\n"
         }
         md += "\n## Per layer\n\n" + layerTable(report)
+        md += disputes(report)
         let failures = FailureEntry.entries(report)
         md += "\n## Failures and errors\n\n"
         if failures.isEmpty { return md + "Every case passed.\n" }
@@ -37,6 +38,7 @@ public enum MarkdownReport {
         md += "\nUsed of allowed is the largest |ours − Keras| / allowed over a layer's cases (a pass is ≤ 1, 0 is bit-exact). "
         md += "Spread is the largest disagreement between Keras's own backends on the same case.\n\n"
         md += layerTable(report)
+        md += disputes(report)
         let problems = report.cases.filter { $0.status == .failed || $0.status == .error }
         if !problems.isEmpty {
             md += "\n## Cases that did not pass\n\n| status | case | backend | layer | message |\n|---|---|---|---|---|\n"
@@ -53,6 +55,14 @@ public enum MarkdownReport {
             md += "| \(code(file.path)) | \(cell(file.info.kerasVersion)) | \(cell(file.info.backend)) \(cell(file.info.backendVersion)) |\n"
         }
         return md
+    }
+
+    /// Where Keras's backends disagree with each other; nothing when they never do.
+    static func disputes(_ report: RunReport) -> String {
+        let entries = DisputeEntry.entries(report)
+        guard !entries.isEmpty else { return "" }
+        return "\n## Disputed (Keras's backends disagree beyond the element type's tolerance)\n\n"
+            + entries.map { "- " + code($0.line, inTable: false) + "\n" }.joined()
     }
 
     static func allowances(_ report: RunReport) -> String {

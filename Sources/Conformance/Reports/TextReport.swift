@@ -1,6 +1,6 @@
 /// The report people read in a terminal: the files and the allowances that applied, one block
 /// per failing or erroring case or case with warnings or notes (its mismatches element by element), the
-/// skipped layers, then a table per layer, the list of what broke (one line each, pytest
+/// skipped layers, then a table per layer, the disputed elements, the list of what broke (one line each, pytest
 /// style), and the summary line. Names and messages are escaped onto one line.
 public enum TextReport {
     public static func render(_ report: RunReport, verbose: Bool = false) -> String {
@@ -27,6 +27,12 @@ public enum TextReport {
             lines.append("")
             lines.append("Per layer:")
             lines.append(contentsOf: TextTable.lines([LayerSummary.columns] + layers.map(\.cells)).map { "  " + $0 })
+        }
+        let disputes = DisputeEntry.entries(report)
+        if !disputes.isEmpty {
+            lines.append("")
+            lines.append("Disputed (Keras's backends disagree beyond the element type's tolerance):")
+            lines.append(contentsOf: disputes.map(\.line))
         }
         let failures = FailureEntry.entries(report)
         if !failures.isEmpty {

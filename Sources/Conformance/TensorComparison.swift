@@ -1,0 +1,40 @@
+import ReferenceData
+
+/// The comparison of one tensor (an output or an updated variable) with Keras's.
+public struct TensorComparison: Sendable {
+    /// Which tensor: `outputs/y`, `updated/moving_mean`, ...
+    public var name: String
+    public var tolerance: Tolerance
+    /// The check that failed first (shape, element type, non-finite positions, values), or nil.
+    public var failure: CaseProblem?
+    public var elements: Int
+    public var mismatched: Int
+    /// The first mismatches in C order (at most the comparator's `reportLimit`).
+    public var mismatches: [Mismatch]
+    /// The mismatch that used the most of its allowed error (the first of equals), nil when none.
+    public var worstMismatch: Mismatch?
+    /// The largest differences over all finite elements, with where they occur.
+    public var maxAbsDiff: Double
+    public var maxAbsDiffIndex: [Int]?
+    public var maxRelDiff: Double
+    public var maxRelDiffIndex: [Int]?
+    public var maxUlpDiff: Double?
+    /// The largest cross-backend disagreement of the references over the tensor.
+    public var spread: Double
+    /// Elements where Keras's backends disagree beyond the element type's tolerance (NaN
+    /// against a number included).
+    public var disputed: Int
+    /// Whether the case had a float64 oracle for this tensor.
+    public var hasOracle: Bool
+    /// Those of them the float64 oracle settled (at least one backend agrees with it).
+    public var arbitrated: Int
+    /// The first disputed elements in C order (at most the comparator's `reportLimit`).
+    public var disputes: [Dispute]
+    /// Backends whose value disagreed with the oracle at a disputed element: Keras bug candidates.
+    public var kerasBugCandidates: [String]
+    /// The fraction of the allowed error used: the largest |diff| / allowed over the finite
+    /// elements (≤ 1 passes; 0 is bit-exact). How close a pass came to failing.
+    public var fractionOfAllowedUsed: Double
+
+    public var passed: Bool { failure == nil }
+}
