@@ -14,14 +14,20 @@ public struct ConformanceRunner: Sendable {
     /// Regular expressions on case ids: run ids matching `include` (all when nil) and not `exclude`.
     public var include: String?
     public var exclude: String?
+    /// Passed to every `LayerInvocation` (`--strict-config`, `--memory-budget`).
+    public var strictConfig: Bool
+    public var memoryBudget: Int?
 
     public init(implementation: any LayerImplementation, toleranceOverride: ToleranceOverride = .init(),
-                comparator: Comparator = .init(), include: String? = nil, exclude: String? = nil) {
+                comparator: Comparator = .init(), include: String? = nil, exclude: String? = nil,
+                strictConfig: Bool = false, memoryBudget: Int? = nil) {
         self.implementation = implementation
         self.toleranceOverride = toleranceOverride
         self.comparator = comparator
         self.include = include
         self.exclude = exclude
+        self.strictConfig = strictConfig
+        self.memoryBudget = memoryBudget
     }
 
     /// Reads every golden file under `paths` (files or folders) and runs their cases.
@@ -101,7 +107,8 @@ public struct ConformanceRunner: Sendable {
         }
         let invocation = LayerInvocation(
             layer: goldenCase.layer, config: goldenCase.config, call: goldenCase.call,
-            input: goldenCase.input, mask: goldenCase.mask, weights: goldenCase.weights)
+            input: goldenCase.input, mask: goldenCase.mask, weights: goldenCase.weights,
+            strictConfig: strictConfig, memoryBudget: memoryBudget, expectedOutputShape: goldenCase.output.shape)
         let produced: LayerResult
         do {
             produced = try implementation.run(invocation)

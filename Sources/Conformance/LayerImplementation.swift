@@ -10,15 +10,28 @@ public struct LayerInvocation: Sendable {
     public var input: ReferenceTensor
     public var mask: ReferenceTensor?
     public var weights: [String: ReferenceTensor]
+    /// Whether a config key the implementation does not know is an error (`--strict-config`);
+    /// otherwise it is a warning in `LayerResult.warnings`.
+    public var strictConfig: Bool
+    /// The bytes the implementation may allocate for this case, intermediates included
+    /// (`--memory-budget`); nil: the implementation's documented default.
+    public var memoryBudget: Int?
+    /// The shape of Keras's output for this case (the golden `outputs/y`), so that an
+    /// implementation can compare the shape it would produce before allocating it.
+    public var expectedOutputShape: [Int]?
 
     public init(layer: String, config: JSONValue, call: JSONValue, input: ReferenceTensor,
-                mask: ReferenceTensor? = nil, weights: [String: ReferenceTensor] = [:]) {
+                mask: ReferenceTensor? = nil, weights: [String: ReferenceTensor] = [:],
+                strictConfig: Bool = false, memoryBudget: Int? = nil, expectedOutputShape: [Int]? = nil) {
         self.layer = layer
         self.config = config
         self.call = call
         self.input = input
         self.mask = mask
         self.weights = weights
+        self.strictConfig = strictConfig
+        self.memoryBudget = memoryBudget
+        self.expectedOutputShape = expectedOutputShape
     }
 }
 

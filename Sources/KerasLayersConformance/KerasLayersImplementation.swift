@@ -18,7 +18,29 @@ public struct KerasLayersImplementation: LayerImplementation {
     }
 
     public func run(_ invocation: LayerInvocation) throws -> LayerResult {
-        var layer = try LayerRegistry.makeLayer(className: invocation.layer, config: invocation.config)
+        var (layer, unreadKeys) = try LayerRegistry.makeLayerReportingUnreadKeys(
+            className: invocation.layer, config: invocation.config)
+        var warnings: [String] = []
+        if !unreadKeys.isEmpty {
+            let names = unreadKeys.map { "'\($0)'" }.joined(separator: ", ")
+            let message = "config key\(unreadKeys.count == 1 ? "" : "s") \(names) \(unreadKeys.count == 1 ? "is" : "are") not \(unreadKeys.count == 1 ? "an argument" : "arguments") of \(invocation.layer) that this implementation uses"
+            if invocation.strictConfig {
+                throw KerasLayerError.invalidConfig(
+                    layer: invocation.layer, argument: unreadKeys[0], message: message + " (an error under --strict-config)")
+            }
+            warnings.append(message + "; ignored")
+        }
+        // The shape first: a case whose output would have the wrong shape fails before anything is allocated.
+        let outputShape = try layer.outputShape(forInputShape: invocation.input.shape)
+        if let expected = invocation.expectedOutputShape, expected != outputShape {
+            throw KerasLayerError.outputShapeMismatch(layer: invocation.layer, computed: outputShape, expected: expected)
+        }
+        // This adapter's own copies (float32 input, mask bytes, the float64 output) come out of the budget too.
+        var budget = MemoryBudget(bytes: invocation.memoryBudget ?? MemoryBudget.defaultBytes)
+        let outputCount = outputShape.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
+        try budget.reserve(invocation.input.values.count, of: Float.self, for: "the float32 copy of the input", layer: invocation.layer)
+        try budget.reserve(invocation.mask?.values.count ?? 0, of: UInt8.self, for: "the mask", layer: invocation.layer)
+        try budget.reserve(outputCount, of: Double.self, for: "the output handed back to the harness", layer: invocation.layer)
         var training = false
         for (key, value) in invocation.call.objectValue ?? [:] {
             switch key {
@@ -38,13 +60,13 @@ public struct KerasLayersImplementation: LayerImplementation {
         try layer.setWeights(weights)
         let input = try Self.floatTensor(invocation.input, what: "input")
         let mask = try invocation.mask.map { tensor throws in try Self.maskTensor(tensor) }
-        let produced = try layer.call(input, options: CallOptions(training: training, mask: mask))
+        let produced = try layer.call(input, options: CallOptions(training: training, mask: mask, memoryBudget: budget))
         // A variable keeps its own dtype when the call updates it (e.g. float16 moving statistics).
         var updated: [String: ReferenceTensor] = [:]
         for (name, tensor) in produced.updatedWeights {
             updated[name] = Self.referenceTensor(tensor, as: invocation.weights[name]?.elementType ?? .float32)
         }
-        return LayerResult(output: Self.referenceTensor(produced.output), updated: updated)
+        return LayerResult(output: Self.referenceTensor(produced.output), updated: updated, warnings: warnings)
     }
 
     /// float32 data as is; any other stored type only when every value is exactly a float32

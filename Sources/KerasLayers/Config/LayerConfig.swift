@@ -1,4 +1,5 @@
 import KerasJSON
+import Synchronization
 
 /// Keras's `data_format`: where the channel axis is.
 public enum DataFormat: String, Sendable {
@@ -18,17 +19,20 @@ public enum Padding: String, Sendable {
 /// Each accessor reads one argument, applies Keras's default when the key is absent
 /// (or `null` where Keras treats `None` as the default), and reports a bad value with
 /// the rule Keras enforces (`standardize_tuple`, `standardize_padding`, ...).
-/// Keys a layer does not read (`name`, `trainable`, `dtype`, initializers, ...) are ignored.
+///
+/// The config remembers which keys were read (`accept` marks keys Keras takes whose values
+/// cannot change a call, such as regularizers), so that after a layer is built `unreadKeys`
+/// names the keys nothing used: a misspelt or unsupported argument (see `LayerRegistry`).
 public struct LayerConfig: Sendable {
     public let layer: String
-    public let values: [String: JSONValue]
+    private let values: [String: JSONValue]
+    private let readKeys = ReadKeys()
 
     public init(layer: String, values: [String: JSONValue]) {
         self.layer = layer
         self.values = values
     }
 
-    /// Parses `json.dumps(layer.get_config())` text.
     public init(layer: String, json: String) throws(KerasLayerError) {
         let parsed: JSONValue
         do { parsed = try JSONValue(parsing: json) } catch {
@@ -50,8 +54,27 @@ public struct LayerConfig: Sendable {
 
     /// The value, or nil when the key is absent or `null`.
     public func value(_ key: String) -> JSONValue? {
+        readKeys.insert(key)
         guard let v = values[key], !v.isNull else { return nil }
         return v
+    }
+
+    /// Whether the key is present (even as `null`).
+    public func contains(_ key: String) -> Bool {
+        readKeys.insert(key)
+        return values[key] != nil
+    }
+
+    /// Marks keys Keras accepts but whose values cannot change what a call computes
+    /// (regularizers, constraints, the base layer's `name`), so they are not reported as unread.
+    public func accept(_ keys: [String]) {
+        for key in keys { readKeys.insert(key) }
+    }
+
+    /// The keys of the config no accessor read and `accept` did not mark, sorted.
+    public var unreadKeys: [String] {
+        let read = readKeys.snapshot
+        return values.keys.filter { !read.contains($0) }.sorted()
     }
 
     public func bool(_ key: String, default defaultValue: Bool) throws(KerasLayerError) -> Bool {
@@ -97,33 +120,50 @@ public struct LayerConfig: Sendable {
         return result
     }
 
-    /// Keras's `standardize_tuple(value, n, name, allow_zero)`: an int repeated `n` times,
-    /// or a list of exactly `n` ints, every one > 0 (>= 0 with `allowZero`).
+    /// Keras's `standardize_tuple(value, n, name, allow_zero)` on a config value: an int
+    /// repeated `n` times, or a list of exactly `n` ints, checked by `LayerConfig.standardizeTuple`.
     public func intTuple(_ key: String, count n: Int, allowZero: Bool = false) throws(KerasLayerError) -> [Int]? {
         guard let v = value(key) else { return nil }
-        let message = "The `\(key)` argument must be a tuple of \(n) integers. Received \(key)=\(v.jsonText)"
         var tuple: [Int]
         if let i = v.intValue {
             tuple = Array(repeating: i, count: n)
-        } else if let list = v.arrayValue, list.count == n {
+        } else if let list = v.arrayValue {
             tuple = []
             for element in list {
-                guard let i = element.intValue else { throw error(key, message) }
+                guard let i = element.intValue else {
+                    throw error(key, LayerConfig.tupleMessage(key, count: n, received: v.jsonText))
+                }
                 tuple.append(i)
             }
         } else {
-            throw error(key, message)
+            throw error(key, LayerConfig.tupleMessage(key, count: n, received: v.jsonText))
         }
-        let bad = tuple.filter { allowZero ? $0 < 0 : $0 <= 0 }
+        return try LayerConfig.standardizeTuple(tuple, count: n, name: key, received: v.jsonText, allowZero: allowZero, layer: layer)
+    }
+
+    /// Keras's `standardize_tuple` rule, for config values and typed Swift arguments alike:
+    /// exactly `n` values, each > 0 (>= 0 with `allowZero`), with Keras's message. Keras takes
+    /// any int, then fails (or runs out of memory) when it computes; values above `Int32.max`
+    /// are refused here too, which keeps every size computation far from integer overflow.
+    static func standardizeTuple(
+        _ values: [Int], count n: Int, name: String, received: String, allowZero: Bool, layer: String
+    ) throws(KerasLayerError) -> [Int] {
+        var message = tupleMessage(name, count: n, received: received)
+        guard values.count == n else { throw .invalidConfig(layer: layer, argument: name, message: message) }
+        let bad = Set(values.filter { allowZero ? $0 < 0 : $0 <= 0 }).sorted()
         if !bad.isEmpty {
-            throw error(key, message + ", including values \(bad) that do not satisfy `value \(allowZero ? ">= 0" : "> 0")`")
+            message += ", including values {\(bad.map(String.init).joined(separator: ", "))} that do not satisfy `value \(allowZero ? ">= 0" : "> 0")`"
+            throw .invalidConfig(layer: layer, argument: name, message: message)
         }
-        // Keras takes any int, then fails (or runs out of memory) when it computes; a bound keeps
-        // every size computation here far from integer overflow.
-        if let huge = tuple.first(where: { $0 > Int(Int32.max) }) {
-            throw error(key, message + ", including \(huge), larger than the largest supported size \(Int32.max)")
+        if let huge = values.first(where: { $0 > Int(Int32.max) }) {
+            message += ", including \(huge), larger than the largest supported size \(Int32.max)"
+            throw .invalidConfig(layer: layer, argument: name, message: message)
         }
-        return tuple
+        return values
+    }
+
+    static func tupleMessage(_ name: String, count n: Int, received: String) -> String {
+        "The `\(name)` argument must be a tuple of \(n) integers. Received \(name)=\(received)"
     }
 
     /// Keras's `standardize_data_format`: `null` means the default image data format, `channels_last`.
@@ -146,9 +186,18 @@ public struct LayerConfig: Sendable {
 
     /// The name of the layer's dtype policy (`float32` unless the config says otherwise).
     public var dtypePolicyName: String {
-        guard let dtype = values["dtype"] else { return "float32" }
+        guard let dtype = value("dtype") else { return "float32" }
         if let name = dtype.stringValue { return name }
         if let name = dtype["config"]?["name"]?.stringValue { return name }
         return "float32"
     }
+}
+
+/// The keys a `LayerConfig` has read, shared by its copies.
+private final class ReadKeys: Sendable {
+    private let keys = Mutex<Set<String>>([])
+
+    func insert(_ key: String) { keys.withLock { _ = $0.insert(key) } }
+
+    var snapshot: Set<String> { keys.withLock { $0 } }
 }

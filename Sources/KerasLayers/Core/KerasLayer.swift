@@ -6,10 +6,13 @@ public struct CallOptions: Sendable {
     public var training: Bool
     /// Keras's `mask`, as 0/1 bytes, shaped like the leading axes of the input.
     public var mask: Tensor<UInt8>?
+    /// What the call may allocate (default: `MemoryBudget.defaultBytes`).
+    public var memoryBudget: MemoryBudget
 
-    public init(training: Bool = false, mask: Tensor<UInt8>? = nil) {
+    public init(training: Bool = false, mask: Tensor<UInt8>? = nil, memoryBudget: MemoryBudget = MemoryBudget()) {
         self.training = training
         self.mask = mask
+        self.memoryBudget = memoryBudget
     }
 }
 
@@ -43,8 +46,20 @@ public protocol KerasLayer: Sendable {
     /// Shapes are checked against the input in `call`, where the input shape is known.
     mutating func setWeights(_ weights: [String: Tensor<Float>]) throws(KerasLayerError)
 
+    /// Keras's `compute_output_shape`: the shape `call` returns for an input of this shape,
+    /// computed from the config alone (nothing is allocated), so that a caller can refuse a
+    /// shape it does not expect before the call.
+    func outputShape(forInputShape shape: [Int]) throws(KerasLayerError) -> [Int]
+
     /// Runs the layer on `input`.
     func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput
+}
+
+/// A layer whose output has its input's shape (the normalization layers).
+public protocol ShapePreservingLayer: KerasLayer {}
+
+extension ShapePreservingLayer {
+    public func outputShape(forInputShape shape: [Int]) throws(KerasLayerError) -> [Int] { shape }
 }
 
 extension KerasLayer {

@@ -22,8 +22,25 @@ public enum LayerRegistry {
     /// The class name an alias stands for, or the name itself.
     public static func canonicalName(_ name: String) -> String { aliases[name] ?? name }
 
-    /// Builds a layer from its class name (or alias) and config JSON.
+    /// Arguments of Keras's base `Layer` that cannot change what a call computes here: the
+    /// name, `trainable` (BatchNormalization reads it itself), the activity regularizer (a
+    /// loss), and the legacy input-shape keywords. `dtype` is read by `makeLayer`.
+    public static let baseLayerKeys = [
+        "name", "trainable", "activity_regularizer", "autocast",
+        "input_shape", "batch_input_shape", "batch_size", "input_dim",
+    ]
+
+    /// Builds a layer from its class name (or alias) and config JSON; keys the layer does
+    /// not use are ignored (`makeLayerReportingUnreadKeys` names them).
     public static func makeLayer(className: String, config: JSONValue) throws(KerasLayerError) -> any KerasLayer {
+        try makeLayerReportingUnreadKeys(className: className, config: config).layer
+    }
+
+    /// Builds a layer and names the config keys neither it nor `baseLayerKeys` used: Keras
+    /// would reject them as unknown arguments, or this implementation does not support them.
+    public static func makeLayerReportingUnreadKeys(
+        className: String, config: JSONValue
+    ) throws(KerasLayerError) -> (layer: any KerasLayer, unreadKeys: [String]) {
         let name = canonicalName(className)
         guard let type = layerTypes[name] else { throw .unknownLayer(className) }
         let layerConfig = try LayerConfig(layer: name, json: config)
@@ -31,6 +48,8 @@ public enum LayerRegistry {
         guard policy == "float32" else {
             throw .unsupported(layer: name, message: "dtype policy '\(policy)': this implementation computes in float32")
         }
-        return try type.init(config: layerConfig)
+        layerConfig.accept(baseLayerKeys)
+        let layer = try type.init(config: layerConfig)
+        return (layer, layerConfig.unreadKeys)
     }
 }

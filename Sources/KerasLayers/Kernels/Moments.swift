@@ -63,6 +63,19 @@ enum Moments {
         return (mean.map { Float($0) }, variance)
     }
 
+    /// An upper bound on the Double elements `meanAndVariance`, `sumOfSquares` or
+    /// `meanOfSquares` allocate for this reduction (per-core partial accumulators, pass
+    /// results, the centre, the float32 results), or `Int.max` when it is more than can be
+    /// counted: what a layer reserves in its `MemoryBudget` before reducing.
+    static func scratchDoubles(shape: [Int], reduced: [Bool], masked: Bool) -> Int {
+        let kept = MemoryBudget.saturatingProduct(shape.indices.filter { !reduced[$0] }.map { shape[$0] })
+        // A larger count cannot fit any budget; the plan's own arithmetic stays far from overflow.
+        guard kept <= Int(Int32.max) * 64 else { return Int.max }
+        let plan = Plan(shape: shape, reduced: reduced, mask: masked ? Mask(values: UnsafeBufferPointer(start: nil, count: 0), strides: Array(repeating: 0, count: shape.count)) : nil)
+        let chunks = ProcessInfoCores.activeCount
+        return (2 * chunks + 1) * plan.fineCount * (masked ? 2 : 1) + plan.fineCount + 7 * plan.keptCount
+    }
+
     /// `Σ x²` over the reduced axes (UnitNormalization), per kept index, rounded to float32.
     static func sumOfSquares(_ x: UnsafeBufferPointer<Float>, shape: [Int], reduced: [Bool]) -> [Float] {
         let plan = Plan(shape: shape, reduced: reduced, mask: nil)
@@ -148,8 +161,9 @@ enum Moments {
 
         init(shape: [Int], reduced: [Bool], mask: Mask?) {
             let rank = shape.count
-            keptCount = shape.indices.reduce(1) { reduced[$1] ? $0 : $0 * shape[$1] }
-            reducedCount = shape.indices.reduce(1) { reduced[$1] ? $0 * shape[$1] : $0 }
+            // Saturating: with a zero-size axis the others may be huge (nothing is walked then).
+            keptCount = MemoryBudget.saturatingProduct(shape.indices.filter { !reduced[$0] }.map { shape[$0] })
+            reducedCount = MemoryBudget.saturatingProduct(shape.indices.filter { reduced[$0] }.map { shape[$0] })
             // Fine statistics: promote a short trailing run of reduced axes (below a kept axis)
             // to accumulator axes, so that rows span the kept axis too.
             var kept = reduced.map { !$0 }

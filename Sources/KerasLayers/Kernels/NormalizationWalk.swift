@@ -23,6 +23,11 @@ struct NormWalk: Sendable {
     /// (unused operand lanes: 0).
     init(shape: [Int], strides: [SIMD4<Int>]) {
         precondition(shape.count == strides.count)
+        if shape.contains(0) {
+            // Nothing to visit; the other sizes may be huge, so they are never multiplied.
+            (outerSizes, outerStrides, rowLength, innerStrides, rowCount) = ([], [], 0, SIMD4<Int>(repeating: 0), 0)
+            return
+        }
         var sizes: [Int] = []
         var steps: [SIMD4<Int>] = []
         for d in shape.indices where shape[d] != 1 {

@@ -93,6 +93,16 @@ enum PoolingWindowKernels {
         }
     }
 
+    /// The NaN flags the max kernels keep: one byte per input row (d, h) in each parallel piece
+    /// (`parallelChunks` with 4 chunks per thread), an upper bound on what `channelsLast` and
+    /// `channelsFirst` allocate for `planes` planes (batches, or batches × channels).
+    static func rowFlagCount(planes: Int, d: PoolingAxis, h: PoolingAxis) -> Int {
+        let pieces = min(planes * d.outputSize * h.outputSize, 4 * ProcessInfoCores.activeCount)
+        let (perPiece, overflow1) = d.inputSize.multipliedReportingOverflow(by: h.inputSize)
+        let (total, overflow2) = perPiece.multipliedReportingOverflow(by: pieces)
+        return overflow1 || overflow2 ? Int.max : total
+    }
+
     /// Pools a channels_first tensor `[planes, D, H, W]` (planes = batch × channels) into
     /// `[planes, OD, OH, OW]`.
     ///
@@ -112,19 +122,21 @@ enum PoolingWindowKernels {
         // Windows clipped to the input: the work estimate only picks the thread count.
         let windowVolume = min(d.window, d.inputSize) * min(h.window, h.inputSize) * min(w.window, w.inputSize)
         let work = rows * ow * max(windowVolume, 1)
-        // For each offset j inside the width window, the outputs whose input column
-        // o·s + j − pad lies inside the row: o in lower[j]..<upper[j].
-        var lower = [Int](repeating: 0, count: w.window)
-        var upper = [Int](repeating: 0, count: w.window)
-        for j in 0..<w.window {
+        // For each offset j inside the width window that reaches the row (`usedOffsets`, so
+        // a huge padded window costs nothing), the outputs whose input column o·s + j − pad
+        // lies inside the row: o in lower[j − first]..<upper[j − first].
+        let offsets = w.usedOffsets
+        var lower = [Int](repeating: 0, count: offsets.count)
+        var upper = [Int](repeating: 0, count: offsets.count)
+        for j in offsets {
             let shift = j - w.padBefore  // column = o·s + shift
             // smallest o with o·s + shift >= 0
             let lo = shift >= 0 ? 0 : (-shift + w.stride - 1) / w.stride
             // largest o with o·s + shift <= W − 1, plus one
             let limit = w.inputSize - 1 - shift
             let hi = limit < 0 ? 0 : limit / w.stride + 1
-            lower[j] = min(lo, ow)
-            upper[j] = max(min(hi, ow), lower[j])
+            lower[j - offsets.lowerBound] = min(lo, ow)
+            upper[j - offsets.lowerBound] = max(min(hi, ow), lower[j - offsets.lowerBound])
         }
         // Elements per output column along the width (clipped window length).
         var widthCount = [Int](repeating: 0, count: ow)
@@ -205,10 +217,11 @@ enum PoolingWindowKernels {
         for dd in window.d0..<window.d1 {
             for hh in window.h0..<window.h1 {
                 let source = window.plane + dd * window.strideD + hh * window.strideH
-                for j in 0..<w.window {
+                let offsets = w.usedOffsets
+                for j in offsets {
                     let shift = j - w.padBefore
-                    var o = lower[j]
-                    let end = upper[j]
+                    var o = lower[j - offsets.lowerBound]
+                    let end = upper[j - offsets.lowerBound]
                     if s == 1 {
                         let src = source + shift
                         while o + 8 <= end {

@@ -28,7 +28,7 @@ import KerasJSON
 ///   `renorm_mean`, `renorm_stddev` (with `renorm_momentum`), `moving_mean`,
 ///   `moving_stddev` (with `momentum`) and `moving_variance = relu(moving_stddev² − ε)`.
 ///   Inference is the same as without renorm.
-public struct BatchNormalization: KerasLayer, HoldsNormVariables {
+public struct BatchNormalization: ShapePreservingLayer, HoldsNormVariables {
     public static let className = "BatchNormalization"
 
     /// The clipping of batch renormalization's corrections (nil: unclipped).
@@ -113,7 +113,10 @@ public struct BatchNormalization: KerasLayer, HoldsNormVariables {
     public init(config: LayerConfig) throws(KerasLayerError) {
         let renorm = try config.bool("renorm", default: false)
         var clipping: RenormClipping?
-        if renorm, let value = config.value("renorm_clipping") {
+        // Keras keeps `renorm_clipping` (and ignores it) without renorm.
+        let clippingValue = config.value("renorm_clipping")
+        config.normAcceptRegularizersAndConstraints(["gamma", "beta"])
+        if renorm, let value = clippingValue {
             guard let object = value.objectValue else {
                 throw config.error("renorm_clipping", "expected a dictionary with keys 'rmax', 'rmin', 'dmax', got \(value.jsonText)")
             }
@@ -157,6 +160,19 @@ public struct BatchNormalization: KerasLayer, HoldsNormVariables {
         let a = try normCanonicalAxis(axis, rank: rank, shape: shape, layer: Self.className, received: String(axis))
         let channels = shape[a]
         let vectorShape = [channels]
+        let training = options.training && trainable
+        var reduced = Array(repeating: true, count: rank)
+        reduced[a] = false
+        // Before anything is allocated: the output, the statistics' scratch, and at most 12
+        // per-channel vectors (variables, batch statistics, corrections, inv and shift).
+        var budget = options.memoryBudget
+        try budget.reserve(input.count, of: Float.self, for: "the output", layer: Self.className)
+        if training {
+            try budget.reserve(
+                Moments.scratchDoubles(shape: shape, reduced: reduced, masked: options.mask != nil), of: Double.self,
+                for: "the batch statistics of \(channels) channels", layer: Self.className)
+        }
+        try budget.reserve(MemoryBudget.saturatingProduct([12, channels]), of: Float.self, for: "the per-channel parameters of \(channels) channels", layer: Self.className)
         func variable(_ name: String) throws(KerasLayerError) -> [Float] {
             try variables.value(name, shape: vectorShape, inputShape: shape)
         }
@@ -167,9 +183,7 @@ public struct BatchNormalization: KerasLayer, HoldsNormVariables {
         var updates: [String: Tensor<Float>] = [:]
         let eps = Float(epsilon)
 
-        if options.training && trainable {
-            var reduced = Array(repeating: true, count: rank)
-            reduced[a] = false
+        if training {
             let stats: (mean: [Float], variance: [Float])
             if let mask = options.mask {
                 let strides = try Self.maskStrides(mask.shape, input: shape)

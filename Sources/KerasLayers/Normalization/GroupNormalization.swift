@@ -14,7 +14,7 @@ import KerasJSON
 /// `groups: -1` makes one group per channel (instance normalization); `groups: 1`
 /// normalizes each sample over everything (LayerNorm over all non-batch axes with
 /// per-channel γ, β). `gamma` and `beta` have shape `(channels,)`.
-public struct GroupNormalization: KerasLayer, HoldsNormVariables {
+public struct GroupNormalization: ShapePreservingLayer, HoldsNormVariables {
     public static let className = "GroupNormalization"
 
     public let groups: Int
@@ -48,6 +48,7 @@ public struct GroupNormalization: KerasLayer, HoldsNormVariables {
     }
 
     public init(config: LayerConfig) throws(KerasLayerError) {
+        config.normAcceptRegularizersAndConstraints(["gamma", "beta"])
         let groups = try config.int("groups", default: 32)
         try self.init(
             groups: groups,
@@ -74,8 +75,6 @@ public struct GroupNormalization: KerasLayer, HoldsNormVariables {
         if g == 0 || channels % g != 0 {
             throw .invalidConfig(layer: Self.className, argument: "groups", message: "Number of groups (\(g)) must be a multiple of the number of channels (\(channels)).")
         }
-        let gamma = scale ? try variables.value("gamma", shape: [channels], inputShape: shape) : nil
-        let beta = center ? try variables.value("beta", shape: [channels], inputShape: shape) : nil
 
         // Statistics per (sample, group): the input viewed as (..., groups, channels/groups, ...),
         // reduced over everything but the batch axis and the group axis.
@@ -84,6 +83,19 @@ public struct GroupNormalization: KerasLayer, HoldsNormVariables {
         var reduced = Array(repeating: true, count: grouped.count)
         reduced[0] = false
         reduced[a] = false
+        // Before anything is allocated: the output, the statistics' scratch, gamma and beta,
+        // and inv and shift per (sample, channel).
+        var budget = options.memoryBudget
+        try budget.reserve(input.count, of: Float.self, for: "the output", layer: Self.className)
+        try budget.reserve(
+            Moments.scratchDoubles(shape: grouped, reduced: reduced, masked: false), of: Double.self,
+            for: "the statistics of \(shape[0]) samples × \(g) groups", layer: Self.className)
+        try budget.reserve(MemoryBudget.saturatingProduct([2, channels]), of: Float.self, for: "gamma and beta", layer: Self.className)
+        try budget.reserve(
+            MemoryBudget.saturatingProduct([2, shape[0], channels]), of: Float.self,
+            for: "the scale and shift of \(shape[0]) samples × \(channels) channels", layer: Self.className)
+        let gamma = scale ? try variables.value("gamma", shape: [channels], inputShape: shape) : nil
+        let beta = center ? try variables.value("beta", shape: [channels], inputShape: shape) : nil
         let stats = input.scalars.withUnsafeBufferPointer { x in
             Moments.meanAndVariance(x, shape: grouped, reduced: reduced)
         }

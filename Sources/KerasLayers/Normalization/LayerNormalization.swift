@@ -20,7 +20,7 @@ import KerasJSON
 /// - The deprecated `rms_scaling: true` computes `y = (x · rsqrt(σ² + ε)) · γ` — the input
 ///   is divided by its standard deviation, not its root mean square, and not centred; the
 ///   layer then has `gamma` (even with `scale: false`) and no `beta`.
-public struct LayerNormalization: KerasLayer, HoldsNormVariables {
+public struct LayerNormalization: ShapePreservingLayer, HoldsNormVariables {
     public static let className = "LayerNormalization"
 
     /// The normalized axes as given (an int is a one-element list).
@@ -61,6 +61,7 @@ public struct LayerNormalization: KerasLayer, HoldsNormVariables {
     }
 
     public init(config: LayerConfig) throws(KerasLayerError) {
+        config.normAcceptRegularizersAndConstraints(["gamma", "beta"])
         try self.init(
             axis: try config.normAxes(default: [-1]),
             epsilon: try config.normEpsilon(default: 0.001),
@@ -85,6 +86,16 @@ public struct LayerNormalization: KerasLayer, HoldsNormVariables {
         } else {
             paramStrides = NormWalk.keptStrides(shape, kept: normalized)
         }
+        // Before anything is allocated: the output, gamma and beta, and the statistics (mean,
+        // variance, their scratch and 1/σ) of the general path.
+        var budget = options.memoryBudget
+        try budget.reserve(input.count, of: Float.self, for: "the output", layer: Self.className)
+        try budget.reserve(
+            MemoryBudget.saturatingProduct([2, MemoryBudget.saturatingProduct(variableShape)]), of: Float.self,
+            for: "gamma and beta of shape \(PythonLiteral.tuple(variableShape))", layer: Self.className)
+        try budget.reserve(
+            Moments.scratchDoubles(shape: shape, reduced: normalized, masked: false), of: Double.self,
+            for: "the statistics", layer: Self.className)
         let gamma = variables.names.contains("gamma")
             ? try variables.value("gamma", shape: variableShape, inputShape: shape) : nil
         let beta = variables.names.contains("beta")

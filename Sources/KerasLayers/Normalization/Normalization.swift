@@ -20,7 +20,7 @@ import KerasJSON
 ///   Keras reshapes them, and stores `(1,)` for `axis=None`), and `count` (an integer Keras keeps for old
 ///   saved models; accepted and ignored). Before they are set they are Keras's initial
 ///   zeros and ones.
-public struct Normalization: KerasLayer, HoldsNormVariables {
+public struct Normalization: ShapePreservingLayer, HoldsNormVariables {
     public static let className = "Normalization"
 
     /// The kept axes as given; `[]` is Keras's `axis=None`.
@@ -67,7 +67,7 @@ public struct Normalization: KerasLayer, HoldsNormVariables {
 
     public init(config: LayerConfig) throws(KerasLayerError) {
         // Absent: the default -1; null: None; an int or a list (possibly empty, a serialized `()`).
-        let axis = try config.axes("axis") ?? (config.values["axis"] == nil ? [-1] : [])
+        let axis = try config.axes("axis") ?? (config.contains("axis") ? [] : [-1])
         try self.init(
             axis: axis,
             mean: try Self.parseArray(config, "mean"),
@@ -85,6 +85,13 @@ public struct Normalization: KerasLayer, HoldsNormVariables {
         }
         let keep = axis.map { $0 < 0 ? $0 + rank : $0 }.sorted()
         let broadcastShape = shape.indices.map { keep.contains($0) ? shape[$0] : 1 }
+        // Before anything is allocated: the output, and the mean, variance and denominator
+        // (variables at their initial values are allocated here too).
+        var budget = options.memoryBudget
+        try budget.reserve(input.count, of: Float.self, for: "the output", layer: Self.className)
+        try budget.reserve(
+            MemoryBudget.saturatingProduct([3, mean?.count ?? MemoryBudget.saturatingProduct(broadcastShape)]), of: Float.self,
+            for: "the statistics over the kept axes \(PythonLiteral.tuple(keep))", layer: Self.className)
 
         // The statistics' elements and their strides over the input's axes.
         let meanValues: [Float], varianceValues: [Float], layoutShape: [Int]
@@ -107,7 +114,7 @@ public struct Normalization: KerasLayer, HoldsNormVariables {
             let statShape = keep.map { shape[$0] }
             meanValues = try variables.reshapedValue("mean", shape: statShape, inputShape: shape)
             varianceValues = try variables.reshapedValue("variance", shape: statShape, inputShape: shape)
-            guard statShape.reduce(1, *) == broadcastShape.reduce(1, *) else {
+            guard MemoryBudget.saturatingProduct(statShape) == MemoryBudget.saturatingProduct(broadcastShape) else {
                 throw .invalidConfig(
                     layer: Self.className, argument: "axis",
                     message: "cannot reshape the variables of shape \(PythonLiteral.tuple(statShape)) to \(PythonLiteral.tuple(broadcastShape)) (repeated axes in \(PythonLiteral.tuple(axis)))")

@@ -186,7 +186,7 @@ struct NormVariables: Sendable {
             }
             return tensor.scalars
         }
-        return try initialValue(name, count: shape.reduce(1, *))
+        return try initialValue(name, count: MemoryBudget.saturatingProduct(shape))
     }
 
     /// The elements of `name`, whatever its shape, as long as it holds `shape`'s element count
@@ -194,14 +194,14 @@ struct NormVariables: Sendable {
     /// which Keras even stores with shape `(1,)` when the kept shape is `()`).
     func reshapedValue(_ name: String, shape: [Int], inputShape: [Int]) throws(KerasLayerError) -> [Float] {
         if let tensor = values[name] {
-            guard tensor.count == shape.reduce(1, *) else {
+            guard tensor.count == MemoryBudget.saturatingProduct(shape) else {
                 throw .invalidWeights(
                     layer: layer,
-                    message: "variable '\(name)' has shape \(PythonLiteral.tuple(tensor.shape)), but inputs of shape \(PythonLiteral.tuple(inputShape)) need \(PythonLiteral.tuple(shape)) (or any shape with \(shape.reduce(1, *)) elements)")
+                    message: "variable '\(name)' has shape \(PythonLiteral.tuple(tensor.shape)), but inputs of shape \(PythonLiteral.tuple(inputShape)) need \(PythonLiteral.tuple(shape)) (or any shape with \(MemoryBudget.saturatingProduct(shape)) elements)")
             }
             return tensor.scalars
         }
-        return try initialValue(name, count: shape.reduce(1, *))
+        return try initialValue(name, count: MemoryBudget.saturatingProduct(shape))
     }
 
     private func initialValue(_ name: String, count: Int) throws(KerasLayerError) -> [Float] {
@@ -227,6 +227,12 @@ extension LayerConfig {
         })
     }
 
+    /// Marks the regularizers and constraints of `variables` (`gamma_regularizer`, ...) as
+    /// read: they act in training (a loss, a projection after the optimizer step), never in a call.
+    func normAcceptRegularizersAndConstraints(_ variables: [String]) {
+        accept(variables.flatMap { ["\($0)_regularizer", "\($0)_constraint"] })
+    }
+
     /// An int or a list of ints; `default` when absent.
     func normAxes(_ key: String = "axis", default value: [Int]) throws(KerasLayerError) -> [Int] {
         try axes(key) ?? value
@@ -237,7 +243,7 @@ extension LayerConfig {
 func normMakeOutput(
     shape: [Int], _ body: (UnsafeMutablePointer<Float>) -> Void
 ) -> Tensor<Float> {
-    let count = shape.reduce(1, *)
+    let count = MemoryBudget.saturatingProduct(shape)
     let scalars = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
         if count > 0 { body(buffer.baseAddress!) }
         initialized = count

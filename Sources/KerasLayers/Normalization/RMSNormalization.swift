@@ -11,7 +11,7 @@ import KerasJSON
 /// as it is, with NumPy broadcasting (trailing axes aligned): with `axis: [1]` on a
 /// `(batch, n, n)` input the scale varies along the *last* axis, and where the shapes do
 /// not broadcast Keras fails ("Incompatible shapes"), as this layer does.
-public struct RMSNormalization: KerasLayer, HoldsNormVariables {
+public struct RMSNormalization: ShapePreservingLayer, HoldsNormVariables {
     public static let className = "RMSNormalization"
 
     /// The normalized axes as given (an int is a one-element list).
@@ -43,6 +43,16 @@ public struct RMSNormalization: KerasLayer, HoldsNormVariables {
         let rank = shape.count
         let normalized = try normNormalizedAxes(axis, shape: shape, layer: Self.className)
         let scaleShape = axis.sorted().map { shape[$0 < 0 ? $0 + rank : $0] }
+        // Before anything is allocated: the output, the scale, and the mean squares (with
+        // their scratch) of the general path.
+        var budget = options.memoryBudget
+        try budget.reserve(input.count, of: Float.self, for: "the output", layer: Self.className)
+        try budget.reserve(
+            MemoryBudget.saturatingProduct(scaleShape), of: Float.self,
+            for: "the scale of shape \(PythonLiteral.tuple(scaleShape))", layer: Self.className)
+        try budget.reserve(
+            Moments.scratchDoubles(shape: shape, reduced: normalized, masked: false), of: Double.self,
+            for: "the mean squares", layer: Self.className)
         let scale = try variables.value("scale", shape: scaleShape, inputShape: shape)
         let scaleStrides = try normBroadcastStrides(scaleShape, to: shape, layer: Self.className, name: "scale")
         let eps = Float(epsilon)

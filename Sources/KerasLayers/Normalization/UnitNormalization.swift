@@ -6,7 +6,7 @@ import KerasJSON
 ///
 /// (`ops.normalize(x, order=2, epsilon=1e-12)`), so a zero vector stays zero and a vector
 /// with norm below 1e-12 is multiplied by 1e12. No variables.
-public struct UnitNormalization: KerasLayer {
+public struct UnitNormalization: ShapePreservingLayer {
     public static let className = "UnitNormalization"
 
     /// The normalized axes as given (an int is a one-element list).
@@ -35,6 +35,12 @@ public struct UnitNormalization: KerasLayer {
     public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
         let shape = input.shape
         let normalized = try normNormalizedAxes(axis, shape: shape, layer: Self.className)
+        // Before anything is allocated: the output and the sums of squares (with their scratch).
+        var budget = options.memoryBudget
+        try budget.reserve(input.count, of: Float.self, for: "the output", layer: Self.className)
+        try budget.reserve(
+            Moments.scratchDoubles(shape: shape, reduced: normalized, masked: false), of: Double.self,
+            for: "the sums of squares", layer: Self.className)
         let output: Tensor<Float>
         if let rows = normTrailingRows(shape, normalized: normalized) {
             output = input.scalars.withUnsafeBufferPointer { x in

@@ -127,7 +127,7 @@ public struct AdaptivePooling: Sendable, Equatable {
         return output
     }
 
-    func call(_ input: Tensor<Float>) throws(KerasLayerError) -> Tensor<Float> {
+    func call(_ input: Tensor<Float>, budget: inout MemoryBudget) throws(KerasLayerError) -> Tensor<Float> {
         let outShape = try outputShape(forInputShape: input.shape)
         var layout = SpatialLayout(shape: input.shape, dataFormat: dataFormat)
         if outShape.contains(0) || input.count == 0 {
@@ -148,7 +148,15 @@ public struct AdaptivePooling: Sendable, Equatable {
             case .channelsLast: (outer, inner) = (layout.batch * before, after * layout.channels)
             case .channelsFirst: (outer, inner) = (layout.batch * layout.channels * before, after)
             }
-            let count = outer * outLength * inner
+            // Every pass is reserved before it is allocated (an early pass may be the largest);
+            // the previous intermediate is released once the pass has read it.
+            let passShape = layout.shape(spatial: layout.spatial.enumerated().map { $0.offset == k ? outLength : $0.element })
+            let count = MemoryBudget.saturatingProduct(passShape)
+            try budget.reserve(
+                count, of: Float.self,
+                for: "the pass over spatial axis \(k + 1) (an intermediate of shape \(PythonLiteral.tuple(passShape)))", layer: className)
+            let previous = current.count
+            let previousIsIntermediate = previous != input.count || k > 0
             current = current.withUnsafeBufferPointer { source in
                 poolingMakeArray(count: count) { out in
                     guard let x = source.baseAddress else { return }
@@ -165,6 +173,7 @@ public struct AdaptivePooling: Sendable, Equatable {
                 }
             }
             layout.spatial[k] = outLength
+            if previousIsIntermediate { budget.release(previous, of: Float.self) }
         }
         return Tensor(uncheckedShape: outShape, scalars: current)
     }
@@ -212,7 +221,8 @@ extension AdaptivePoolingLayer {
 
     /// Pools `input`. A mask in `options` is ignored (Keras's `call` has no `mask` argument).
     public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
-        LayerOutput(output: try core.call(input))
+        var budget = options.memoryBudget
+        return LayerOutput(output: try core.call(input, budget: &budget))
     }
 }
 

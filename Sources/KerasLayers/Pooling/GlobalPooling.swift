@@ -79,13 +79,14 @@ public struct GlobalPooling: Sendable, Equatable {
         return [layout.batch, layout.channels]
     }
 
-    func call(_ input: Tensor<Float>, mask: Tensor<UInt8>?) throws(KerasLayerError) -> Tensor<Float> {
+    func call(_ input: Tensor<Float>, mask: Tensor<UInt8>?, budget: inout MemoryBudget) throws(KerasLayerError) -> Tensor<Float> {
         let outShape = try outputShape(forInputShape: input.shape)
         let layout = SpatialLayout(shape: input.shape, dataFormat: dataFormat)
         let positions = layout.spatial.reduce(1, *)
-        let count = layout.batch * layout.channels
+        let count = MemoryBudget.saturatingProduct(outShape)
+        try budget.reserve(count, of: Float.self, for: "the output of shape \(PythonLiteral.tuple(outShape))", layer: className)
         if acceptsMask, let mask {
-            return try maskedMean(input, layout: layout, mask: mask, outShape: outShape)
+            return try maskedMean(input, layout: layout, mask: mask, outShape: outShape, budget: &budget)
         }
         if mode == .max, positions == 0, count > 0 {
             throw .invalidInput(
@@ -121,7 +122,7 @@ public struct GlobalPooling: Sendable, Equatable {
 
     /// GlobalAveragePooling1D's masked mean.
     private func maskedMean(
-        _ input: Tensor<Float>, layout: SpatialLayout, mask: Tensor<UInt8>, outShape: [Int]
+        _ input: Tensor<Float>, layout: SpatialLayout, mask: Tensor<UInt8>, outShape: [Int], budget: inout MemoryBudget
     ) throws(KerasLayerError) -> Tensor<Float> {
         let batch = layout.batch, steps = layout.spatial[0], channels = layout.channels
         let expected = [batch, steps]
@@ -134,6 +135,7 @@ public struct GlobalPooling: Sendable, Equatable {
         }
         let maskBatchStride = mask.shape[0] == 1 ? 0 : mask.shape[1]
         let maskStepStride = mask.shape[1] == 1 ? 0 : 1
+        try budget.reserve(batch, of: Float.self, for: "the mask's divisors", layer: className)
         // Keras's divisor: the kept entries of the mask's own row, not of its broadcast (see the file comment).
         let divisors = (0..<batch).map { b in
             Float(mask.scalars[(b * maskBatchStride)..<(b * maskBatchStride + mask.shape[1])].reduce(0) { $0 + ($1 != 0 ? 1 : 0) })
@@ -203,7 +205,8 @@ extension GlobalPoolingLayer {
     ///   maximum over zero spatial positions, or (GlobalAveragePooling1D) a mask whose shape is
     ///   not `(batch, steps)` (axes of size 1 broadcast).
     public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
-        LayerOutput(output: try core.call(input, mask: options.mask))
+        var budget = options.memoryBudget
+        return LayerOutput(output: try core.call(input, mask: options.mask, budget: &budget))
     }
 }
 

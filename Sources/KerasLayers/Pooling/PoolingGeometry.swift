@@ -48,22 +48,6 @@ enum PoolingGeometry {
         return (start, end)
     }
 
-    /// Keras's `standardize_tuple(value, n, name, allow_zero)` for a typed Swift argument:
-    /// exactly `count` values, each > 0 (>= 0 with `allowZero`).
-    static func standardizeTuple(
-        _ values: [Int], count n: Int, name: String, allowZero: Bool = false, layer: String
-    ) throws(KerasLayerError) -> [Int] {
-        let received = values.count == 1 ? "\(values[0])" : PythonLiteral.tuple(values)
-        var message = "The `\(name)` argument must be a tuple of \(n) integers. Received \(name)=\(received)"
-        guard values.count == n else { throw .invalidConfig(layer: layer, argument: name, message: message) }
-        let bad = Set(values.filter { allowZero ? $0 < 0 : $0 <= 0 }).sorted()
-        if !bad.isEmpty {
-            message += ", including values {\(bad.map(String.init).joined(separator: ", "))} that do not satisfy `value \(allowZero ? ">= 0" : "> 0")`"
-            throw .invalidConfig(layer: layer, argument: name, message: message)
-        }
-        return values
-    }
-
     /// Keras accepts `strides` containing 0 when it builds the layer (`allow_zero=True`), but
     /// every backend rejects it when the layer runs (TF: "Stride must be > 0"; JAX:
     /// "window_strides must have every element be strictly positive"), so we reject it up front.
@@ -116,6 +100,15 @@ struct PoolingAxis: Sendable, Equatable {
     /// An axis that does nothing (size 1, window 1): fills the unused leading axes when a
     /// 1-D or 2-D pooling runs through the 3-D kernels.
     static let trivial = PoolingAxis(inputSize: 1, window: 1, stride: 1, padBefore: 0, outputSize: 1)
+
+    /// The window offsets j (0 ≤ j < window) that reach the input for some output o, i.e.
+    /// 0 ≤ o·stride + j − padBefore < inputSize: at most inputSize + (outputSize − 1)·stride
+    /// of them, however large the window (a `same` window larger than the input pads).
+    var usedOffsets: Range<Int> {
+        let lower = Swift.max(0, padBefore - (outputSize - 1) * stride)
+        let upper = Swift.min(window, inputSize + padBefore)
+        return lower..<Swift.max(lower, upper)
+    }
 
     /// Output `o`'s window clipped to the real input: input indices `lower..<upper`.
     @inline(__always)

@@ -20,13 +20,20 @@ public struct WindowPooling: Sendable, Equatable {
         self.className = className
         self.name = name ?? PoolingGeometry.defaultName(className)
         self.mode = mode
-        self.poolSize = try PoolingGeometry.standardizeTuple(poolSize, count: rank, name: "pool_size", layer: className)
-        let strides = try PoolingGeometry.standardizeTuple(
-            strides ?? poolSize, count: rank, name: "strides", allowZero: true, layer: className)
+        self.poolSize = try LayerConfig.standardizeTuple(
+            poolSize, count: rank, name: "pool_size", received: Self.received(poolSize), allowZero: false, layer: className)
+        let strides = try LayerConfig.standardizeTuple(
+            strides ?? poolSize, count: rank, name: "strides", received: Self.received(strides ?? poolSize),
+            allowZero: true, layer: className)
         try PoolingGeometry.rejectZeroStrides(strides, layer: className)
         self.strides = strides
         self.padding = padding
         self.dataFormat = dataFormat
+    }
+
+    /// A typed argument as Keras's message shows it: an int, or a tuple.
+    static func received(_ values: [Int]) -> String {
+        values.count == 1 ? "\(values[0])" : PythonLiteral.tuple(values)
     }
 
     /// The `get_config()` path: `pool_size` (int or list; `defaultPoolSize` when absent,
@@ -71,12 +78,22 @@ public struct WindowPooling: Sendable, Equatable {
         return layout.shape(spatial: axes.map(\.outputSize))
     }
 
-    func call(_ input: Tensor<Float>) throws(KerasLayerError) -> Tensor<Float> {
+    func call(_ input: Tensor<Float>, budget: inout MemoryBudget) throws(KerasLayerError) -> Tensor<Float> {
         let (layout, axes) = try geometry(forInputShape: input.shape)
         let outShape = layout.shape(spatial: axes.map(\.outputSize))
-        let count = outShape.reduce(1, *)
+        let count = MemoryBudget.saturatingProduct(outShape)
+        try budget.reserve(count, of: Float.self, for: "the output of shape \(PythonLiteral.tuple(outShape))", layer: className)
+        if count == 0 { return Tensor(uncheckedShape: outShape, scalars: []) }
         let padded = [PoolingAxis](repeating: .trivial, count: 3 - axes.count) + axes
         let (d, h, w) = (padded[0], padded[1], padded[2])
+        // The kernels' scratch: NaN flags per input row (d, h) in each parallel piece, and for
+        // channels_first three index arrays over the window offsets that reach the input.
+        try budget.reserve(
+            PoolingWindowKernels.rowFlagCount(planes: dataFormat == .channelsFirst ? layout.batch * layout.channels : layout.batch, d: d, h: h),
+            of: UInt8.self, for: "the kernel's NaN flags", layer: className)
+        if dataFormat == .channelsFirst {
+            try budget.reserve(2 * w.usedOffsets.count + w.outputSize, of: Int.self, for: "the window index arrays", layer: className)
+        }
         let scalars = input.scalars.withUnsafeBufferPointer { source in
             poolingMakeArray(count: count) { out in
                 guard let x = source.baseAddress else { return }
@@ -162,6 +179,7 @@ extension WindowPoolingLayer {
     /// Pools `input`. A mask in `options` is ignored, as Keras ignores (and drops) a mask that
     /// reaches this layer attached to its input; Keras's `call` has no `mask` argument.
     public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
-        LayerOutput(output: try core.call(input))
+        var budget = options.memoryBudget
+        return LayerOutput(output: try core.call(input, budget: &budget))
     }
 }
