@@ -17,6 +17,7 @@ extension ConformanceCommand {
 
         @OptionGroup var selection: CaseSelection
         @OptionGroup var tolerance: ToleranceOptions
+        @OptionGroup var limits: LayerLimitOptions
 
         @Option(help: "Report format: text, markdown, json or junit.")
         var format: ReportFormat = .text
@@ -36,7 +37,7 @@ extension ConformanceCommand {
 
         func run() throws {
             let files = try selection.readFiles()
-            let report = try selection.runner(tolerance: tolerance.override, reportLimit: limit).run(files: files)
+            let report = try limits.apply(to: selection.runner(tolerance: tolerance.override, reportLimit: limit)).run(files: files)
             try ConformanceCLI.write(format.render(report, verbose: verbose), to: output)
             if output != nil {
                 let s = report.summary

@@ -14,6 +14,7 @@ extension ConformanceCommand {
         var paths: [String] = ["golden"]
 
         @OptionGroup var tolerance: ToleranceOptions
+        @OptionGroup var limits: LayerLimitOptions
 
         @Option(help: "Elements listed per tensor.")
         var limit: Int = 20
@@ -24,7 +25,7 @@ extension ConformanceCommand {
             let entries = files.flatMap { file in file.entries.filter { $0.id == id }.map { (file, $0.result) } }
             guard !entries.isEmpty else { throw CLIError("no case '\(id)' in \(paths.joined(separator: ", "))") }
             let cases = entries.compactMap { try? $0.1.get() }
-            let runner = selection.runner(tolerance: tolerance.override, reportLimit: Int.max)
+            let runner = limits.apply(to: selection.runner(tolerance: tolerance.override, reportLimit: Int.max))
             for (file, result) in entries {
                 print("== \(id) [\(file.info.backend)] \(file.path)")
                 switch result {

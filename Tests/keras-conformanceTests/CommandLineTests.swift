@@ -137,4 +137,14 @@ import KerasJSON
         #expect(exact.stdout.contains("cancellation bound: off (--exact)"))
         #expect(exact.stdout.contains("FAILED LayerNormalization.offset ["))
     }
+
+    @Test func memoryBudgetAndStrictConfigOptions() throws {
+        let tiny = try run(["run", "golden/tensorflow/seed.h5", "--filter", "^doc-1\\.1-ex1$", "--memory-budget", "64"])
+        #expect(tiny.status == 1)
+        #expect(tiny.stdout.contains("memory budget"), "\(tiny.stdout)")
+        #expect(try run(["run", "golden/tensorflow/seed.h5", "--filter", "^doc-1\\.1-ex1$", "--memory-budget", "2GiB", "--strict-config"]).status == 0)
+        for bad in ["0", "-1", "1.5GiB", "lots", "99999999999GiB"] {
+            #expect(try run(["run", "--memory-budget", bad]).status == 2, "--memory-budget \(bad)")
+        }
+    }
 }

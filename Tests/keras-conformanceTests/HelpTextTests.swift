@@ -21,7 +21,7 @@ import KerasLayersConformance
 
     @Test func runHelp() {
         let help = ConformanceCommand.helpMessage(for: ConformanceCommand.Run.self, columns: 2000)
-        #expect(help.contains("USAGE: keras-conformance run [<paths> ...] [--filter <filter>] [--exclude <exclude>] [--read-timeout <read-timeout>] [--atol <atol>] [--rtol <rtol>] [--exact] [--format <format>] [--output <output>] [--limit <limit>] [--verbose]"))
+        #expect(help.contains("USAGE: keras-conformance run [<paths> ...] [--filter <filter>] [--exclude <exclude>] [--read-timeout <read-timeout>] [--atol <atol>] [--rtol <rtol>] [--exact] [--memory-budget <bytes>] [--strict-config] [--format <format>] [--output <output>] [--limit <limit>] [--verbose]"))
         for option in ["--filter <filter>", "--exclude <exclude>", "--atol <atol>", "--rtol <rtol>", "--format <format>", "--output <output>"] {
             #expect(help.contains(option))
         }
