@@ -82,6 +82,7 @@ import ReferenceData
         #expect(MarkdownReport.render(report).contains("- `" + line + "`"))
         #expect(MarkdownReport.renderLayerSummary(report).contains("- `" + line + "`"))
         #expect(JUnitReport.render(report).contains(line))
+        #expect(JUnitReport.render(report).contains(#"<property name="disputed" value="1 case runs, 1 elements, 1 settled by the oracle"/>"#))
         let json = try JSONValue(parsing: JSONReport.render(report))
         #expect(json["summary"]?["disputed"] == .int(1))
         let only = try #require(json["cases"]?.arrayValue?.first)

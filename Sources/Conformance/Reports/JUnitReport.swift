@@ -19,6 +19,7 @@ public enum JUnitReport {
             for (i, line) in report.tolerance.allowances.enumerated() {
                 xml += #"      <property name="allowance.\#(i + 1)" value="\#(escape(line))"/>"# + "\n"
             }
+            xml += #"      <property name="disputed" value="\#(summary.disputed) case runs, \#(summary.disputedElements) elements, \#(summary.arbitratedElements) settled by the oracle"/>"# + "\n"
             xml += "    </properties>\n"
             for r in cases {
                 let open = #"    <testcase classname="\#(escape(r.backend)).\#(escape(r.layer))" name="\#(escape(r.id)) [\#(escape(r.backend))]" time="\#(seconds(r.seconds))""#
