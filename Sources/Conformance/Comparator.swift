@@ -26,9 +26,12 @@ import ReferenceData
 public struct Comparator: Sendable {
     /// How many mismatches (and disputes) a comparison keeps for the report.
     public var reportLimit: Int
+    /// How many of the elements closest to their bound a comparison keeps (`worst`).
+    public var worstLimit: Int
 
-    public init(reportLimit: Int = 10) {
+    public init(reportLimit: Int = 10, worstLimit: Int = 5) {
         self.reportLimit = reportLimit
+        self.worstLimit = worstLimit
     }
 
     public func compare(
@@ -128,12 +131,18 @@ public struct Comparator: Sendable {
                 result.maxRelDiff = relDiff
                 result.maxRelDiffIndex = Self.multiIndex(i, strides)
             }
-            let ratio = allowed > 0 ? absDiff / allowed : (absDiff == 0 ? 0 : .infinity)
+            let ratio = Self.fractionOfAllowedUsed(absDiff, allowed)
             result.fractionOfAllowedUsed = max(result.fractionOfAllowedUsed, ratio)
-            if absDiff > allowed {
-                record(&result, Mismatch(
+            result.usedFractions.add(ratio)
+            let failing = absDiff > allowed
+            let nearBound = ratio > 0 && worstLimit > 0
+                && (result.worst.count < worstLimit || ratio > result.worst.last.map(\.fractionOfAllowedUsed) ?? 0)
+            if failing || nearBound {
+                let element = Mismatch(
                     index: Self.multiIndex(i, strides), actual: a, expected: c,
-                    absDiff: absDiff, relDiff: relDiff, ulpDiff: ulp, spread: spread, cancellation: lost, allowed: allowed))
+                    absDiff: absDiff, relDiff: relDiff, ulpDiff: ulp, spread: spread, cancellation: lost, allowed: allowed)
+                if failing { record(&result, element) }
+                if nearBound { keepWorst(&result, element, ratio) }
             }
         }
         result.maxUlpDiff = maxUlp
@@ -149,6 +158,18 @@ public struct Comparator: Sendable {
                 details: "values differ at \(result.mismatched) of \(expected.count) elements (\(Self.format(percent))%)")
         }
         return result
+    }
+
+    /// Inserts `element` into `result.worst` (sorted by used fraction, largest first, ties in C order).
+    private func keepWorst(_ result: inout TensorComparison, _ element: Mismatch, _ ratio: Double) {
+        let position = result.worst.firstIndex { $0.fractionOfAllowedUsed < ratio } ?? result.worst.count
+        result.worst.insert(element, at: position)
+        if result.worst.count > worstLimit { result.worst.removeLast() }
+    }
+
+    /// The fraction of its allowed error an element used: |diff| / allowed (0 when both are 0, ∞ when only allowed is).
+    public static func fractionOfAllowedUsed(_ absDiff: Double, _ allowed: Double) -> Double {
+        allowed > 0 ? absDiff / allowed : (absDiff == 0 ? 0 : .infinity)
     }
 
     private func record(_ result: inout TensorComparison, _ mismatch: Mismatch) {

@@ -1,6 +1,7 @@
 import ReferenceData
 
-/// One element where the implementation and Keras disagree beyond the tolerance.
+/// One compared element with what was allowed there: a mismatch (beyond the tolerance), or
+/// one of the elements that came closest to their bound (`TensorComparison.worst`).
 public struct Mismatch: Sendable, Equatable {
     /// The multi-index into the tensor, e.g. `[1, 2, 3, 4]`.
     public var index: [Int]
@@ -21,6 +22,6 @@ public struct Mismatch: Sendable, Equatable {
     /// What was allowed here: atol + rtol·|expected| + spread + cancellation.
     public var allowed: Double
 
-    /// absDiff / allowed: how many times the allowed error this element used (> 1 here).
-    public var fractionOfAllowedUsed: Double { allowed > 0 ? absDiff / allowed : .infinity }
+    /// absDiff / allowed: how many times the allowed error this element used (≤ 1 passes; > 1 for a mismatch).
+    public var fractionOfAllowedUsed: Double { Comparator.fractionOfAllowedUsed(absDiff, allowed) }
 }

@@ -35,6 +35,11 @@ public struct TensorComparison: Sendable {
     /// The fraction of the allowed error used: the largest |diff| / allowed over the finite
     /// elements (≤ 1 passes; 0 is bit-exact). How close a pass came to failing.
     public var fractionOfAllowedUsed: Double
+    /// How every finite element's |diff| / allowed is distributed (log-scale bins).
+    public var usedFractions = UsedFractionHistogram()
+    /// The finite elements with the largest |diff| / allowed, largest first (at most the
+    /// comparator's `worstLimit`), passing or not: how close the case came to its bound.
+    public var worst: [Mismatch] = []
 
     public var passed: Bool { failure == nil }
 }
