@@ -14,22 +14,22 @@ public enum ReportFormat: String, Sendable, CaseIterable {
 }
 
 /// Number and index formatting shared by the reports.
-enum ReportFormatting {
+public enum ReportFormatting {
     /// Enough significant digits to tell float32 values apart (9).
-    static func value(_ x: Double) -> String {
+    public static func value(_ x: Double) -> String {
         if x.isNaN { return "nan" }
         if x.isInfinite { return x > 0 ? "inf" : "-inf" }
         return String(format: "%.9g", x)
     }
 
     /// Differences and ratios: three significant digits.
-    static func diff(_ x: Double) -> String {
+    public static func diff(_ x: Double) -> String {
         if x.isNaN { return "nan" }
         if x.isInfinite { return x > 0 ? "inf" : "-inf" }
         return String(format: "%.3g", x)
     }
 
-    static func ulp(_ x: Double?) -> String {
+    public static func ulp(_ x: Double?) -> String {
         guard let x else { return "-" }
         return String(format: "%.0f", x)
     }
