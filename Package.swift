@@ -16,6 +16,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
     ],
     targets: [
         // libhdf5 (Debian libhdf5-dev keeps it under .../hdf5/serial, found through pkg-config).
@@ -34,6 +35,11 @@ let package = Package(
         .target(name: "KerasLayers", dependencies: ["KerasJSON", "CStreamingStores"]),
         // The harness: runner (implementation behind a protocol), comparator, reports.
         .target(name: "Conformance", dependencies: ["ReferenceData", "KerasJSON"]),
+        // The HTML conformance report (Plot): matrix, used-fraction histograms, case details.
+        .target(
+            name: "ConformanceHTML",
+            dependencies: ["Conformance", "ReferenceData", "KerasJSON", .product(name: "Plot", package: "Plot")]
+        ),
         // Plugs KerasLayers into the harness's implementation protocol.
         .target(name: "KerasLayersConformance", dependencies: ["KerasLayers", "Conformance", "ReferenceData", "KerasJSON"]),
         // Starts the reader children: own process group, signals reset, killed with the parent.
@@ -42,7 +48,7 @@ let package = Package(
         .target(
             name: "ConformanceCLI",
             dependencies: [
-                "Conformance", "ReferenceData", "KerasJSON", "CChildProcess",
+                "Conformance", "ConformanceHTML", "ReferenceData", "KerasJSON", "CChildProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

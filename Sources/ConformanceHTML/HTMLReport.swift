@@ -1,0 +1,76 @@
+import Conformance
+import Plot
+import ReferenceData
+
+/// The conformance report as one self-contained HTML page: no scripts, no fonts, no
+/// network; styles inline, charts inline SVG.
+///
+/// - a matrix of layer class × (backend, element type, forward/backward) with the pass,
+///   fail, error and skip counts of each cell, each cell linking to its cases;
+/// - per layer, a histogram of how much of its allowed error each element used
+///   (u = |ours − Keras| / allowed, log scale): bit-exact, comfortably inside, or scraping the bound;
+/// - per case: the config with Keras's defaults folded away, the shapes, and per backend the
+///   elements closest to their bound with the other backends' Keras values beside them.
+///
+/// The page is well-formed XML as well as HTML, so tests read it with an XML parser. Cells
+/// carry `data-layer`, `data-backend`, `data-dtype`, `data-direction` and one
+/// `data-<status>` count per status, for machines.
+public enum HTMLReport {
+    /// Renders `report`; `goldenCases` are the cases the run read (configs, shapes, other backends' values).
+    public static func render(_ report: RunReport, goldenCases: [GoldenCase]) -> String {
+        let model = ReportModel(report: report, goldenCases: goldenCases)
+        let s = report.summary
+        let html = HTML(
+            .head(
+                .encoding(.utf8),
+                .title("Keras conformance: \(report.implementation)"),
+                .style(stylesheet)
+            ),
+            .body(
+                .h1(.text("Keras conformance: "), .escapedText(report.implementation)),
+                .p(
+                    .class("summary"),
+                    .escapedText("\(s.total) case runs: \(s.passed) passed, \(s.failed) failed, \(s.errors) errors")
+                ),
+                filesTable(report),
+                .h2("Matrix"),
+                .p(
+                    .class("note"),
+                    .text("Each cell counts the case runs of a layer class on one backend, element type and direction; "),
+                    .text("click a cell for its cases. Backward columns fill in once the golden files carry gradients.")
+                ),
+                matrix(model),
+                legend(),
+                .forEach(model.layers) { layerSection($0, model) }
+            )
+        )
+        return html.render() + "\n"
+    }
+
+    /// The golden files the run read, with Keras and backend versions.
+    static func filesTable(_ report: RunReport) -> Node<HTML.BodyContext> {
+        .table(
+            .class("files"),
+            .tr(.th("golden file"), .th("Keras"), .th("backend")),
+            .forEach(report.files) { file in
+                .tr(
+                    .td(.code(.escapedText(file.path))),
+                    .td(.escapedText(file.info.kerasVersion)),
+                    .td(.escapedText("\(file.info.backend) \(file.info.backendVersion)"))
+                )
+            }
+        )
+    }
+
+    /// The colours of the matrix and histograms, explained.
+    static func legend() -> Node<HTML.BodyContext> {
+        .p(
+            .class("legend"),
+            .span(.class("swatch passed")), .text(" all passed "),
+            .span(.class("swatch mixed")), .text(" some skipped "),
+            .span(.class("swatch failed")), .text(" a failure or error "),
+            .span(.class("swatch skipped")), .text(" all skipped "),
+            .span(.class("swatch empty")), .text(" no case")
+        )
+    }
+}
