@@ -42,7 +42,7 @@ extension HTMLReport {
         return .table(
             .class("config"),
             .forEach(set) { key in
-                .tr(.th(.escapedText(key)), .td(.code(.escapedText(config[key]?.jsonText ?? ""))))
+                .tr(.th(.escapedText(key)), .td(.code(.escapedText(brief(config[key])))))
             },
             .forEach(call.keys.sorted()) { key in
                 .tr(.th(.escapedText("call: \(key)")), .td(.code(.escapedText(call[key]?.jsonText ?? ""))))
@@ -55,10 +55,14 @@ extension HTMLReport {
         )
     }
 
-    /// A config value in a few characters: the dtype policy by its name, anything else as JSON.
+    /// A config value in a few characters: a serialized Keras object (dtype policy, initializer)
+    /// by its `config.name` or, with an empty config, its class name; anything else as JSON.
     static func brief(_ value: JSONValue?) -> String {
         guard let value else { return "" }
-        if let policy = value["config"]?["name"]?.stringValue, value["class_name"] != nil { return policy }
+        if let className = value["class_name"]?.stringValue {
+            if let name = value["config"]?["name"]?.stringValue { return name }
+            if value["config"]?.objectValue?.isEmpty == true { return className }
+        }
         return value.jsonText
     }
 

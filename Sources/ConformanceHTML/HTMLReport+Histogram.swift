@@ -54,58 +54,76 @@ extension HTMLReport {
         String(format: "%.3g", UsedFractionHistogram.upperBound(of: k))
     }
 
+    /// The size of a drawn histogram: the full chart of a layer section, or the sparkline of a matrix row.
+    struct ChartSize {
+        var barWidth: Double, gap: Double, left: Double, top: Double, plotHeight: Double, bottom: Double
+        var labelled: Bool
+
+        static let full = ChartSize(barWidth: 11, gap: 2, left: 46, top: 12, plotHeight: 120, bottom: 34, labelled: true)
+        static let sparkline = ChartSize(barWidth: 3, gap: 1, left: 2, top: 2, plotHeight: 20, bottom: 2, labelled: false)
+    }
+
     /// The histogram of one layer and direction: bars on a log count scale, the bound at u = 1, a line of figures.
     static func histogram(_ histogram: UsedFractionHistogram, title: String) -> Node<HTML.BodyContext> {
-        let barWidth = 11.0, gap = 2.0, left = 46.0, top = 8.0, plotHeight = 120.0, bottom = 34.0
+        .div(
+            .class("histogram"),
+            chart(histogram, title: title, size: .full),
+            .p(.class("figures"), .escapedText(figures(histogram)))
+        )
+    }
+
+    /// The bars as inline SVG: one slot per bar, the bit-exact bar set apart by one empty slot.
+    static func chart(_ histogram: UsedFractionHistogram, title: String, size: ChartSize) -> Node<HTML.BodyContext> {
         let bars = HistogramBar.all
-        let width = left + Double(bars.count) * (barWidth + gap) + 12
-        let height = top + plotHeight + bottom
+        let slots = bars.count + 1
+        let width = size.left + Double(slots) * (size.barWidth + size.gap) + (size.labelled ? 12 : 2)
+        let height = size.top + size.plotHeight + size.bottom
         let counts = bars.map { $0.count(in: histogram) }
         let maxCount = max(counts.max() ?? 0, 1)
-        let decades = Int(log10(Double(maxCount)).rounded(.up))
-        func y(_ count: Double) -> Double { top + plotHeight * (1 - log10(1 + count) / log10(1 + Double(maxCount))) }
-        func x(_ bar: Int) -> Double { left + Double(bar) * (barWidth + gap) }
-        let boundX = x(bars.firstIndex(of: .bin(1)) ?? 0) - gap / 2
-        var ticks: [(x: Double, label: String)] = [(x(0) + barWidth / 2, "0")]
-        for k in stride(from: UsedFractionHistogram.lowestBin, through: HistogramBar.lastFailingBin - 1, by: 8) {
-            if let i = bars.firstIndex(of: .bin(k)) { ticks.append((x(i) + barWidth + gap / 2, power(k))) }
+        func y(_ count: Double) -> Double {
+            size.top + size.plotHeight * (1 - log10(1 + count) / log10(1 + Double(maxCount)))
         }
-        ticks.append((x(bars.count - 1) + barWidth / 2, "∞"))
-
-        let svg: [Node<SVGContext>] = [
-            .attribute(named: "class", value: "histogram"),
+        func x(_ bar: Int) -> Double { size.left + Double(bar == 0 ? 0 : bar + 1) * (size.barWidth + size.gap) }
+        let baseline = size.top + size.plotHeight
+        let boundX = x(bars.firstIndex(of: .bin(1)) ?? 0) - size.gap / 2
+        var nodes: [Node<SVGContext>] = [
+            .attribute(named: "class", value: size.labelled ? "histogram" : "sparkline"),
             .attribute(named: "width", value: fmt(width)), .attribute(named: "height", value: fmt(height)),
             .attribute(named: "viewBox", value: "0 0 \(fmt(width)) \(fmt(height))"),
             .attribute(named: "role", value: "img"),
             .element(named: "title", nodes: [.escapedText(title)]),
-            .group((0...decades).map { d in
-                let value = pow(10, Double(d))
-                return .group(
-                    line(left - 4, y(value), width - 8, y(value), "grid"),
-                    text(left - 6, y(value) + 3, d == 0 ? "1" : (d < 4 ? fmt(value) : "1e\(d)"), "ylabel")
-                )
-            }),
-            .group(bars.indices.map { i in
-                guard counts[i] > 0 else { return .group() }
-                return .element(named: "rect", nodes: [
-                    .attribute(named: "class", value: "bar \(bars[i].tone)"),
-                    .attribute(named: "x", value: fmt(x(i))), .attribute(named: "y", value: fmt(y(Double(counts[i])))),
-                    .attribute(named: "width", value: fmt(barWidth)),
-                    .attribute(named: "height", value: fmt(top + plotHeight - y(Double(counts[i])))),
-                    .element(named: "title", nodes: [.escapedText("\(counts[i]) elements: \(bars[i].range)")]),
-                ])
-            }),
-            line(left - 4, top + plotHeight, width - 8, top + plotHeight, "axis"),
-            line(boundX, top - 4, boundX, top + plotHeight + 4, "bound"),
-            text(boundX + 3, top + 6, "bound", "boundlabel"),
-            .group(ticks.map { text($0.x, top + plotHeight + 14, $0.label, "xlabel") }),
-            text(left + (width - left) / 2, height - 4, "u = |ours − Keras| / allowed, per element (log)", "axislabel"),
         ]
-        return .div(
-            .class("histogram"),
-            .element(named: "svg", nodes: svg),
-            .p(.class("figures"), .escapedText(figures(histogram)))
-        )
+        if size.labelled {
+            let decades = Int(log10(Double(maxCount)).rounded(.down))
+            for d in 0...decades {
+                let value = pow(10, Double(d))
+                nodes.append(line(size.left - 4, y(value), width - 8, y(value), "grid"))
+                nodes.append(text(size.left - 6, y(value) + 3, d < 4 ? String(Int(value)) : "1e\(d)", "ylabel"))
+            }
+        }
+        for (i, bar) in bars.enumerated() where counts[i] > 0 {
+            nodes.append(.element(named: "rect", nodes: [
+                .attribute(named: "class", value: "bar \(bar.tone)"),
+                .attribute(named: "x", value: fmt(x(i))), .attribute(named: "y", value: fmt(y(Double(counts[i])))),
+                .attribute(named: "width", value: fmt(size.barWidth)),
+                .attribute(named: "height", value: fmt(baseline - y(Double(counts[i])))),
+                .element(named: "title", nodes: [.escapedText("\(counts[i]) elements: \(bar.range)")]),
+            ]))
+        }
+        nodes.append(line(size.left - (size.labelled ? 4 : 0), baseline, width - (size.labelled ? 8 : 0), baseline, "axis"))
+        nodes.append(line(boundX, size.top - (size.labelled ? 6 : 2), boundX, baseline + 2, "bound"))
+        if size.labelled {
+            var ticks: [(x: Double, label: String)] = [(x(0) + size.barWidth / 2, "0")]
+            for k in stride(from: UsedFractionHistogram.lowestBin, through: 0, by: 2 * UsedFractionHistogram.binsPerDecade) {
+                if let i = bars.firstIndex(of: .bin(k)) { ticks.append((x(i) + size.barWidth + size.gap / 2, power(k))) }
+            }
+            ticks.append((x(bars.count - 1) + size.barWidth / 2, "∞"))
+            nodes.append(text(boundX + 3, size.top - 2, "bound", "boundlabel"))
+            nodes += ticks.map { text($0.x, baseline + 14, $0.label, "xlabel") }
+            nodes.append(text(size.left + (width - size.left) / 2, height - 4,
+                              "u = |ours − Keras| / allowed, per element (log); bar height: elements (log)", "axislabel"))
+        }
+        return .element(named: "svg", nodes: nodes)
     }
 
     /// The histogram in words: how many elements, how many bit-exact, within 1 %, near the bound, beyond it.

@@ -17,10 +17,8 @@ extension HTMLReport {
                     + "\(summary.failed) failed, \(summary.errors) errors")
             ),
             .forEach(Direction.allCases) { direction in
-                let comparisons = runs.flatMap(\.result.comparisons).filter { Direction(tensor: $0.name) == direction }
-                guard !comparisons.isEmpty else { return .empty }
-                var merged = UsedFractionHistogram()
-                for c in comparisons { merged.merge(c.usedFractions) }
+                let merged = model.histogram(layer, direction)
+                guard merged.total > 0 else { return .empty }
                 return .group(
                     .h3("Fraction of the allowed error used, \(direction.rawValue) (every backend and tensor)"),
                     histogram(merged, title: "\(layer), \(direction.rawValue): elements by fraction of the allowed error used")

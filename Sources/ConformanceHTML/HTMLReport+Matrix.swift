@@ -1,3 +1,4 @@
+import Conformance
 import Plot
 
 extension HTMLReport {
@@ -13,6 +14,7 @@ extension HTMLReport {
             .class("matrix"),
             .tr(
                 .th(.attribute(named: "rowspan", value: "3"), "layer"),
+                .th(.attribute(named: "rowspan", value: "3"), "fraction of the allowed error used (forward)"),
                 .forEach(backends) { backend in
                     .th(
                         .attribute(named: "colspan", value: String(model.columns.filter { $0.backend == backend }.count)),
@@ -29,9 +31,22 @@ extension HTMLReport {
             .forEach(model.layers) { layer in
                 .tr(
                     .th(.class("layer"), .a(.href("#" + layerAnchor(layer)), .escapedText(layer))),
+                    .td(.class("spark"), usedSummary(model, layer)),
                     .forEach(model.columns) { column in matrixCell(model, layer, column) }
                 )
             }
+        )
+    }
+
+    /// A layer's forward histogram as a sparkline, and its largest fraction used.
+    static func usedSummary(_ model: ReportModel, _ layer: String) -> Node<HTML.BodyContext> {
+        let histogram = model.histogram(layer, .forward)
+        guard histogram.total > 0 else { return .text("–") }
+        let worst = (model.runs[layer] ?? []).flatMap(\.result.comparisons)
+            .filter { Direction(tensor: $0.name) == .forward }.map(\.fractionOfAllowedUsed).max() ?? 0
+        return .group(
+            chart(histogram, title: "\(layer): \(figures(histogram))", size: .sparkline),
+            .span(.class("maxu"), .text("max \(ReportFormatting.diff(worst))"))
         )
     }
 

@@ -16,8 +16,14 @@ extension HTMLReport {
         table.files td, table.files th { font-size: 12.5px; }
         table.matrix th { text-align: center; }
         table.matrix th.layer { text-align: left; }
+        table.matrix th.layer a { color: #0969da; text-decoration: none; }
         table.matrix th.direction { font-weight: 500; font-size: 12px; color: #57606a; }
-        table.matrix td.cell { text-align: center; min-width: 76px; padding: 4px 6px; }
+        table.matrix td.spark { white-space: nowrap; vertical-align: middle; }
+        table.matrix td.spark svg { display: inline-block; vertical-align: middle; }
+        .maxu { font-size: 11.5px; color: #57606a; margin-left: 6px; font-variant-numeric: tabular-nums; }
+        details.files { margin: 4px 0 8px; color: #424a53; }
+        details.files summary { cursor: pointer; }
+        table.matrix td.cell { text-align: center; min-width: 76px; padding: 4px 6px; vertical-align: middle; }
         td.cell a { color: inherit; text-decoration: none; display: block; }
         td.cell .count { font-weight: 700; font-variant-numeric: tabular-nums; }
         td.cell .badge { display: block; font-size: 11px; }
@@ -44,7 +50,7 @@ extension HTMLReport {
         svg .axislabel { text-anchor: middle; font-size: 11px; } svg .boundlabel { fill: #dc2626; }
         ul.cells { padding-left: 18px; }
         ul.cells li { margin: 3px 0; }
-        a.caselink { margin-right: 8px; font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 12px;
+        a.caselink { display: inline-block; margin-right: 8px; font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 12px;
                      text-decoration: none; }
         a.caselink.passed { color: #1a7f37; } a.caselink.failed, a.caselink.error { color: #cf222e; font-weight: 700; }
         a.caselink.skipped { color: #6e7781; }

@@ -47,19 +47,20 @@ public enum HTMLReport {
         return html.render() + "\n"
     }
 
-    /// The golden files the run read, with Keras and backend versions.
+    /// The golden files the run read: one line per Keras and backend version, the files folded away.
     static func filesTable(_ report: RunReport) -> Node<HTML.BodyContext> {
-        .table(
+        let versions = report.files.map { "Keras \($0.info.kerasVersion), \($0.info.backend) \($0.info.backendVersion)" }.uniqued()
+        return .element(named: "details", nodes: [
             .class("files"),
-            .tr(.th("golden file"), .th("Keras"), .th("backend")),
-            .forEach(report.files) { file in
-                .tr(
-                    .td(.code(.escapedText(file.path))),
-                    .td(.escapedText(file.info.kerasVersion)),
-                    .td(.escapedText("\(file.info.backend) \(file.info.backendVersion)"))
-                )
-            }
-        )
+            .element(named: "summary", nodes: [
+                .escapedText("\(report.files.count) golden files: " + versions.map { version in
+                    "\(version) (\(report.files.filter { "Keras \($0.info.kerasVersion), \($0.info.backend) \($0.info.backendVersion)" == version }.count))"
+                }.joined(separator: "; ")),
+            ]),
+            .ul(.forEach(report.files) { file in
+                .li(.code(.escapedText(file.path)), .escapedText(" — \(file.info.backend) \(file.info.backendVersion)"))
+            }),
+        ])
     }
 
     /// The colours of the matrix and histograms, explained.

@@ -111,6 +111,15 @@ struct ReportModel {
         }
     }
 
+    /// The fractions of the allowed error used by every element `layer`'s runs compared in one direction.
+    func histogram(_ layer: String, _ direction: Direction) -> UsedFractionHistogram {
+        var merged = UsedFractionHistogram()
+        for run in runs[layer] ?? [] {
+            for c in run.result.comparisons where Direction(tensor: c.name) == direction { merged.merge(c.usedFractions) }
+        }
+        return merged
+    }
+
     /// The other backends' captures of the case `run` ran.
     func others(of run: CaseRun) -> [GoldenCase] {
         (goldenByID[run.result.id] ?? []).filter { $0.backend != run.result.backend }
