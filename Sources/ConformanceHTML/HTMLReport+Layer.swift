@@ -13,8 +13,7 @@ extension HTMLReport {
             .h2(.escapedText(layer)),
             .p(
                 .class("summary"),
-                .escapedText("\(ids.count) cases, \(summary.total) case runs: \(summary.passed) passed, "
-                    + "\(summary.failed) failed, \(summary.errors) errors")
+                .escapedText("\(ids.count) case ids; case runs on every backend: \(summary.line)")
             ),
             .forEach(Direction.allCases) { direction in
                 let merged = model.histogram(layer, direction)

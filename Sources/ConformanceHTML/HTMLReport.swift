@@ -19,7 +19,6 @@ public enum HTMLReport {
     /// Renders `report`; `goldenCases` are the cases the run read (configs, shapes, other backends' values).
     public static func render(_ report: RunReport, goldenCases: [GoldenCase]) -> String {
         let model = ReportModel(report: report, goldenCases: goldenCases)
-        let s = report.summary
         let html = HTML(
             .head(
                 .encoding(.utf8),
@@ -30,7 +29,7 @@ public enum HTMLReport {
                 .h1(.text("Keras conformance: "), .escapedText(report.implementation)),
                 .p(
                     .class("summary"),
-                    .escapedText("\(s.total) case runs: \(s.passed) passed, \(s.failed) failed, \(s.errors) errors")
+                    .escapedText("case runs (a case on one backend): " + report.summary.line)
                 ),
                 filesTable(report),
                 .h2("Matrix"),
