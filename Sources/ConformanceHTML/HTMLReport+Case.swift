@@ -15,6 +15,7 @@ extension HTMLReport {
             .forEach(runs) { run in
                 .span(.class("badge \(run.result.status.rawValue)"), .escapedText("\(run.result.backend) \(run.result.status.rawValue)"))
             },
+            runs.contains { $0.result.disputed > 0 } ? .span(.class("badge disputed"), .text("Keras disputed")) : .empty,
             .span(.class("used"), .text("max u \(ReportFormatting.diff(worst))")),
         ])
         let origin: Node<HTML.BodyContext> = first.result.origin.isEmpty
@@ -112,6 +113,12 @@ extension HTMLReport {
                 .code(.escapedText(c.name)), .text(": "),
                 .escapedText(c.failure?.details ?? "within tolerance"),
                 .escapedText(figures)
+            ),
+            c.disputed == 0 ? .empty : .p(
+                .class("disputed"),
+                .escapedText("Keras's backends disagree beyond the element type's tolerance at \(c.disputed) elements"
+                    + (c.hasOracle ? " (\(c.arbitrated) settled by the float64 oracle)" : "")
+                    + (c.kerasBugCandidates.isEmpty ? "" : "; Keras bug candidates: " + c.kerasBugCandidates.joined(separator: ", ")))
             ),
             rows.isEmpty ? .p(.class("note"), .text(c.passed ? "every element bit-exact" : "no element to show")) : .table(
                 .class("elements"),

@@ -57,6 +57,7 @@ extension HTMLReport {
         let shown = statuses + counts.keys.filter { !statuses.contains($0) }.sorted()
         let bad = (counts["failed"] ?? 0) + (counts["error"] ?? 0)
         let skipped = counts["skipped"] ?? 0
+        let disputed = entries.filter { $0.run.result.disputed > 0 }.count
         let tone = entries.isEmpty ? "empty"
             : bad > 0 ? "failed"
             : skipped == entries.count ? "skipped"
@@ -68,6 +69,7 @@ extension HTMLReport {
             .escapedAttribute("data-dtype", column.elementType),
             .attribute(named: "data-direction", value: column.direction.rawValue),
             .forEach(shown) { status in .attribute(named: "data-\(status)", value: String(counts[status] ?? 0)) },
+            .attribute(named: "data-disputed", value: String(disputed)),
             entries.isEmpty
                 ? .text("–")
                 : .a(
@@ -75,7 +77,8 @@ extension HTMLReport {
                     .span(.class("count"), .text("\(counts["passed"] ?? 0)/\(entries.count)")),
                     .forEach(shown.dropFirst().filter { (counts[$0] ?? 0) > 0 }) { status in
                         .span(.class("badge \(status)"), .text("\(counts[status] ?? 0) \(status)"))
-                    }
+                    },
+                    disputed > 0 ? .span(.class("badge disputed"), .text("\(disputed) disputed")) : .empty
                 )
         )
     }
