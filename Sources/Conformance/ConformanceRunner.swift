@@ -146,8 +146,9 @@ public struct ConformanceRunner: Sendable {
         }
         let references = usable
         let exact = toleranceOverride.exact
-        // Keras's value, its path, and the other backends' values of the same tensor.
-        func compare(_ path: String, actual: ReferenceTensor, expected: ReferenceTensor, label: String? = nil,
+        // One tensor at `path` ("outputs/y", "updated/<name>") against Keras's, with the other
+        // backends' values of it, and the case's oracle and cancellation bound for that path.
+        func compare(_ path: String, actual: ReferenceTensor, expected: ReferenceTensor,
                      others: [Reference]) -> TensorComparison {
             for (kind, extra) in [("oracle", goldenCase.oracle[path]), ("cancellation", goldenCase.cancellation[path])] {
                 if let extra, extra.shape != expected.shape {
@@ -155,7 +156,7 @@ public struct ConformanceRunner: Sendable {
                 }
             }
             return comparator.compare(
-                name: label ?? path, actual: actual, expected: expected, backend: goldenCase.backend, references: others,
+                name: path, actual: actual, expected: expected, backend: goldenCase.backend, references: others,
                 oracle: goldenCase.oracle[path], cancellation: exact ? nil : cancellationBound(path),
                 tolerance: tolerance(for: expected), agreement: agreement(for: expected))
         }
