@@ -64,6 +64,7 @@ let package = Package(
             resources: []
         ),
         .testTarget(name: "KerasLayersTests", dependencies: ["KerasLayers", "KerasJSON"]),
+        .testTarget(name: "ConformanceHTMLTests", dependencies: ["ConformanceHTML", "KerasJSON"]),
         .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "ReferenceData", "KerasJSON"]),
         .testTarget(
             name: "GoldenConformanceTests",

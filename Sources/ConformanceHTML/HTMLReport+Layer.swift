@@ -13,7 +13,7 @@ extension HTMLReport {
             .h2(.escapedText(layer)),
             .p(
                 .class("summary"),
-                .escapedText("\(ids.count) case ids; case runs on every backend: \(summary.line)")
+                .escapedText((ids.count == 1 ? "1 case, " : "\(ids.count) cases, ") + runsLine(summary))
             ),
             .forEach(Direction.allCases) { direction in
                 let merged = model.histogram(layer, direction)

@@ -15,7 +15,7 @@ extension HTMLReport {
         th { background: #f6f8fa; font-weight: 600; }
         table.files td, table.files th { font-size: 12.5px; }
         table.matrix th { text-align: center; }
-        table.matrix th.layer { text-align: left; }
+        table.matrix th.layer { text-align: left; vertical-align: middle; }
         table.matrix th.layer a { color: #0969da; text-decoration: none; }
         table.matrix th.direction { font-weight: 500; font-size: 12px; color: #57606a; }
         table.matrix td.spark { white-space: nowrap; vertical-align: middle; }
