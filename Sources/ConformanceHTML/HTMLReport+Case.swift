@@ -92,21 +92,23 @@ extension HTMLReport {
             .class("backend \(run.result.status.rawValue)"),
             .h4(.escapedText("\(run.result.backend): \(run.result.status.rawValue)")),
             run.result.message.isEmpty ? .empty : .p(.class("message"), .escapedText(run.result.message)),
-            .forEach(run.result.comparisons) { comparison in tensorResult(comparison, others) }
+            .forEach(run.result.comparisons) { comparison in tensorResult(comparison, others, oracle: run.golden?.oracle[comparison.name]) }
         )
     }
 
     /// A compared tensor: its tolerance and extremes, then the elements closest to their bound
-    /// (and any non-finite mismatches) with the other backends' Keras values at the same index.
-    static func tensorResult(_ c: TensorComparison, _ others: [GoldenCase]) -> Node<HTML.BodyContext> {
+    /// (and any non-finite mismatches) with the other backends' Keras values at the same index,
+    /// and the case's float64 oracle value there when the golden file has one.
+    static func tensorResult(_ c: TensorComparison, _ others: [GoldenCase], oracle: ReferenceTensor?) -> Node<HTML.BodyContext> {
         let rows = c.mismatches.filter { !$0.absDiff.isFinite } + c.worst
-        let otherTensors = others.map { ($0.backend, CaseRun.tensor(named: c.name, in: $0)) }
+        let otherTensors = others.map { ("Keras \($0.backend)", CaseRun.tensor(named: c.name, in: $0)) }
+            + (oracle.map { [("oracle (float64)", $0)] } ?? [])
         let tolerance = "atol \(ReportFormatting.diff(c.tolerance.atol)) rtol \(ReportFormatting.diff(c.tolerance.rtol))"
         let extremes = "max |diff| \(ReportFormatting.diff(c.maxAbsDiff)), max ULP \(ReportFormatting.ulp(c.maxUlpDiff))"
         let figures: String = " · \(tolerance) · \(c.mismatched) of \(c.elements) mismatched · \(extremes)"
             + " · max u \(ReportFormatting.diff(c.fractionOfAllowedUsed)) · backend spread \(ReportFormatting.diff(c.spread))"
         let headers = ["index", "actual", "expected", "|diff|", "rel", "ULP", "spread", "cancel", "allowed", "u"]
-            + otherTensors.map { "Keras \($0.0)" }
+            + otherTensors.map(\.0)
         return .div(
             .class("tensor"),
             .p(

@@ -64,6 +64,7 @@ struct CaseRun {
     /// The tensor a comparison named `name` compared, in `golden` (another backend's capture of the case).
     static func tensor(named name: String, in golden: GoldenCase) -> ReferenceTensor? {
         if name == "outputs/y" { return golden.output }
+        if name.hasPrefix("grads/") { return golden.grads[String(name.dropFirst("grads/".count))] }
         guard name.hasPrefix("updated/") else { return nil }
         let variable = String(name.dropFirst("updated/".count))
         let unchangedSuffix = " (unchanged in Keras)"
