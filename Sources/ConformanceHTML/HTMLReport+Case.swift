@@ -92,6 +92,8 @@ extension HTMLReport {
             .class("backend \(run.result.status.rawValue)"),
             .h4(.escapedText("\(run.result.backend): \(run.result.status.rawValue)")),
             run.result.message.isEmpty ? .empty : .p(.class("message"), .escapedText(run.result.message)),
+            .forEach(run.result.warnings) { .p(.class("warning"), .escapedText("warning: " + $0)) },
+            .forEach(run.result.notes) { .p(.class("note"), .escapedText("note: " + $0)) },
             .forEach(run.result.comparisons) { comparison in tensorResult(comparison, others, oracle: run.golden?.oracle[comparison.name]) }
         )
     }

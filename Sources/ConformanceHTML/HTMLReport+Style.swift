@@ -65,6 +65,7 @@ extension HTMLReport {
         div.backend.failed, div.backend.error { border-left-color: #ff8182; }
         div.backend.skipped { border-left-color: #d0d7de; }
         .message { color: #cf222e; }
+        .warning { color: #9a6700; }
         .badge.disputed { background: #fff1c2; } td.cell .badge.disputed { color: #9a6700; }
         p.disputed { color: #9a6700; }
         table.elements td { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 12px; text-align: right; }
