@@ -140,7 +140,7 @@ struct NormalizationBatchTests {
             normExpectClose(result.updatedWeights["moving_variance"]!.scalars, expectedVariance, atol: 1e-6, rtol: 1e-6, "\(what) moving_variance")
             // Changing masked values changes nothing in the statistics.
             var scrambled = x
-            for i in 0..<x.count where weights[i] == 0 { scrambled.scalars[i] = 1e6 }
+            for i in 0..<x.count where weights[i] == 0 { scrambled[flat: i] = 1e6 }
             let again = try layer.call(scrambled, options: CallOptions(training: true, mask: mask))
             #expect(again.updatedWeights == result.updatedWeights, "\(what): masked values leaked into the statistics")
             let unmasked = (0..<x.count).filter { weights[$0] == 1 }

@@ -78,7 +78,7 @@ struct PoolingGlobalTests {
     @Test("NaN: global max and mean both give NaN for a map holding NaN")
     func nan() throws {
         var x = poolingRandomTensor([2, 4, 4, 3], seed: 1)
-        x.scalars[5] = .nan  // batch 0, channel 2
+        x[flat: 5] = .nan  // batch 0, channel 2
         let m = try GlobalMaxPooling2D()(x)
         let a = try GlobalAveragePooling2D()(x)
         #expect(m.scalars[2].isNaN && a.scalars[2].isNaN)
@@ -154,10 +154,10 @@ struct PoolingMaskTests {
     @Test("NaN at masked steps does not leak into the mean; keepdims; nonzero bytes mean keep")
     func maskedNaN() throws {
         var x = poolingRandomTensor([3, 6, 2], seed: 4)
-        x.scalars[2 * 2] = .nan       // batch 0, step 2 (masked)
-        x.scalars[(1 * 6 + 3) * 2] = .nan  // batch 1, step 3 (masked)
+        x[flat: 2 * 2] = .nan       // batch 0, step 2 (masked)
+        x[flat: (1 * 6 + 3) * 2] = .nan  // batch 1, step 3 (masked)
         var mask = Self.mask
-        mask.scalars[0] = 7
+        mask[flat: 0] = 7
         let y = try GlobalAveragePooling1D(keepdims: true)(x, mask: mask)
         #expect(y.shape == [3, 1, 2])
         #expect(!y.scalars[0].isNaN && !y.scalars[1].isNaN)
@@ -310,7 +310,7 @@ struct PoolingAdaptiveTests {
     @Test("NaN propagates through adaptive max")
     func nan() throws {
         var x = poolingRandomTensor([1, 8, 9, 3], seed: 12)
-        x.scalars[3 * 9 * 3 + 4 * 3 + 1] = .nan
+        x[flat: 3 * 9 * 3 + 4 * 3 + 1] = .nan
         let y = try AdaptiveMaxPooling2D(outputSize: 3)(x)
         #expect(poolingIdentical(y, poolingAdaptiveReference(x, outputSize: [3, 3], max: true)))
         #expect(y.scalars.contains { $0.isNaN })

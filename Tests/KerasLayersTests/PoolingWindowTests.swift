@@ -240,8 +240,8 @@ struct PoolingWindowTests {
           arguments: [3, 20, 64, 70, 130])
     func nanSweep(channels: Int) throws {
         var x = poolingRandomTensor([2, 6, 7, channels], seed: UInt64(channels))
-        for i in stride(from: 5, to: x.count, by: 97) { x.scalars[i] = .nan }
-        x.scalars[1] = -.infinity
+        for i in stride(from: 5, to: x.count, by: 97) { x[flat: i] = .nan }
+        x[flat: 1] = -.infinity
         for same in [false, true] {
             let padding: Padding = same ? .same : .valid
             let y = try MaxPooling2D(poolSize: [3, 2], strides: [2, 1], padding: padding)(x)

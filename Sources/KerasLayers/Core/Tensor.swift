@@ -7,7 +7,10 @@ import KerasJSON
 /// contiguous storage through `withUnsafeBufferPointer` so hot loops carry no bounds checks.
 public struct Tensor<Scalar: Sendable>: Sendable {
     public private(set) var shape: [Int]
-    public var scalars: [Scalar]
+    /// The elements in row-major order. Read-only: `scalars.count` is always the product of
+    /// `shape` (the kernels rely on it), so elements change only through `subscript(flat:)`
+    /// or `setScalars(_:)`, which keep the count.
+    public private(set) var scalars: [Scalar]
 
     /// Creates a tensor, checking that `scalars.count` is the product of `shape`.
     public init(shape: [Int], scalars: [Scalar]) throws(KerasLayerError) {
@@ -52,6 +55,21 @@ public struct Tensor<Scalar: Sendable>: Sendable {
             throw .invalidInput("a tensor of shape \(PythonLiteral.tuple(shape)) (\(count) elements) would not fit in this machine's memory")
         }
         return count
+    }
+
+    /// Element `index` of the row-major storage (bounds-checked); setting it keeps the count.
+    public subscript(flat index: Int) -> Scalar {
+        get { scalars[index] }
+        set { scalars[index] = newValue }
+    }
+
+    /// Replaces every element, in row-major order.
+    /// - Throws: `KerasLayerError.invalidInput` unless `newScalars` has exactly `count` elements.
+    public mutating func setScalars(_ newScalars: [Scalar]) throws(KerasLayerError) {
+        guard newScalars.count == scalars.count else {
+            throw .invalidInput("shape \(PythonLiteral.tuple(shape)) holds \(scalars.count) elements but \(newScalars.count) were given")
+        }
+        scalars = newScalars
     }
 
     public var rank: Int { shape.count }

@@ -32,8 +32,10 @@ import KerasJSON
 // for these layers (a rank-3 input to a 2-D layer silently runs the 1-D pooling); we require
 // rank N + 2 and report it like Keras's other pooling layers.
 
-/// The shared implementation of the six adaptive pooling layers. Opaque outside this module.
-public struct AdaptivePooling: Sendable, Equatable {
+/// The shared implementation of the six adaptive pooling layers. Opaque outside this module, and typed by
+/// its layer: a layer's `core` can only rebuild that layer (never, say, a 1-D average pooling
+/// inside a `MaxPooling3D`).
+public struct AdaptivePooling<Layer: AdaptivePoolingLayer>: Sendable, Equatable {
     let className: String
     let name: String
     let mode: PoolingMode
@@ -183,9 +185,9 @@ public struct AdaptivePooling: Sendable, Equatable {
 /// `AdaptivePooling`. A conforming type names its `className`, `spatialRank`, `mode` and `core`.
 public protocol AdaptivePoolingLayer: PoolingLayer {
     /// The shared implementation the layer forwards to.
-    var core: AdaptivePooling { get }
+    var core: AdaptivePooling<Self> { get }
     /// Wraps `core`, which the shared initializers build for this type (class name, rank, mode).
-    init(core: AdaptivePooling)
+    init(core: AdaptivePooling<Self>)
 }
 
 extension AdaptivePoolingLayer {
@@ -200,7 +202,7 @@ extension AdaptivePoolingLayer {
     /// - Throws: `KerasLayerError.invalidConfig` when `outputSize` does not have `spatialRank`
     ///   values or holds a value ≤ 0.
     public init(outputSize: [Int], dataFormat: DataFormat = .channelsLast, name: String? = nil) throws(KerasLayerError) {
-        self.init(core: try AdaptivePooling(
+        self.init(core: try AdaptivePooling<Self>(
             className: Self.className, rank: Self.spatialRank, mode: Self.mode,
             outputSize: outputSize, dataFormat: dataFormat, name: name))
     }
@@ -211,7 +213,7 @@ extension AdaptivePoolingLayer {
     }
 
     public init(config: LayerConfig) throws(KerasLayerError) {
-        self.init(core: try AdaptivePooling(className: Self.className, rank: Self.spatialRank, mode: Self.mode, config: config))
+        self.init(core: try AdaptivePooling<Self>(className: Self.className, rank: Self.spatialRank, mode: Self.mode, config: config))
     }
 
     /// Keras's `compute_output_shape`.
@@ -233,8 +235,8 @@ public struct AdaptiveMaxPooling1D: AdaptivePoolingLayer {
     public static let className = "AdaptiveMaxPooling1D"
     public static let spatialRank = 1
     public static let mode = PoolingMode.max
-    public let core: AdaptivePooling
-    public init(core: AdaptivePooling) { self.core = core }
+    public let core: AdaptivePooling<AdaptiveMaxPooling1D>
+    public init(core: AdaptivePooling<AdaptiveMaxPooling1D>) { self.core = core }
 }
 
 /// `keras.layers.AdaptiveMaxPooling2D`: the maximum over adaptive windows, so that the spatial
@@ -244,8 +246,8 @@ public struct AdaptiveMaxPooling2D: AdaptivePoolingLayer {
     public static let className = "AdaptiveMaxPooling2D"
     public static let spatialRank = 2
     public static let mode = PoolingMode.max
-    public let core: AdaptivePooling
-    public init(core: AdaptivePooling) { self.core = core }
+    public let core: AdaptivePooling<AdaptiveMaxPooling2D>
+    public init(core: AdaptivePooling<AdaptiveMaxPooling2D>) { self.core = core }
 }
 
 /// `keras.layers.AdaptiveMaxPooling3D`: the maximum over adaptive windows, so that the spatial
@@ -255,8 +257,8 @@ public struct AdaptiveMaxPooling3D: AdaptivePoolingLayer {
     public static let className = "AdaptiveMaxPooling3D"
     public static let spatialRank = 3
     public static let mode = PoolingMode.max
-    public let core: AdaptivePooling
-    public init(core: AdaptivePooling) { self.core = core }
+    public let core: AdaptivePooling<AdaptiveMaxPooling3D>
+    public init(core: AdaptivePooling<AdaptiveMaxPooling3D>) { self.core = core }
 }
 
 /// `keras.layers.AdaptiveAveragePooling1D`: the mean over adaptive windows, so that the spatial
@@ -266,8 +268,8 @@ public struct AdaptiveAveragePooling1D: AdaptivePoolingLayer {
     public static let className = "AdaptiveAveragePooling1D"
     public static let spatialRank = 1
     public static let mode = PoolingMode.average
-    public let core: AdaptivePooling
-    public init(core: AdaptivePooling) { self.core = core }
+    public let core: AdaptivePooling<AdaptiveAveragePooling1D>
+    public init(core: AdaptivePooling<AdaptiveAveragePooling1D>) { self.core = core }
 }
 
 /// `keras.layers.AdaptiveAveragePooling2D`: the mean over adaptive windows, so that the spatial
@@ -277,8 +279,8 @@ public struct AdaptiveAveragePooling2D: AdaptivePoolingLayer {
     public static let className = "AdaptiveAveragePooling2D"
     public static let spatialRank = 2
     public static let mode = PoolingMode.average
-    public let core: AdaptivePooling
-    public init(core: AdaptivePooling) { self.core = core }
+    public let core: AdaptivePooling<AdaptiveAveragePooling2D>
+    public init(core: AdaptivePooling<AdaptiveAveragePooling2D>) { self.core = core }
 }
 
 /// `keras.layers.AdaptiveAveragePooling3D`: the mean over adaptive windows, so that the spatial
@@ -288,6 +290,6 @@ public struct AdaptiveAveragePooling3D: AdaptivePoolingLayer {
     public static let className = "AdaptiveAveragePooling3D"
     public static let spatialRank = 3
     public static let mode = PoolingMode.average
-    public let core: AdaptivePooling
-    public init(core: AdaptivePooling) { self.core = core }
+    public let core: AdaptivePooling<AdaptiveAveragePooling3D>
+    public init(core: AdaptivePooling<AdaptiveAveragePooling3D>) { self.core = core }
 }

@@ -45,8 +45,8 @@ extension AveragePoolingLayer {
 public struct AveragePooling1D: AveragePoolingLayer {
     public static let className = "AveragePooling1D"
     public static let spatialRank = 1
-    public let core: WindowPooling
-    public init(core: WindowPooling) { self.core = core }
+    public let core: WindowPooling<AveragePooling1D>
+    public init(core: WindowPooling<AveragePooling1D>) { self.core = core }
 }
 
 /// `keras.layers.AveragePooling2D` (alias `AvgPool2D`): the mean over a sliding window of `poolSize`
@@ -56,8 +56,8 @@ public struct AveragePooling1D: AveragePoolingLayer {
 public struct AveragePooling2D: AveragePoolingLayer {
     public static let className = "AveragePooling2D"
     public static let spatialRank = 2
-    public let core: WindowPooling
-    public init(core: WindowPooling) { self.core = core }
+    public let core: WindowPooling<AveragePooling2D>
+    public init(core: WindowPooling<AveragePooling2D>) { self.core = core }
 }
 
 /// `keras.layers.AveragePooling3D` (alias `AvgPool3D`): the mean over a sliding window of `poolSize`
@@ -67,6 +67,6 @@ public struct AveragePooling2D: AveragePoolingLayer {
 public struct AveragePooling3D: AveragePoolingLayer {
     public static let className = "AveragePooling3D"
     public static let spatialRank = 3
-    public let core: WindowPooling
-    public init(core: WindowPooling) { self.core = core }
+    public let core: WindowPooling<AveragePooling3D>
+    public init(core: WindowPooling<AveragePooling3D>) { self.core = core }
 }

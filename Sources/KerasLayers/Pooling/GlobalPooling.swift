@@ -44,8 +44,10 @@ import KerasJSON
 // to float32 rounding of the sum (measured ≤ 1e-6 absolute on N(0.5, 3²) inputs; often bit
 // for bit on small maps), not bit for bit. Max is exact.
 
-/// The shared implementation of the six global pooling layers. Opaque outside this module.
-public struct GlobalPooling: Sendable, Equatable {
+/// The shared implementation of the six global pooling layers. Opaque outside this module, and typed by
+/// its layer: a layer's `core` can only rebuild that layer (never, say, a 1-D average pooling
+/// inside a `MaxPooling3D`).
+public struct GlobalPooling<Layer: GlobalPoolingLayer>: Sendable, Equatable {
     let className: String
     let name: String
     let mode: PoolingMode
@@ -170,9 +172,9 @@ public struct GlobalPooling: Sendable, Equatable {
 /// `GlobalPooling`. A conforming type names its `className`, `spatialRank`, `mode` and `core`.
 public protocol GlobalPoolingLayer: PoolingLayer {
     /// The shared implementation the layer forwards to.
-    var core: GlobalPooling { get }
+    var core: GlobalPooling<Self> { get }
     /// Wraps `core`, which the shared initializers build for this type (class name, rank, mode).
-    init(core: GlobalPooling)
+    init(core: GlobalPooling<Self>)
 }
 
 extension GlobalPoolingLayer {
@@ -185,13 +187,13 @@ extension GlobalPoolingLayer {
 
     /// Keras's `GlobalMaxPoolingND` / `GlobalAveragePoolingND(data_format=None, keepdims=False)`.
     public init(dataFormat: DataFormat = .channelsLast, keepdims: Bool = false, name: String? = nil) {
-        self.init(core: GlobalPooling(
+        self.init(core: GlobalPooling<Self>(
             className: Self.className, rank: Self.spatialRank, mode: Self.mode,
             dataFormat: dataFormat, keepdims: keepdims, name: name))
     }
 
     public init(config: LayerConfig) throws(KerasLayerError) {
-        self.init(core: try GlobalPooling(className: Self.className, rank: Self.spatialRank, mode: Self.mode, config: config))
+        self.init(core: try GlobalPooling<Self>(className: Self.className, rank: Self.spatialRank, mode: Self.mode, config: config))
     }
 
     /// Keras's `compute_output_shape`.
@@ -218,8 +220,8 @@ public struct GlobalMaxPooling1D: GlobalPoolingLayer {
     public static let className = "GlobalMaxPooling1D"
     public static let spatialRank = 1
     public static let mode = PoolingMode.max
-    public let core: GlobalPooling
-    public init(core: GlobalPooling) { self.core = core }
+    public let core: GlobalPooling<GlobalMaxPooling1D>
+    public init(core: GlobalPooling<GlobalMaxPooling1D>) { self.core = core }
 }
 
 /// `keras.layers.GlobalMaxPooling2D` (alias `GlobalMaxPool2D`): the maximum of every channel over the
@@ -230,8 +232,8 @@ public struct GlobalMaxPooling2D: GlobalPoolingLayer {
     public static let className = "GlobalMaxPooling2D"
     public static let spatialRank = 2
     public static let mode = PoolingMode.max
-    public let core: GlobalPooling
-    public init(core: GlobalPooling) { self.core = core }
+    public let core: GlobalPooling<GlobalMaxPooling2D>
+    public init(core: GlobalPooling<GlobalMaxPooling2D>) { self.core = core }
 }
 
 /// `keras.layers.GlobalMaxPooling3D` (alias `GlobalMaxPool3D`): the maximum of every channel over the
@@ -242,8 +244,8 @@ public struct GlobalMaxPooling3D: GlobalPoolingLayer {
     public static let className = "GlobalMaxPooling3D"
     public static let spatialRank = 3
     public static let mode = PoolingMode.max
-    public let core: GlobalPooling
-    public init(core: GlobalPooling) { self.core = core }
+    public let core: GlobalPooling<GlobalMaxPooling3D>
+    public init(core: GlobalPooling<GlobalMaxPooling3D>) { self.core = core }
 }
 
 /// `keras.layers.GlobalAveragePooling1D` (alias `GlobalAvgPool1D`): the mean of every channel over the
@@ -259,8 +261,8 @@ public struct GlobalAveragePooling1D: GlobalPoolingLayer {
     public static let className = "GlobalAveragePooling1D"
     public static let spatialRank = 1
     public static let mode = PoolingMode.average
-    public let core: GlobalPooling
-    public init(core: GlobalPooling) { self.core = core }
+    public let core: GlobalPooling<GlobalAveragePooling1D>
+    public init(core: GlobalPooling<GlobalAveragePooling1D>) { self.core = core }
 }
 
 /// `keras.layers.GlobalAveragePooling2D` (alias `GlobalAvgPool2D`): the mean of every channel over the
@@ -271,8 +273,8 @@ public struct GlobalAveragePooling2D: GlobalPoolingLayer {
     public static let className = "GlobalAveragePooling2D"
     public static let spatialRank = 2
     public static let mode = PoolingMode.average
-    public let core: GlobalPooling
-    public init(core: GlobalPooling) { self.core = core }
+    public let core: GlobalPooling<GlobalAveragePooling2D>
+    public init(core: GlobalPooling<GlobalAveragePooling2D>) { self.core = core }
 }
 
 /// `keras.layers.GlobalAveragePooling3D` (alias `GlobalAvgPool3D`): the mean of every channel over the
@@ -283,6 +285,6 @@ public struct GlobalAveragePooling3D: GlobalPoolingLayer {
     public static let className = "GlobalAveragePooling3D"
     public static let spatialRank = 3
     public static let mode = PoolingMode.average
-    public let core: GlobalPooling
-    public init(core: GlobalPooling) { self.core = core }
+    public let core: GlobalPooling<GlobalAveragePooling3D>
+    public init(core: GlobalPooling<GlobalAveragePooling3D>) { self.core = core }
 }

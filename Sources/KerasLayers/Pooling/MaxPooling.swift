@@ -48,8 +48,8 @@ extension MaxPoolingLayer {
 public struct MaxPooling1D: MaxPoolingLayer {
     public static let className = "MaxPooling1D"
     public static let spatialRank = 1
-    public let core: WindowPooling
-    public init(core: WindowPooling) { self.core = core }
+    public let core: WindowPooling<MaxPooling1D>
+    public init(core: WindowPooling<MaxPooling1D>) { self.core = core }
 }
 
 /// `keras.layers.MaxPooling2D` (alias `MaxPool2D`): the maximum over a sliding window of `poolSize`
@@ -59,8 +59,8 @@ public struct MaxPooling1D: MaxPoolingLayer {
 public struct MaxPooling2D: MaxPoolingLayer {
     public static let className = "MaxPooling2D"
     public static let spatialRank = 2
-    public let core: WindowPooling
-    public init(core: WindowPooling) { self.core = core }
+    public let core: WindowPooling<MaxPooling2D>
+    public init(core: WindowPooling<MaxPooling2D>) { self.core = core }
 }
 
 /// `keras.layers.MaxPooling3D` (alias `MaxPool3D`): the maximum over a sliding window of `poolSize`
@@ -70,6 +70,6 @@ public struct MaxPooling2D: MaxPoolingLayer {
 public struct MaxPooling3D: MaxPoolingLayer {
     public static let className = "MaxPooling3D"
     public static let spatialRank = 3
-    public let core: WindowPooling
-    public init(core: WindowPooling) { self.core = core }
+    public let core: WindowPooling<MaxPooling3D>
+    public init(core: WindowPooling<MaxPooling3D>) { self.core = core }
 }

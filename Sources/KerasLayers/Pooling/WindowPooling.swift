@@ -1,7 +1,9 @@
 import KerasJSON
 /// Keras's `BasePooling` for any number of spatial axes: the shared implementation behind
-/// MaxPooling1D/2D/3D and AveragePooling1D/2D/3D. Opaque outside this module.
-public struct WindowPooling: Sendable, Equatable {
+/// MaxPooling1D/2D/3D and AveragePooling1D/2D/3D. Opaque outside this module, and typed by
+/// its layer: a layer's `core` can only rebuild that layer (never, say, a 1-D average pooling
+/// inside a `MaxPooling3D`).
+public struct WindowPooling<Layer: WindowPoolingLayer>: Sendable, Equatable {
     let className: String
     let name: String
     let mode: PoolingMode
@@ -128,9 +130,9 @@ public protocol WindowPoolingLayer: PoolingLayer {
     /// Keras's default `pool_size` on every axis, or nil when `pool_size` is required.
     static var defaultPoolSize: Int? { get }
     /// The shared implementation the layer forwards to.
-    var core: WindowPooling { get }
+    var core: WindowPooling<Self> { get }
     /// Wraps `core`, which the shared initializers build for this type (class name, rank, mode).
-    init(core: WindowPooling)
+    init(core: WindowPooling<Self>)
 }
 
 extension WindowPoolingLayer {
@@ -149,7 +151,7 @@ extension WindowPoolingLayer {
     init(
         validatingPoolSize poolSize: [Int], strides: [Int]?, padding: Padding, dataFormat: DataFormat, name: String?
     ) throws(KerasLayerError) {
-        self.init(core: try WindowPooling(
+        self.init(core: try WindowPooling<Self>(
             className: Self.className, rank: Self.spatialRank, mode: Self.mode, poolSize: poolSize, strides: strides,
             padding: padding, dataFormat: dataFormat, name: name))
     }
@@ -166,7 +168,7 @@ extension WindowPoolingLayer {
     }
 
     public init(config: LayerConfig) throws(KerasLayerError) {
-        self.init(core: try WindowPooling(
+        self.init(core: try WindowPooling<Self>(
             className: Self.className, rank: Self.spatialRank, mode: Self.mode, defaultPoolSize: Self.defaultPoolSize,
             config: config))
     }
