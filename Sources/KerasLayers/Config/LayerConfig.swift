@@ -95,18 +95,6 @@ public struct LayerConfig: Sendable {
         return i
     }
 
-    public func optionalInt(_ key: String) throws(KerasLayerError) -> Int? {
-        guard let v = value(key) else { return nil }
-        guard let i = v.intValue else { throw error(key, "expected an integer, got \(v.jsonText)") }
-        return i
-    }
-
-    public func string(_ key: String, default defaultValue: String) throws(KerasLayerError) -> String {
-        guard let v = value(key) else { return defaultValue }
-        guard let s = v.stringValue else { throw error(key, "expected a string, got \(v.jsonText)") }
-        return s
-    }
-
     /// An int or a list of ints (Keras's "axis" arguments); `nil` when absent or `null`.
     public func axes(_ key: String) throws(KerasLayerError) -> [Int]? {
         guard let v = value(key) else { return nil }

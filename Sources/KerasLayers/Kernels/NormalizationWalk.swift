@@ -121,10 +121,3 @@ struct NormWalk: Sendable {
         a.indices.map { SIMD4(a[$0], b[$0], c?[$0] ?? 0, d?[$0] ?? 0) }
     }
 }
-
-/// Runs `body(range)` over chunks of `0..<rowCount` rows in parallel, where each row holds
-/// `rowLength` elements (so that tiny tensors stay on the calling thread).
-@inline(__always)
-func normParallelRows(_ walk: NormWalk, _ body: (Range<Int>) -> Void) {
-    parallelChunks(count: walk.rowCount, work: walk.rowCount &* walk.rowLength, body)
-}

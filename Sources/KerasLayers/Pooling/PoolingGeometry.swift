@@ -146,10 +146,4 @@ struct SpatialLayout: Sendable, Equatable {
         case .channelsFirst: return [batch, channels] + newSpatial
         }
     }
-
-    /// The spatial sizes padded on the left with 1s to three axes (depth, height, width).
-    var spatial3: (Int, Int, Int) {
-        let s = [Int](repeating: 1, count: 3 - spatial.count) + spatial
-        return (s[0], s[1], s[2])
-    }
 }
