@@ -40,6 +40,9 @@ public struct KerasLayersImplementation: LayerImplementation {
         let outputCount = outputShape.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
         try budget.reserve(invocation.input.values.count, of: Float.self, for: "the float32 copy of the input", layer: invocation.layer)
         try budget.reserve(invocation.mask?.values.count ?? 0, of: UInt8.self, for: "the mask", layer: invocation.layer)
+        for (name, weight) in invocation.weights.sorted(by: { $0.key < $1.key }) {
+            try budget.reserve(weight.values.count, of: Float.self, for: "the float32 copy of weight '\(name)'", layer: invocation.layer)
+        }
         try budget.reserve(outputCount, of: Double.self, for: "the output handed back to the harness", layer: invocation.layer)
         var training = false
         for (key, value) in invocation.call.objectValue ?? [:] {

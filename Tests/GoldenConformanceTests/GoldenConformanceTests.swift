@@ -4,9 +4,10 @@ import KerasLayersConformance
 import ReferenceData
 
 /// Every committed golden case through the Swift layers, one test per case id (all its
-/// backends), so a failure names the case and prints the comparator's report.
+/// backends), so a failure names the case and prints the comparator's report. Strict about
+/// config keys: every key Keras wrote into a committed case is one the layers use.
 @Suite struct GoldenConformanceTests {
-    static let runner = ConformanceRunner(implementation: KerasLayersImplementation())
+    static let runner = ConformanceRunner(implementation: KerasLayersImplementation(), strictConfig: true)
 
     @Test("golden case", arguments: GoldenCorpus.caseIDs)
     func goldenCase(_ id: String) {
