@@ -1,7 +1,7 @@
 import KerasJSON
 
 /// One case of a golden file: a Keras layer, its config, its inputs and weights, and what
-/// Keras returned (schema `keras-golden/1`).
+/// Keras returned (schema `keras-golden/1`, `docs/golden-schema.md`).
 public struct GoldenCase: Sendable {
     /// The group name: unique in the file, and the same case across backends.
     public var id: String

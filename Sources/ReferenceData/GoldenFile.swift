@@ -3,6 +3,7 @@ import KerasJSON
 
 /// A golden file read whole: its root attributes and every case group, each either
 /// read or the error that kept it from being read (a bad case never hides the others).
+/// The format is `docs/golden-schema.md`.
 public struct GoldenFile: Sendable {
     public static let schema = "keras-golden/1"
 

@@ -3,7 +3,7 @@
 This module imports neither Keras nor a backend: it is pure data plus numpy
 helpers that turn an input / mask / weight spec into arrays. `generate.py`
 runs each case on one backend and writes it following `keras-golden/1`
-(see /work/shared/golden-schema.md, mirrored in tools/golden/NOTES.md).
+(docs/golden-schema.md; how the cases are made: tools/golden/NOTES.md).
 
 A case is a dict:
 
@@ -179,7 +179,8 @@ def case(id, layer, kwargs, x, origin, family, mask=None, call=None, weights="ra
 
 
 # ---------------------------------------------------------------- seed ----
-# /work/shared/seed-cases.md. Every (4, 28, 28, 3) case shares one input.
+# docs/seed-cases.md: the origin "doc 1.1 example 1" is section 1.1, example 1 there.
+# Every (4, 28, 28, 3) case shares one input.
 SEED_X = X((4, 28, 28, 3), "normal", seed="seed-input-4x28x28x3")
 
 case("doc-1.1-ex1", "MaxPooling2D", {"pool_size": [2, 2]}, SEED_X, "doc 1.1 example 1", "seed")

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Check the golden files against the declared cases and against each other.
+"""Check the golden files (docs/golden-schema.md) against the declared cases and
+against each other.
 
     tools/golden/check.py [golden]            # default: <repo>/golden
 

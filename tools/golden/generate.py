@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Run every case of tools/golden/cases.py on one Keras backend and write the
-golden HDF5 files (schema `keras-golden/1`), one file per case family:
+golden HDF5 files (schema `keras-golden/1`, docs/golden-schema.md), one file per
+case family:
 
     tools/golden/generate.py --backend tensorflow --out golden/tensorflow
     tools/golden/generate.py --backend jax --out golden/jax

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write the small, doctored HDF5 files that the Swift golden-file reader is
 tested on (Tests/Fixtures/). Needs only numpy and h5py (no Keras); the data is
-synthetic but follows `keras-golden/1` wherever the file is meant to be valid.
+synthetic but follows `keras-golden/1` (docs/golden-schema.md) wherever the file is meant to be valid.
 
     tools/golden/make_fixtures.py [--out Tests/Fixtures]
 
