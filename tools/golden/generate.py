@@ -11,11 +11,15 @@ Options: --families a,b (default: all), --only ID (repeatable, for debugging;
 writes only the families holding those cases).
 
 JAX runs with its default (32-bit) configuration. There are no float64 cases:
-the Swift layers compute in float32 (see NOTES.md).
+the Swift layers compute in float32 (see NOTES.md). Every case gets the float64
+oracle (Keras on TensorFlow under the float64 policy, the same values in both
+backends' files) where Keras can evaluate it, and the cancellation bound where
+Keras's formula cancels. Recording and writing a case is tools/golden/capture_core.py,
+shared with tools/capture and tools/fuzz; this script only declares how each
+case's layer, input and weights are made.
 
-The files are reproducible: no timestamps (track_times off for every group
-and dataset), contiguous unfiltered datasets, attributes and datasets written
-in a fixed order, so that regenerating gives byte-identical files.
+The files are reproducible (see capture_core.write_golden_file): regenerating
+gives byte-identical files.
 """
 
 import argparse
@@ -29,24 +33,20 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
+import capture_core as core  # noqa: E402  (imports Keras only when asked to)
 import cases as case_specs  # noqa: E402  (pure data + numpy, no Keras)
 
-SCHEMA = "keras-golden/1"
 
-
-def command_line(argv):
-    """The command as run from the repo root (paths made repo-relative, so
-    that regenerating in another checkout records the same text)."""
-    parts = ["tools/golden/generate.py"]
-    for a in argv:
-        if os.path.isabs(a) and a.startswith(REPO + os.sep):
-            a = os.path.relpath(a, REPO)
-        elif not os.path.isabs(a) and os.sep in a and os.path.exists(os.path.dirname(os.path.abspath(a)) or "."):
-            cand = os.path.abspath(a)
-            if cand.startswith(REPO + os.sep):
-                a = os.path.relpath(cand, REPO)
-        parts.append(a)
-    cmd = " ".join(parts)
+def command_line(args):
+    """The command that writes a backend's files, as run from the repo root (the
+    output folder made repo-relative, so that regenerating in another checkout
+    records the same text). --families and --only are left out: they choose which
+    files are written, not what a file holds, so a partial run writes the same
+    bytes as a full one."""
+    out = os.path.abspath(args.out)
+    if out.startswith(REPO + os.sep):
+        out = os.path.relpath(out, REPO)
+    cmd = f"tools/golden/generate.py --backend {args.backend} --out {out}"
     invoked_by = os.environ.get("GOLDEN_INVOKED_BY")
     return f"{cmd} (run by {invoked_by})" if invoked_by else cmd
 
@@ -61,66 +61,10 @@ def write_manifest(path):
     print(f"wrote {path}: {len(data)} cases")
 
 
-# ----------------------------------------------------------------- HDF5 ----
-
-def _h5():
-    import h5py
-    return h5py
-
-
-def new_group(parent, name):
-    """A group without modification / creation timestamps."""
-    h5py = _h5()
-    gcpl = h5py.h5p.create(h5py.h5p.GROUP_CREATE)
-    gcpl.set_obj_track_times(False)
-    gid = h5py.h5g.create(parent.id, name.encode("utf-8"), gcpl=gcpl)
-    return h5py.Group(gid)
-
-
-def put(parent, name, array):
-    import numpy as np
-    array = np.ascontiguousarray(array)
-    parent.create_dataset(name, data=array, track_times=False)
-
-
-def write_file(path, root_attrs, records):
-    h5py = _h5()
-    tmp = path + ".tmp"
-    if os.path.exists(tmp):
-        os.remove(tmp)
-    with h5py.File(tmp, "w", libver="earliest") as f:
-        for k in ("schema", "keras_version", "backend", "backend_version", "numpy_version", "generator"):
-            f.attrs[k] = root_attrs[k]
-        for k, v in root_attrs.items():
-            if k not in f.attrs:
-                f.attrs[k] = v
-        for rec in sorted(records, key=lambda r: r["id"]):
-            g = new_group(f, rec["id"])
-            g.attrs["layer"] = rec["layer"]
-            g.attrs["config"] = rec["config"]
-            g.attrs["call"] = rec["call"]
-            g.attrs["origin"] = rec["origin"]
-            gi = new_group(g, "inputs")
-            put(gi, "x", rec["x"])
-            if rec["mask"] is not None:
-                put(gi, "mask", rec["mask"].astype("uint8"))
-            if rec["weights"]:
-                gw = new_group(g, "weights")
-                for name, value in rec["weights"]:
-                    put(gw, name, value)
-            go = new_group(g, "outputs")
-            put(go, "y", rec["y"])
-            if rec["updated"]:
-                gu = new_group(g, "updated")
-                for name, value in rec["updated"]:
-                    put(gu, name, value)
-    os.replace(tmp, path)
-
-
 # ---------------------------------------------------------------- Keras ----
 
-def run_case(keras, np, case):
-    """Build, randomise, call. Returns the record to write."""
+def run_case(keras, case, oracle):
+    """Build the layer the case declares, set its weights, and capture the call."""
     keras.backend.clear_session()  # fresh name counters: config names do not depend on case order
     cls = getattr(keras.layers, case["layer"])
     with warnings.catch_warnings():
@@ -133,101 +77,48 @@ def run_case(keras, np, case):
     config = json.dumps(layer.get_config())
 
     x = case_specs.make_input(case)
-    mask = case_specs.make_mask(case)
-
     w_spec = case["weights"]
     if isinstance(w_spec, dict) and "adapt" in w_spec:
         adapt_case = {"id": case["id"] + "/adapt", "x": w_spec["adapt"]}
         layer.adapt(case_specs.make_input(adapt_case))
     elif not layer.built:
         layer.build(x.shape)
-    variables = list(layer.weights)
-    names = [v.path.split("/")[-1] for v in variables]
-    if len(set(names)) != len(names):
-        raise RuntimeError(f"{case['id']}: duplicate variable names {names}")
-    if w_spec == "random" and variables:
+    if w_spec == "random" and layer.weights:
         layer.set_weights([
-            case_specs.random_weight(case["id"], n, v.shape, keras.backend.standardize_dtype(v.dtype))
-            for n, v in zip(names, variables)
+            case_specs.random_weight(case["id"], v.path.split("/")[-1], v.shape,
+                                     keras.backend.standardize_dtype(v.dtype))
+            for v in layer.weights
         ])
-    before = [np.array(keras.ops.convert_to_numpy(v.value)) for v in variables]
-
-    xt = keras.ops.convert_to_tensor(x)
-    kwargs = dict(case["call"])
-    if mask is not None:
-        kwargs["mask"] = keras.ops.convert_to_tensor(mask)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        y = layer(xt, **kwargs)
-    y = np.array(keras.ops.convert_to_numpy(y))
-
-    after = [np.array(keras.ops.convert_to_numpy(v.value)) for v in variables]
-    updated = []
-    for n, b, a in zip(names, before, after):
-        same = np.array_equal(b, a, equal_nan=True) if b.dtype.kind == "f" else np.array_equal(b, a)
-        if not same:
-            updated.append((n, a))
-
-    return {
-        "id": case["id"],
-        "layer": type(layer).__name__,
-        "config": config,
-        "call": json.dumps(case["call"]),
-        "origin": case["origin"],
-        "x": x,
-        "mask": mask,
-        "weights": list(zip(names, before)),
-        "y": y,
-        "updated": updated,
-    }
+    return core.capture(layer, x, case_id=case["id"], origin=case["origin"], mask=case_specs.make_mask(case),
+                        call=case["call"], config=config, oracle=oracle)
 
 
 def generate(args, families, only):
-    os.environ["KERAS_BACKEND"] = args.backend
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import numpy as np
-    import keras
-
-    if keras.backend.backend() != args.backend:
-        raise RuntimeError(f"asked for {args.backend}, Keras runs {keras.backend.backend()}")
-    if args.backend == "tensorflow":
-        import tensorflow as backend_module
-
-        # One thread: reductions are then split the same way on any machine.
-        backend_module.config.threading.set_intra_op_parallelism_threads(1)
-        backend_module.config.threading.set_inter_op_parallelism_threads(1)
-    elif args.backend == "jax":
-        import jax as backend_module
-    else:
-        raise RuntimeError(f"unsupported backend {args.backend}")
-
-    root = {
-        "schema": SCHEMA,
-        "keras_version": keras.__version__,
-        "backend": keras.backend.backend(),
-        "backend_version": backend_module.__version__,
-        "numpy_version": np.__version__,
-        "generator": command_line(sys.argv[1:]),
-    }
-
+    keras, _ = core.load_keras(args.backend)
+    generator = command_line(args)
     os.makedirs(args.out, exist_ok=True)
     total = 0
-    for fam in families:
-        fam_cases = [c for c in case_specs.CASES if c["family"] == fam and (not only or c["id"] in only)]
-        if not fam_cases:
-            continue
-        records = []
-        t0 = time.time()
-        for c in fam_cases:
-            try:
-                records.append(run_case(keras, np, c))
-            except Exception as e:  # report which case failed, then stop
-                raise RuntimeError(f"case {c['id']} failed on {args.backend}: {type(e).__name__}: {e}") from e
-        path = os.path.join(args.out, fam + ".h5")
-        write_file(path, root, records)
-        total += len(records)
-        print(f"{args.backend}: wrote {os.path.relpath(path)} ({len(records)} cases, "
-              f"{time.time() - t0:.1f} s)", flush=True)
+    with core.Oracle() as oracle:
+        for fam in families:
+            fam_cases = [c for c in case_specs.CASES if c["family"] == fam and (not only or c["id"] in only)]
+            if not fam_cases:
+                continue
+            records = []
+            t0 = time.time()
+            for c in fam_cases:
+                try:
+                    records.append(run_case(keras, c, oracle))
+                except Exception as e:  # report which case failed, then stop
+                    raise RuntimeError(f"case {c['id']} failed on {args.backend}: {type(e).__name__}: {e}") from e
+            path = os.path.join(args.out, fam + ".h5")
+            core.write_golden_file(path, records, generator, oracle)
+            total += len(records)
+            print(f"{args.backend}: wrote {os.path.relpath(path)} ({len(records)} cases, "
+                  f"{sum(1 for r in records if r.oracle)} with oracle, "
+                  f"{sum(1 for r in records if r.cancellation)} with cancellation bound, "
+                  f"{time.time() - t0:.1f} s)", flush=True)
+        for case_id, reason in oracle.failures:
+            print(f"{args.backend}: no float64 oracle for {case_id}: {reason}", flush=True)
     return total
 
 

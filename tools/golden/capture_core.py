@@ -1,0 +1,443 @@
+"""The capture core: one Keras layer call -> one `keras-golden/1` case (docs/golden-schema.md).
+
+Shared by every tool that writes golden files: the case generator (tools/golden/generate.py),
+the model capture tool (tools/capture) and the differential fuzzer (tools/fuzz). They differ in
+where layers and inputs come from; how a call becomes a case is decided here, once.
+
+API (everything else in this module is private):
+
+    keras, backend_module = load_keras("tensorflow" | "jax")
+        Import Keras on that backend (sets KERAS_BACKEND; must run before anything imported
+        Keras). TensorFlow gets one intra-op and one inter-op thread, so reductions split the
+        same way on every machine.
+
+    with Oracle() as oracle:
+        A float64 reference: Keras on TensorFlow under the `float64` dtype policy, in a child
+        process (the same code path for a TensorFlow and a JAX run, so both files carry
+        byte-identical oracle values; a crash of Keras there loses that case's oracle, not the
+        run). `oracle.description` is the root attribute `oracle`.
+
+    record = capture(layer, x, case_id=..., origin=..., mask=None, call=None, config=None,
+                     oracle=None)
+        Calls the built layer (weights already set) as `layer(x, mask=mask, **call)` and returns
+        a CaseRecord: the config (default `json.dumps(layer.get_config())`; pass the JSON taken
+        before build() when build() rewrites fields), the weights just before the call, the
+        output, the variables the call changed (`updated/<name>`), the float64 oracle of output
+        and updated variables when `oracle` is given and Keras can evaluate the call under the
+        float64 policy, and the cancellation bound (`cancellation/outputs/y`) where Keras's
+        formula cancels. The call updates the layer's variables exactly as Keras does.
+
+    write_golden_file(path, records, generator=..., oracle=None)
+        Writes the records (sorted by id) with the root attributes of the running Keras, atomically
+        (a temporary file renamed into place) and reproducibly: no timestamps, contiguous
+        unfiltered datasets, a fixed order of attributes, groups and datasets. Same records ->
+        byte-identical file.
+
+    cancellation_bound(layer_name, config, x, mask, weights, call) -> {path: float64 array}
+        The per-element rounding bound of Keras's own formula (see docs/golden-schema.md,
+        "Cancellation bound"); {} for layers whose formula does not cancel.
+"""
+
+import dataclasses
+import json
+import os
+import pickle
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+
+SCHEMA = "keras-golden/1"
+
+# --------------------------------------------------------------- Keras ----
+
+
+def load_keras(backend):
+    """Import Keras on `backend`; returns (keras, the backend's module)."""
+    os.environ["KERAS_BACKEND"] = backend
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import keras
+
+    if keras.backend.backend() != backend:
+        raise RuntimeError(f"asked for Keras on {backend}, but it runs {keras.backend.backend()} "
+                           "(Keras was imported before load_keras)")
+    if backend == "tensorflow":
+        import tensorflow as module
+
+        module.config.threading.set_intra_op_parallelism_threads(1)
+        module.config.threading.set_inter_op_parallelism_threads(1)
+    elif backend == "jax":
+        import jax as module
+    else:
+        raise RuntimeError(f"unsupported backend {backend}")
+    return keras, module
+
+
+def _variable_names(layer, case_id):
+    names = [v.path.split("/")[-1] for v in layer.weights]
+    if len(set(names)) != len(names):
+        raise RuntimeError(f"{case_id}: duplicate variable names {names}")
+    return names
+
+
+def _numpy(keras, value):
+    return np.array(keras.ops.convert_to_numpy(value))
+
+
+# -------------------------------------------------------------- record ----
+
+
+@dataclasses.dataclass
+class CaseRecord:
+    """One case, ready to write. Arrays are numpy; names are variable names."""
+    id: str
+    layer: str
+    config: str
+    call: str
+    origin: str
+    x: np.ndarray
+    mask: "np.ndarray | None"
+    weights: list          # [(name, array)] just before the call, in the layer's order
+    y: np.ndarray
+    updated: list          # [(name, array)] after the call, only variables the call changed
+    oracle: dict           # {"outputs/y" | "updated/<name>": float64 array}
+    cancellation: dict     # {"outputs/y": float64 array}
+
+
+def capture(layer, x, *, case_id, origin, mask=None, call=None, config=None, oracle=None):
+    """Call `layer` on `x` and record the case (see the module docstring)."""
+    import keras
+
+    call = dict(call or {})
+    if config is None:
+        config = json.dumps(layer.get_config())
+    names = _variable_names(layer, case_id)
+    before = [_numpy(keras, v.value) for v in layer.weights]
+    x = np.ascontiguousarray(x)
+    kwargs = dict(call)
+    if mask is not None:
+        mask = np.ascontiguousarray(np.asarray(mask, dtype=bool))
+        kwargs["mask"] = keras.ops.convert_to_tensor(mask)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        y = _numpy(keras, layer(keras.ops.convert_to_tensor(x), **kwargs))
+    updated = []
+    for name, old, v in zip(names, before, layer.weights):
+        new = _numpy(keras, v.value)
+        if not np.array_equal(old, new, equal_nan=old.dtype.kind == "f"):
+            updated.append((name, new))
+
+    weights = list(zip(names, before))
+    layer_name = type(layer).__name__
+    oracle_values = {}
+    if oracle is not None:
+        oracle_values = oracle.evaluate(case_id, layer_name, config, weights, x, mask, call,
+                                        [n for n, _ in updated]) or {}
+    return CaseRecord(
+        id=case_id, layer=layer_name, config=config, call=json.dumps(call), origin=origin,
+        x=x, mask=mask, weights=weights, y=y, updated=updated, oracle=oracle_values,
+        cancellation=cancellation_bound(layer_name, json.loads(config), x, mask, dict(weights), call),
+    )
+
+
+# -------------------------------------------------------------- oracle ----
+
+
+def _evaluate_float64(keras, layer_name, config, weights, x, mask, call, updated_names):
+    """Keras's layer under the float64 policy on the case's data cast to float64.
+    Returns {"outputs/y": ..., "updated/<name>": ...} as float64 arrays."""
+    keras.backend.clear_session()
+    cls = getattr(keras.layers, layer_name)
+    cfg = json.loads(config)
+    cfg["dtype"] = "float64"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        layer = cls.from_config(cfg)
+        x64 = np.asarray(x).astype(np.float64)
+        if not layer.built:
+            layer.build(x64.shape)
+        names = _variable_names(layer, layer_name)
+        given = dict(weights)
+        if set(names) != set(given):
+            raise RuntimeError(f"the float64 layer has variables {names}, the case {sorted(given)}")
+        layer.set_weights([given[n].astype(np.float64) if given[n].dtype.kind == "f" else given[n]
+                           for n in names])
+        if hasattr(layer, "finalize_state"):  # Normalization reads its adapted variables only then
+            layer.finalize_state()
+        kwargs = dict(call)
+        if mask is not None:
+            kwargs["mask"] = keras.ops.convert_to_tensor(mask)
+        y = _numpy(keras, layer(keras.ops.convert_to_tensor(x64), **kwargs))
+    out = {"outputs/y": y.astype(np.float64)}
+    after = dict(zip(names, (_numpy(keras, v.value) for v in layer.weights)))
+    for n in updated_names:
+        if after[n].dtype.kind == "f":
+            out[f"updated/{n}"] = after[n].astype(np.float64)
+    return out
+
+
+class Oracle:
+    """Keras on TensorFlow under the float64 policy, in a child process (see module docstring)."""
+
+    def __init__(self):
+        self._proc = None
+        self.description = None
+        self.failures = []  # (case id, reason) of the calls Keras could not evaluate in float64
+        self._start()
+
+    def _start(self):
+        env = dict(os.environ, KERAS_BACKEND="tensorflow", TF_CPP_MIN_LOG_LEVEL="3", PYTHONDONTWRITEBYTECODE="1")
+        self._proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--oracle-server"],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        hello = pickle.load(self._proc.stdout)
+        self.description = hello["description"]
+
+    def evaluate(self, case_id, layer_name, config, weights, x, mask, call, updated_names):
+        """{path: float64 array}, or None when Keras cannot evaluate this call in float64."""
+        request = (layer_name, config, weights, x, mask, call, updated_names)
+        try:
+            pickle.dump(request, self._proc.stdin, protocol=4)
+            self._proc.stdin.flush()
+            reply = pickle.load(self._proc.stdout)
+        except (EOFError, BrokenPipeError, pickle.UnpicklingError):
+            code = self._proc.wait()
+            self.failures.append((case_id, f"the float64 oracle process died (exit status {code})"))
+            self._start()
+            return None
+        if "error" in reply:
+            self.failures.append((case_id, reply["error"]))
+            return None
+        return reply["tensors"]
+
+    def close(self):
+        if self._proc is not None:
+            self._proc.stdin.close()
+            self._proc.wait()
+            self._proc = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _reason(error):
+    """One line saying why Keras failed: TensorFlow's own message when there is one
+    (e.g. no float64 kernel), not Keras's "Exception encountered when calling" wrapper."""
+    lines = [s.strip() for s in str(error).splitlines() if s.strip()]
+    useful = [s for s in lines if not s.startswith(("Exception encountered", "Arguments received", "\u2022"))]
+    return f"{type(error).__name__}: {(useful or lines or [''])[0][:240]}"
+
+
+def _oracle_server():
+    """The child side of Oracle: pickled requests on stdin, pickled replies on stdout."""
+    channel = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # anything else printed (Python or C) goes to stderr, not into the channel
+    requests = os.fdopen(0, "rb")
+    keras, tf = load_keras("tensorflow")
+    pickle.dump({"description": f"keras {keras.__version__} tensorflow {tf.__version__} float64 policy"},
+                channel, protocol=4)
+    channel.flush()
+    while True:
+        try:
+            request = pickle.load(requests)
+        except EOFError:
+            return
+        try:
+            reply = {"tensors": _evaluate_float64(keras, *request)}
+        except Exception as e:  # noqa: BLE001 - any Keras error means: no oracle for this case
+            reply = {"error": _reason(e)}
+        pickle.dump(reply, channel, protocol=4)
+        channel.flush()
+
+
+# -------------------------------------------------------- cancellation ----
+
+_UNIT_ROUNDOFF = {"float16": 2.0 ** -24, "bfloat16": 2.0 ** -24, "float32": 2.0 ** -24}
+
+
+def _axis(a, rank):
+    if not -rank <= a < rank:
+        raise ValueError(f"axis {a} out of range for rank {rank}")
+    return a % rank
+
+
+def _along(v, axis, rank):
+    """A per-channel vector shaped to broadcast along `axis`."""
+    shape = [1] * rank
+    shape[axis] = -1
+    return np.asarray(v, dtype=np.float64).reshape(shape)
+
+
+def cancellation_bound(layer_name, config, x, mask, weights, call):
+    """{"outputs/y": 4u·(|x·inv| + |mean·inv|)} for the normalization layers whose formula
+    `y = x·inv + (offset − mean·inv)`, `inv = scale·rsqrt(variance + epsilon)` cancels; {} else.
+    Everything in float64 from the case's data; non-finite bounds become 0."""
+    u = _UNIT_ROUNDOFF.get(str(np.asarray(x).dtype))
+    if u is None or layer_name not in ("BatchNormalization", "LayerNormalization", "GroupNormalization"):
+        return {}
+    x = np.asarray(x).astype(np.float64)
+    rank = x.ndim
+    eps = float(config.get("epsilon", 1e-3))
+    if layer_name == "BatchNormalization":
+        mean, inv = _batch_normalization_terms(config, x, mask, weights, call, eps)
+    elif layer_name == "LayerNormalization":
+        if config.get("rms_scaling"):
+            return {}  # x·rsqrt(var + eps)·gamma: no subtraction, nothing cancels
+        axes = config.get("axis", -1)
+        axes = sorted(axes) if isinstance(axes, list) else [axes]
+        reduce = tuple(_axis(a, rank) for a in axes)
+        mean = x.mean(axis=reduce, keepdims=True)
+        var = ((x - mean) ** 2).mean(axis=reduce, keepdims=True)
+        gamma = weights.get("gamma")
+        if gamma is None:
+            gamma = 1.0
+        elif gamma.ndim != rank and axes != [rank - 1]:
+            shape = [1] * rank
+            for a in axes:
+                shape[a] = x.shape[a]
+            gamma = gamma.reshape(shape)
+        inv = np.abs(np.asarray(gamma, dtype=np.float64)) / np.sqrt(var + eps)
+    else:  # GroupNormalization
+        axis = _axis(config.get("axis", -1), rank)
+        channels = x.shape[axis]
+        groups = config.get("groups", 32)
+        groups = channels if groups == -1 else groups
+        # channels -> (groups, channels per group); statistics over everything but batch and group
+        grouped = np.moveaxis(x, axis, -1).reshape(x.shape[0], -1, groups, channels // groups)
+        mean = grouped.mean(axis=(1, 3), keepdims=True)
+        var = ((grouped - mean) ** 2).mean(axis=(1, 3), keepdims=True)
+        back = lambda t: np.moveaxis(np.broadcast_to(t, grouped.shape).reshape(
+            np.moveaxis(x, axis, -1).shape), -1, axis)
+        mean, var = back(mean), back(var)
+        gamma = weights.get("gamma")
+        g = 1.0 if gamma is None else np.abs(_along(gamma, axis, rank))
+        inv = g / np.sqrt(var + eps)
+    with np.errstate(all="ignore"):
+        bound = 4 * u * (np.abs(x * inv) + np.abs(mean * inv))
+    bound = np.broadcast_to(bound, x.shape).astype(np.float64)
+    return {"outputs/y": np.ascontiguousarray(np.where(np.isfinite(bound), bound, 0.0))}
+
+
+def _batch_normalization_terms(config, x, mask, weights, call, eps):
+    """(mean, inv) of BatchNormalization as Keras 3.15.1 evaluates them (batch_normalization.py):
+    batch moments (masked: Σm·x / (Σm + 1e-7), mask expanded at axis −1) when training and
+    trainable, else the moving statistics; with renorm in training the effective scale r·gamma,
+    r = clip(sqrt(var + eps) / max(renorm_stddev, sqrt(eps)), rmin, rmax)."""
+    rank = x.ndim
+    axis = _axis(config.get("axis", -1), rank)
+    reduce = tuple(a for a in range(rank) if a != axis)
+    training = bool(call.get("training")) and config.get("trainable", True)
+    gamma = weights.get("gamma") if config.get("scale", True) else None
+    scale = _along(np.ones(x.shape[axis]) if gamma is None else gamma, axis, rank)
+    if training:
+        if mask is None:
+            mean = x.mean(axis=reduce, keepdims=True)
+            var = ((x - mean) ** 2).mean(axis=reduce, keepdims=True)
+        else:
+            m = np.broadcast_to(np.expand_dims(np.asarray(mask, dtype=np.float64), -1), x.shape)
+            n = m.sum(axis=reduce, keepdims=True) + 1e-7  # keras.backend.epsilon()
+            mean = (m * x).sum(axis=reduce, keepdims=True) / n
+            var = (m * (x - mean) ** 2).sum(axis=reduce, keepdims=True) / n
+        if config.get("renorm"):
+            clipping = config.get("renorm_clipping") or {}
+            floor = np.sqrt(eps)
+            r = np.sqrt(var + eps) / np.maximum(_along(weights["renorm_stddev"], axis, rank), floor)
+            if clipping.get("rmin") is not None:
+                r = np.maximum(r, clipping["rmin"])
+            if clipping.get("rmax") is not None:
+                r = np.minimum(r, clipping["rmax"])
+            scale = r * scale
+    else:
+        mean = _along(weights["moving_mean"], axis, rank)
+        var = _along(weights["moving_variance"], axis, rank)
+    inv = np.abs(scale) / np.sqrt(var + eps)
+    return mean, inv
+
+
+# ---------------------------------------------------------------- HDF5 ----
+
+
+def _group(parent, name):
+    """A group without modification / creation timestamps."""
+    import h5py
+
+    gcpl = h5py.h5p.create(h5py.h5p.GROUP_CREATE)
+    gcpl.set_obj_track_times(False)
+    return h5py.Group(h5py.h5g.create(parent.id, name.encode("utf-8"), gcpl=gcpl))
+
+
+def _put(parent, name, array):
+    parent.create_dataset(name, data=np.ascontiguousarray(array), track_times=False)
+
+
+def _put_paths(case_group, top, tensors):
+    """tensors {"outputs/y": a, "updated/m": b} under group `top`, mirrored paths, fixed order."""
+    if not tensors:
+        return
+    root = _group(case_group, top)
+    subgroups = {}
+    for path in sorted(tensors, key=lambda p: (not p.startswith("outputs/"), p)):
+        head, name = path.split("/", 1)
+        if head not in subgroups:
+            subgroups[head] = _group(root, head)
+        _put(subgroups[head], name, tensors[path])
+
+
+def root_attributes(generator, oracle=None):
+    """The root attributes of a file written by the running Keras."""
+    import keras
+
+    backend = keras.backend.backend()
+    module = __import__(backend)
+    attrs = {
+        "schema": SCHEMA,
+        "keras_version": keras.__version__,
+        "backend": backend,
+        "backend_version": module.__version__,
+        "numpy_version": np.__version__,
+        "generator": generator,
+    }
+    if oracle is not None:
+        attrs["oracle"] = oracle.description
+    return attrs
+
+
+def write_golden_file(path, records, generator, oracle=None):
+    """Write `records` to `path` (see the module docstring)."""
+    import h5py
+
+    tmp = path + ".tmp"
+    if os.path.exists(tmp):
+        os.remove(tmp)
+    with h5py.File(tmp, "w", libver="earliest") as f:
+        for k, v in root_attributes(generator, oracle).items():
+            f.attrs[k] = v
+        for rec in sorted(records, key=lambda r: r.id):
+            g = _group(f, rec.id)
+            for k in ("layer", "config", "call", "origin"):
+                g.attrs[k] = getattr(rec, k)
+            inputs = _group(g, "inputs")
+            _put(inputs, "x", rec.x)
+            if rec.mask is not None:
+                _put(inputs, "mask", rec.mask.astype(np.uint8))
+            if rec.weights:
+                w = _group(g, "weights")
+                for name, value in rec.weights:
+                    _put(w, name, value)
+            _put(_group(g, "outputs"), "y", rec.y)
+            if rec.updated:
+                u = _group(g, "updated")
+                for name, value in rec.updated:
+                    _put(u, name, value)
+            _put_paths(g, "oracle", rec.oracle)
+            _put_paths(g, "cancellation", rec.cancellation)
+    os.replace(tmp, path)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--oracle-server"]:
+        sys.exit("capture_core.py is a module; run as a script only by Oracle (--oracle-server)")
+    _oracle_server()
