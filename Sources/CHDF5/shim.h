@@ -32,4 +32,31 @@ static inline int chdf5_is_group(hid_t loc, const char *name) {
     return info.type == H5O_TYPE_GROUP ? 1 : 0;
 }
 
+/// Calls `callback(name, context)` for every link of `group` in name order, in one pass
+/// (H5Literate, whose callback type differs between HDF5 1.10 and 1.12+). A non-zero return
+/// from the callback stops the iteration and is returned.
+typedef int (*chdf5_link_name_callback)(const char *name, void *context);
+
+struct chdf5_link_name_iteration { chdf5_link_name_callback callback; void *context; };
+
+#if H5_VERSION_GE(1, 12, 0)
+static herr_t chdf5_link_name_thunk(hid_t group, const char *name, const H5L_info2_t *info, void *data) {
+#else
+static herr_t chdf5_link_name_thunk(hid_t group, const char *name, const H5L_info_t *info, void *data) {
+#endif
+    (void)group; (void)info;
+    struct chdf5_link_name_iteration *iteration = data;
+    return iteration->callback(name, iteration->context);
+}
+
+static inline herr_t chdf5_link_names(hid_t group, chdf5_link_name_callback callback, void *context) {
+    struct chdf5_link_name_iteration iteration = { callback, context };
+    hsize_t index = 0;
+#if H5_VERSION_GE(1, 12, 0)
+    return H5Literate2(group, H5_INDEX_NAME, H5_ITER_INC, &index, chdf5_link_name_thunk, &iteration);
+#else
+    return H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, &index, chdf5_link_name_thunk, &iteration);
+#endif
+}
+
 #endif

@@ -167,8 +167,25 @@ def case_bfloat16(f, name="bfloat16"):
     return g
 
 
+def many_cases_fixture(path):
+    """5,000 case groups in one file, in the dense link storage of libver="latest" (where asking
+    for link names one index at a time is quadratic). Each case is an empty group: an error case
+    for the reader, which still has to list and visit every one."""
+    if os.path.exists(path):
+        os.remove(path)
+    fcpl = h5py.h5p.create(h5py.h5p.FILE_CREATE)
+    fcpl.set_obj_track_times(False)  # no timestamp on the root group: byte-identical reruns
+    fapl = h5py.h5p.create(h5py.h5p.FILE_ACCESS)
+    fapl.set_libver_bounds(h5py.h5f.LIBVER_LATEST, h5py.h5f.LIBVER_LATEST)
+    with h5py.File(h5py.h5f.create(path.encode(), h5py.h5f.ACC_TRUNC, fcpl=fcpl, fapl=fapl)) as f:
+        root_attrs(f)
+        for i in range(5000):
+            new_group(f, f"case_{i:05d}")
+
+
 def hostile_fixtures(path):
     """Files for the optional datasets of the schema and for hostile values (issue 9)."""
+    many_cases_fixture(path("many_cases.h5"))
     with new_file(path("extensions.h5")) as f:
         root_attrs(f)
         f.attrs["backend"] = "jax"
