@@ -35,3 +35,20 @@ import Testing
         #expect(try JSONValue(parsing: #""\ud800\udc00\udbff\udfff""#) == .string("\u{10000}\u{10FFFF}"))
     }
 }
+
+/// JSON inputs kept from the fuzz target (Fuzz/regressions/json): each is an error, not a trap.
+@Suite struct JSONFuzzRegressionTests {
+    static let folder = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fuzz/regressions/json")
+
+    static let inputs = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
+
+    @Test(arguments: inputs)
+    func regressionInputIsAnError(_ name: String) throws {
+        let text = try String(contentsOf: Self.folder.appendingPathComponent(name), encoding: .utf8)
+        #expect(throws: JSONParseError.self) { try JSONValue(parsing: text) }
+    }
+
+    @Test func thereAreRegressionInputs() { #expect(Self.inputs.count >= 2) }
+}

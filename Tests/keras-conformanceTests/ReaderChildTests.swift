@@ -140,6 +140,19 @@ import Testing
         }
     }
 
+    /// Files the reader fuzz target found (Fuzz/regressions/reader) that crash libhdf5 or send it
+    /// into an endless loop: each ends with exit status 2 naming the file and the cause, in bounded time.
+    @Test(arguments: FuzzRegressionInputs.reader)
+    func damagedFilesFoundByFuzzingEndInBoundedTime(_ path: String) throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let outcome = try cli.run(["list", "--read-timeout", "3", path])
+        #expect(clock.now - start < .seconds(60))
+        #expect(outcome.status == 2)
+        #expect(outcome.stderr.contains("\(path): timed out reading") || outcome.stderr.contains("\(path): the file is damaged"),
+                "\(outcome.stderr)")
+    }
+
     /// The pids whose parent is `pid` (from /proc).
     static func children(of pid: pid_t) -> [pid_t] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
@@ -157,4 +170,12 @@ import Testing
               let close = stat.lastIndex(of: ")") else { return nil }
         return stat[stat.index(after: close)...].split(separator: " ").first.map(String.init)
     }
+}
+
+enum FuzzRegressionInputs {
+    static let reader: [String] = {
+        let folder = CommandLineTests.repository.appendingPathComponent("Fuzz/regressions/reader")
+        return ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
+            .map { folder.appendingPathComponent($0).path }
+    }()
 }
