@@ -4,6 +4,7 @@ import FoundationXML
 #endif
 import KerasJSON
 import Testing
+@testable import ConformanceCLI
 
 /// `report --format html`, read back with an XML parser and checked against `run --format json` of the same cases.
 extension CommandLineTests {
@@ -43,7 +44,7 @@ extension CommandLineTests {
     }
 
     @Test func htmlReportMatrixAgreesWithTheJSONReport() throws {
-        let selection = ["golden", "--filter", "^doc-"]
+        let selection = ["golden"]
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("kc-\(UUID().uuidString).html").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         let html = try run(["report"] + selection + ["--format", "html", "--output", path])
@@ -87,5 +88,14 @@ extension CommandLineTests {
         })
         #expect(linked == runs)
         #expect(page.links.count >= cases.count)
+    }
+
+    @Test func reportFormatMarkdownByDefaultHTMLNeedsAnOutput() throws {
+        let markdown = try #require(try ConformanceCommand.parseAsRoot(["report"]) as? ConformanceCommand.Report)
+        #expect(markdown.format == .markdown && markdown.output == nil)
+        let html = try #require(try ConformanceCommand.parseAsRoot(["report", "--format", "html", "--output", "r.html"]) as? ConformanceCommand.Report)
+        #expect(html.format == .html && html.output == "r.html")
+        #expect(throws: (any Error).self) { _ = try ConformanceCommand.parseAsRoot(["report", "--format", "html"]) }
+        #expect(throws: (any Error).self) { _ = try ConformanceCommand.parseAsRoot(["report", "--format", "pdf"]) }
     }
 }
