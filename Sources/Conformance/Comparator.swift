@@ -28,10 +28,13 @@ public struct Comparator: Sendable {
     public var reportLimit: Int
     /// How many of the elements closest to their bound a comparison keeps (`worst`).
     public var worstLimit: Int
+    /// Whether a comparison also keeps its first `reportLimit` elements, matching or not (`listed`).
+    public var listsEveryElement: Bool
 
-    public init(reportLimit: Int = 10, worstLimit: Int = 5) {
+    public init(reportLimit: Int = 10, worstLimit: Int = 5, listsEveryElement: Bool = false) {
         self.reportLimit = reportLimit
         self.worstLimit = worstLimit
+        self.listsEveryElement = listsEveryElement
     }
 
     public func compare(
@@ -111,6 +114,11 @@ public struct Comparator: Sendable {
 
             if !a.isFinite || !c.isFinite {
                 let same = trusted.contains { ($0.value.isNaN && a.isNaN) || $0.value == a }
+                if listsEveryElement && result.listed.count < reportLimit {
+                    result.listed.append(Mismatch(
+                        index: Self.multiIndex(i, strides), actual: a, expected: c, absDiff: same ? 0 : .infinity,
+                        relDiff: same ? 0 : .infinity, ulpDiff: nil, spread: spread, cancellation: lost, allowed: allowed))
+                }
                 if !same {
                     nonFiniteMismatches += 1
                     record(&result, Mismatch(
@@ -130,6 +138,11 @@ public struct Comparator: Sendable {
             if relDiff > result.maxRelDiff || result.maxRelDiffIndex == nil {
                 result.maxRelDiff = relDiff
                 result.maxRelDiffIndex = Self.multiIndex(i, strides)
+            }
+            if listsEveryElement && result.listed.count < reportLimit {
+                result.listed.append(Mismatch(
+                    index: Self.multiIndex(i, strides), actual: a, expected: c,
+                    absDiff: absDiff, relDiff: relDiff, ulpDiff: ulp, spread: spread, cancellation: lost, allowed: allowed))
             }
             let ratio = Self.fractionOfAllowedUsed(absDiff, allowed)
             result.fractionOfAllowedUsed = max(result.fractionOfAllowedUsed, ratio)

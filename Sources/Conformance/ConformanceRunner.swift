@@ -14,18 +14,24 @@ public struct ConformanceRunner: Sendable {
     /// Regular expressions on case ids: run ids matching `include` (all when nil) and not `exclude`.
     public var include: String?
     public var exclude: String?
+    /// A regular expression the whole Keras class name must match (all classes when nil).
+    public var layer: String?
+    /// The backends whose cases run (all when nil).
+    public var backends: [String]?
     /// Passed to every `LayerInvocation` (`--strict-config`, `--memory-budget`).
     public var strictConfig: Bool
     public var memoryBudget: Int?
 
     public init(implementation: any LayerImplementation, toleranceOverride: ToleranceOverride = .init(),
                 comparator: Comparator = .init(), include: String? = nil, exclude: String? = nil,
-                strictConfig: Bool = false, memoryBudget: Int? = nil) {
+                layer: String? = nil, backends: [String]? = nil, strictConfig: Bool = false, memoryBudget: Int? = nil) {
         self.implementation = implementation
         self.toleranceOverride = toleranceOverride
         self.comparator = comparator
         self.include = include
         self.exclude = exclude
+        self.layer = layer
+        self.backends = backends
         self.strictConfig = strictConfig
         self.memoryBudget = memoryBudget
     }
@@ -57,7 +63,8 @@ public struct ConformanceRunner: Sendable {
         let filter = try caseFilter()
         var results: [CaseResult] = []
         for file in files {
-            for entry in file.entries where filter.selects(entry.id) {
+            for entry in file.entries
+            where filter.selects(entry.id, layer: try? entry.result.get().layer, backend: file.info.backend) {
                 let key = CaseKey(id: entry.id, backend: file.info.backend)
                 if let paths = occurrences[key], paths.count > 1 {
                     let layer = (try? entry.result.get())?.layer ?? "?"
@@ -197,9 +204,9 @@ public struct ConformanceRunner: Sendable {
 }
 
 extension ConformanceRunner {
-    /// The run's `include`/`exclude` patterns, compiled (once per run, not per case).
+    /// The run's selection (`include`, `exclude`, `layer`, `backends`), compiled once per run, not per case.
     public func caseFilter() throws -> CaseFilter {
-        try CaseFilter(include: include, exclude: exclude)
+        try CaseFilter(include: include, exclude: exclude, layer: layer, backends: backends)
     }
 }
 

@@ -24,4 +24,7 @@ public struct Mismatch: Sendable, Equatable {
 
     /// absDiff / allowed: how many times the allowed error this element used (≤ 1 passes; > 1 for a mismatch).
     public var fractionOfAllowedUsed: Double { Comparator.fractionOfAllowedUsed(absDiff, allowed) }
+
+    /// Whether this element fails: its difference is beyond what was allowed here.
+    public var exceedsAllowed: Bool { absDiff > allowed }
 }

@@ -11,6 +11,9 @@ public struct TensorComparison: Sendable {
     public var mismatched: Int
     /// The first mismatches in C order (at most the comparator's `reportLimit`).
     public var mismatches: [Mismatch]
+    /// The first elements in C order, matching or not (at most `reportLimit`), when the
+    /// comparator lists every element (`show`); empty otherwise.
+    public var listed: [Mismatch] = []
     /// The mismatch that used the most of its allowed error (the first of equals), nil when none.
     public var worstMismatch: Mismatch?
     /// The largest differences over all finite elements, with where they occur.

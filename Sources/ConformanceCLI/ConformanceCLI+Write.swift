@@ -8,6 +8,7 @@ extension ConformanceCLI {
     /// throws an error that names the destination and ends the command with exit status 2.
     public static func write(_ text: String, to path: String?) throws {
         guard let path else {
+            if standardOutputWasClosed { throw CLIError("cannot write standard output: it is closed") }
             do { try FileHandle.standardOutput.write(contentsOf: Data(text.utf8)) } catch {
                 throw CLIError("cannot write standard output: \(error.localizedDescription)")
             }

@@ -45,6 +45,10 @@ public enum ConformanceCLI {
         ConformanceCommand.runMain(arguments)
     }
 
+    /// Whether the process started with standard output closed (it then points at /dev/null,
+    /// and writing a report there is an error, not a silent success).
+    nonisolated(unsafe) static var standardOutputWasClosed = false
+
     /// Installs the implementation and name without running anything (for `main` and tests).
     static func configure(
         _ implementation: some LayerImplementation, commandName: String? = nil,

@@ -24,6 +24,8 @@ struct ConformanceCommand: ParsableCommand {
     /// with a message and exit status 2 rather than a silent kill.
     static func runMain(_ arguments: [String]?) -> Never {
         signal(SIGPIPE, SIG_IGN)
+        ConformanceCLI.standardOutputWasClosed = reopenIfClosed(STDOUT_FILENO)
+        _ = reopenIfClosed(STDERR_FILENO)
         var status = ExitCode.success
         do {
             var command = try parseAsRoot(arguments)
@@ -39,6 +41,18 @@ struct ConformanceCommand: ParsableCommand {
             status = ExitCode(2)
         }
         Self.exit(withError: status == .success ? nil : status)
+    }
+
+    /// Puts /dev/null on `descriptor` when it is closed (so that pipes and files opened later,
+    /// e.g. for the reader's child processes, never take its number); returns whether it was closed.
+    static func reopenIfClosed(_ descriptor: Int32) -> Bool {
+        guard fcntl(descriptor, F_GETFD) == -1 && errno == EBADF else { return false }
+        let null = open("/dev/null", O_RDWR)
+        if null >= 0 && null != descriptor {
+            dup2(null, descriptor)
+            close(null)
+        }
+        return true
     }
 
     /// One line on standard error; a failure to write it is ignored (there is nowhere left to say it).

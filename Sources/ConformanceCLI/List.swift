@@ -11,15 +11,12 @@ extension ConformanceCommand {
         func run() throws {
             let files = try selection.readFiles()
             let filter = try selection.runner().caseFilter()
-            var order: [String] = []
             var rows: [String: (layer: String, origin: String, backends: [String])] = [:]
             for file in files {
-                for entry in file.entries {
+                for entry in file.entries
+                where filter.selects(entry.id, layer: try? entry.result.get().layer, backend: file.info.backend) {
                     let id = entry.id
-                    if rows[id] == nil {
-                        order.append(id)
-                        rows[id] = ("?", "", [])
-                    }
+                    if rows[id] == nil { rows[id] = ("?", "", []) }
                     rows[id]!.backends.append(file.info.backend)
                     if case .success(let c) = entry.result {
                         rows[id]!.layer = c.layer
@@ -29,7 +26,7 @@ extension ConformanceCommand {
                     }
                 }
             }
-            let selected = order.filter(filter.selects).sorted()
+            let selected = rows.keys.sorted()
             let idWidth = selected.map(\.count).max() ?? 0
             let layerWidth = selected.compactMap { rows[$0]?.layer.count }.max() ?? 0
             var text = ""

@@ -14,6 +14,12 @@ struct CaseSelection: ParsableArguments {
     @Option(help: "Skip cases whose id matches this regular expression.")
     var exclude: String?
 
+    @Option(help: "Run only cases whose Keras class name matches this regular expression as a whole (e.g. 'MaxPooling2D', '.*Normalization').")
+    var layer: String?
+
+    @Option(name: .customLong("backend"), help: "Run only cases captured on this backend (e.g. tensorflow, jax); repeat for several.")
+    var backends: [String] = []
+
     @Option(help: ArgumentHelp(
         "Seconds each golden file may take to read (default \(Int(IsolatedReader.defaultTimeout))).",
         discussion: "Files are read in child processes; one still reading after this long is killed and "
@@ -24,7 +30,7 @@ struct CaseSelection: ParsableArguments {
         guard readTimeout > 0, readTimeout.isFinite, readTimeout <= 86_400 else {
             throw ValidationError("--read-timeout must be a number of seconds > 0 and at most 86400")
         }
-        for (name, pattern) in [("--filter", filter), ("--exclude", exclude)] {
+        for (name, pattern) in [("--filter", filter), ("--exclude", exclude), ("--layer", layer)] {
             if let pattern, (try? Regex(pattern)) == nil {
                 throw ValidationError("\(name) '\(pattern)' is not a valid regular expression")
             }
@@ -44,10 +50,30 @@ struct CaseSelection: ParsableArguments {
         return try IsolatedReader.read(collection.files, timeout: .seconds(readTimeout))
     }
 
-    func runner(tolerance: ToleranceOverride = .init(), reportLimit: Int = 10) -> ConformanceRunner {
+    func runner(tolerance: ToleranceOverride = .init(), reportLimit: Int = 10, listsEveryElement: Bool = false) -> ConformanceRunner {
         ConformanceRunner(
             implementation: ConformanceCLI.setup.implementation, toleranceOverride: tolerance,
-            comparator: Comparator(reportLimit: reportLimit), include: filter, exclude: exclude)
+            comparator: Comparator(reportLimit: reportLimit, listsEveryElement: listsEveryElement),
+            include: filter, exclude: exclude,
+            layer: layer, backends: backends.isEmpty ? nil : backends)
+    }
+
+    /// Runs the selected cases of `files` (from `readFiles()`) through `runner` (from `runner(...)`). A selection that checks nothing (the
+    /// filters match no case) is an error with exit status 2, as an empty folder is: a run
+    /// never reports success for something it did not check.
+    func run(_ runner: ConformanceRunner, files: [GoldenFile]) throws -> RunReport {
+        let report = try runner.run(files: files)
+        guard !report.cases.isEmpty else {
+            throw CLIError("nothing to check: no case in \(paths.joined(separator: ", ")) matches \(description)")
+        }
+        return report
+    }
+
+    /// The selection options as given, for messages: `--layer 'X' --backend jax`.
+    var description: String {
+        let options = [("--filter", filter), ("--exclude", exclude), ("--layer", layer)]
+            .compactMap { name, value in value.map { "\(name) '\($0)'" } } + backends.map { "--backend \($0)" }
+        return options.isEmpty ? "the selection" : options.joined(separator: " ")
     }
 }
 

@@ -33,7 +33,7 @@ extension ConformanceCommand {
 
         func run() throws {
             let files = try selection.readFiles()
-            let report = try limits.apply(to: selection.runner()).run(files: files)
+            let report = try selection.run(limits.apply(to: selection.runner()), files: files)
             let path = output ?? "golden/REPORT.md"
             switch format {
             case .markdown: try ConformanceCLI.write(MarkdownReport.renderLayerSummary(report), to: path)

@@ -36,8 +36,8 @@ extension ConformanceCommand {
         }
 
         func run() throws {
-            let files = try selection.readFiles()
-            let report = try limits.apply(to: selection.runner(tolerance: tolerance.override, reportLimit: limit)).run(files: files)
+            let report = try selection.run(
+                limits.apply(to: selection.runner(tolerance: tolerance.override, reportLimit: limit)), files: selection.readFiles())
             try ConformanceCLI.write(format.render(report, verbose: verbose), to: output)
             if output != nil {
                 let s = report.summary

@@ -1,11 +1,15 @@
-import ArgumentParser
-import Conformance
-import ReferenceData
+import Foundation
 
 extension ConformanceCommand {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show one case on every backend: config, shapes, and the element-by-element diff.")
+            abstract: "Show one case on every backend: config, shapes, and the element-by-element diff.",
+            discussion: """
+                The element table has run's columns (index, actual, expected, abs diff, rel diff, ULP, spread, \
+                cancel, allowed) for the first elements in C order, matching or not, then each other backend's \
+                Keras value. Exit status: 0 when the case passed on every backend, 1 when it failed or errored \
+                on any, 2 when there is no such case or a file cannot be read.
+                """)
 
         @Argument(help: "The case id.")
         var id: String
@@ -19,69 +23,76 @@ extension ConformanceCommand {
         @Option(help: "Elements listed per tensor.")
         var limit: Int = 20
 
+        func validate() throws {
+            guard limit >= 0 else { throw ValidationError("--limit must be >= 0") }
+        }
+
         func run() throws {
             let selection = try CaseSelection.parse(paths)
             let files = try selection.readFiles()
             let entries = files.flatMap { file in file.entries.filter { $0.id == id }.map { (file, $0.result) } }
             guard !entries.isEmpty else { throw CLIError("no case '\(id)' in \(paths.joined(separator: ", "))") }
             let cases = entries.compactMap { try? $0.1.get() }
-            let runner = limits.apply(to: selection.runner(tolerance: tolerance.override, reportLimit: Int.max))
+            let runner = limits.apply(to: selection.runner(tolerance: tolerance.override, reportLimit: limit, listsEveryElement: true))
+            var lines: [String] = []
+            var allPassed = true
             for (file, result) in entries {
-                print("== \(id) [\(file.info.backend)] \(file.path)")
+                lines.append("== \(id) [\(file.info.backend)] \(file.path)")
                 switch result {
                 case .failure(let error):
-                    print("unreadable: \(error)")
+                    lines.append("unreadable: \(error)")
+                    allPassed = false
                 case .success(let c):
-                    print("layer:  \(c.layer)")
-                    print("origin: \(c.origin)")
-                    print("config: \(c.config.jsonText)")
-                    print("call:   \(c.call.jsonText)")
-                    print("input:  \(c.input.shapeDescription) \(c.input.elementType.rawValue)")
-                    if let mask = c.mask { print("mask:   \(mask.shapeDescription) \(mask.elementType.rawValue)") }
-                    for (name, w) in c.weights.sorted(by: { $0.key < $1.key }) {
-                        print("weight \(name): \(w.shapeDescription) \(w.elementType.rawValue)")
-                    }
-                    print("output: \(c.output.shapeDescription) \(c.output.elementType.rawValue)")
-                    let outcome = runner.run(c, references: cases.filter { $0.backend != c.backend })
-                    print(TextReport.describe(outcome).first ?? "")
-                    printElements(c, outcome: outcome, others: cases.filter { $0.backend != c.backend })
+                    let others = cases.filter { $0.backend != c.backend }
+                    let outcome = runner.run(c, references: others)
+                    allPassed = allPassed && outcome.status == .passed
+                    lines += Self.header(c) + TextReport.describe(outcome).prefix(1)
+                    lines += elementLines(c, outcome: outcome, others: others)
                 }
             }
+            try ConformanceCLI.write(lines.joined(separator: "\n") + "\n", to: nil)
+            if !allPassed { throw ExitCode(1) }
         }
 
-        /// Every element (up to --limit) of each compared tensor: ours, Keras's, the difference.
-        private func printElements(_ c: GoldenCase, outcome: CaseResult, others: [GoldenCase]) {
-            guard let produced = outcome.produced else { return }
-            var pairs: [(String, ReferenceTensor, ReferenceTensor)] = [("outputs/y", produced.output, c.output)]
-            for (name, expected) in c.updated.sorted(by: { $0.key < $1.key }) {
-                if let actual = produced.updated[name] { pairs.append(("updated/\(name)", actual, expected)) }
+        /// What the case is: class, origin, config, call arguments, and the tensors' shapes and types.
+        static func header(_ c: GoldenCase) -> [String] {
+            var lines = [
+                "layer:  \(c.layer)", "origin: \(c.origin)", "config: \(c.config.jsonText)", "call:   \(c.call.jsonText)",
+                "input:  \(c.input.shapeDescription) \(c.input.elementType.rawValue)",
+            ]
+            if let mask = c.mask { lines.append("mask:   \(mask.shapeDescription) \(mask.elementType.rawValue)") }
+            for (name, w) in c.weights.sorted(by: { $0.key < $1.key }) {
+                lines.append("weight \(name): \(w.shapeDescription) \(w.elementType.rawValue)")
             }
-            for (name, actual, expected) in pairs {
-                let comparison = outcome.comparisons.first { $0.name == name }
-                if let comparison { TextReport.describe(comparison).forEach { print("  " + $0) } }
-                guard actual.shape == expected.shape else { continue }
-                var rows = [["index", "ours", "keras (\(c.backend))", "abs diff", "ULP"] + others.map { "keras (\($0.backend))" }]
-                let strides = Comparator.strides(expected.shape)
-                for i in 0..<min(limit, expected.count) {
-                    let index = Comparator.multiIndex(i, strides)
-                    let a = actual.values[i], e = expected.values[i]
-                    let ulp = Comparator.ulpDistance(a, e, expected.elementType).map { String(format: "%.0f", $0) } ?? "-"
-                    let otherValues = others.map { other -> String in
-                        let tensor = name == "outputs/y" ? other.output : other.updated[String(name.dropFirst("updated/".count))]
-                        guard let tensor, tensor.shape == expected.shape else { return "-" }
-                        return fmt(tensor.values[i])
-                    }
-                    rows.append([PythonLiteral.tuple(index), fmt(a), fmt(e), fmt(abs(a - e)), ulp] + otherValues)
+            lines.append("output: \(c.output.shapeDescription) \(c.output.elementType.rawValue)")
+            return lines
+        }
+
+        /// Each compared tensor: its summary, then its first elements (up to --limit) in run's
+        /// columns, each other backend's Keras value beside them.
+        private func elementLines(_ c: GoldenCase, outcome: CaseResult, others: [GoldenCase]) -> [String] {
+            var lines: [String] = []
+            for comparison in outcome.comparisons {
+                lines += TextReport.summary(comparison).map { "  " + $0 }
+                // Shapes or element types differ: there are no elements side by side to list.
+                guard comparison.listed.count == min(limit, comparison.elements) else { continue }
+                let otherTensors = others.map { other in
+                    comparison.name == "outputs/y" ? other.output : other.updated[String(comparison.name.dropFirst("updated/".count))]
                 }
-                TextTable.lines(rows).forEach { print("  " + $0) }
-                if expected.count > limit { print("  ... \(expected.count - limit) more elements (--limit)") }
+                var rows = [TextReport.elementColumns + others.map { "keras (\($0.backend))" } + ["fails"]]
+                // The listed elements are the first ones in C order: element k is flat position k.
+                for (flat, element) in comparison.listed.enumerated() {
+                    let otherValues = otherTensors.map { tensor in
+                        tensor.map { $0.count == comparison.elements ? ReportFormatting.value($0.values[flat]) : "-" } ?? "-"
+                    }
+                    rows.append(TextReport.elementCells(element) + otherValues + [element.exceedsAllowed ? "yes" : ""])
+                }
+                if !comparison.listed.isEmpty { lines += TextTable.lines(rows).map { "  " + $0 } }
+                if comparison.elements > comparison.listed.count {
+                    lines.append("  ... \(comparison.elements - comparison.listed.count) more elements (--limit)")
+                }
             }
+            return lines
         }
-
-        private func fmt(_ x: Double) -> String { x.isNaN ? "nan" : String(format: "%.9g", x) }
-
     }
 }
-
-import Foundation
-import KerasJSON

@@ -30,8 +30,9 @@ import KerasJSON
         var stderr: String
     }
 
-    func run(_ arguments: [String]) throws -> Outcome {
-        let executable = try #require(Self.executable, "keras-conformance was not built beside the tests")
+    /// Runs `executable` (default: keras-conformance) in the repository with `arguments`.
+    func run(_ arguments: [String], executable: URL? = nil) throws -> Outcome {
+        let executable = try #require(executable ?? Self.executable, "keras-conformance was not built beside the tests")
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments

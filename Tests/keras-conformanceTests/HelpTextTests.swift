@@ -23,7 +23,7 @@ import KerasLayersConformance
         let help = ConformanceCommand.helpMessage(for: ConformanceCommand.Run.self, columns: 2000)
         // With this many options ArgumentParser shortens the usage line; the OPTIONS list names each.
         #expect(help.contains("USAGE: keras-conformance run [<options>] [<paths> ...]"))
-        for option in ["--filter <filter>", "--exclude <exclude>", "--read-timeout <read-timeout>", "--atol <atol>", "--rtol <rtol>", "--exact",
+        for option in ["--filter <filter>", "--exclude <exclude>", "--layer <layer>", "--backend <backend>", "--read-timeout <read-timeout>", "--atol <atol>", "--rtol <rtol>", "--exact",
                        "--memory-budget <bytes>", "--strict-config", "--format <format>", "--output <output>", "--limit <limit>", "--verbose"] {
             #expect(help.contains(option))
         }

@@ -13,7 +13,7 @@ public enum ReportFormat: String, Sendable, CaseIterable {
     }
 }
 
-/// Number and index formatting shared by the reports.
+/// Number and index formatting shared by the reports (and `show`).
 public enum ReportFormatting {
     /// Enough significant digits to tell float32 values apart (9).
     public static func value(_ x: Double) -> String {

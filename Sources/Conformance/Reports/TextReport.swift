@@ -74,27 +74,35 @@ public enum TextReport {
         return lines
     }
 
-    /// A tensor comparison: tolerance, extremes, spread, and the first mismatches as a table.
-    public static func describe(_ c: TensorComparison) -> [String] {
-        var lines: [String] = []
-        lines.append(ReportFormatting.escaped(c.failure?.description ?? "\(c.name): within tolerance"))
-        lines.append("tolerance atol \(ReportFormatting.diff(c.tolerance.atol)) rtol \(ReportFormatting.diff(c.tolerance.rtol))"
+    /// The columns of an element table (`run`'s mismatches, `show`'s elements).
+    public static let elementColumns = ["index", "actual", "expected", "abs diff", "rel diff", "ULP", "spread", "cancel", "allowed"]
+
+    /// One element's row under `elementColumns`.
+    public static func elementCells(_ m: Mismatch) -> [String] {
+        [
+            PythonLiteral.tuple(m.index), ReportFormatting.value(m.actual), ReportFormatting.value(m.expected),
+            ReportFormatting.diff(m.absDiff), ReportFormatting.diff(m.relDiff), ReportFormatting.ulp(m.ulpDiff),
+            ReportFormatting.diff(m.spread), ReportFormatting.diff(m.cancellation), ReportFormatting.diff(m.allowed),
+        ]
+    }
+
+    /// The summary lines of a tensor comparison: what failed (or "within tolerance"), the
+    /// tolerance, the extremes and the backend spread.
+    public static func summary(_ c: TensorComparison) -> [String] {
+        [ReportFormatting.escaped(c.failure?.description ?? "\(c.name): within tolerance"),
+         "tolerance atol \(ReportFormatting.diff(c.tolerance.atol)) rtol \(ReportFormatting.diff(c.tolerance.rtol))"
             + ", \(c.mismatched) of \(c.elements) mismatched"
             + ", max |diff| \(ReportFormatting.diff(c.maxAbsDiff))" + (c.maxAbsDiffIndex.map { " at \(PythonLiteral.tuple($0))" } ?? "")
             + ", max rel \(ReportFormatting.diff(c.maxRelDiff))" + (c.maxRelDiffIndex.map { " at \(PythonLiteral.tuple($0))" } ?? "")
             + ", max ULP \(ReportFormatting.ulp(c.maxUlpDiff))"
-            + ", backend spread \(ReportFormatting.diff(c.spread))")
+            + ", backend spread \(ReportFormatting.diff(c.spread))"]
+    }
+
+    /// A tensor comparison: tolerance, extremes, spread, and the first mismatches as a table.
+    public static func describe(_ c: TensorComparison) -> [String] {
+        var lines = summary(c)
         guard !c.mismatches.isEmpty else { return lines }
-        let header = ["index", "actual", "expected", "abs diff", "rel diff", "ULP", "spread", "cancel", "allowed"]
-        var rows = [header]
-        for m in c.mismatches {
-            rows.append([
-                PythonLiteral.tuple(m.index), ReportFormatting.value(m.actual), ReportFormatting.value(m.expected),
-                ReportFormatting.diff(m.absDiff), ReportFormatting.diff(m.relDiff), ReportFormatting.ulp(m.ulpDiff),
-                ReportFormatting.diff(m.spread), ReportFormatting.diff(m.cancellation), ReportFormatting.diff(m.allowed),
-            ])
-        }
-        lines.append(contentsOf: TextTable.lines(rows))
+        lines.append(contentsOf: TextTable.lines([elementColumns] + c.mismatches.map(elementCells)))
         if c.mismatched > c.mismatches.count {
             lines.append("... and \(c.mismatched - c.mismatches.count) more")
         }
