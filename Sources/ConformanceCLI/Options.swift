@@ -58,13 +58,18 @@ struct CaseSelection: ParsableArguments {
             layer: layer, backends: backends.isEmpty ? nil : backends)
     }
 
-    /// Runs the selected cases of `files` (from `readFiles()`) through `runner` (from `runner(...)`). A selection that checks nothing (the
-    /// filters match no case) is an error with exit status 2, as an empty folder is: a run
-    /// never reports success for something it did not check.
+    /// Runs the selected cases of `files` (from `readFiles()`) through `runner` (from
+    /// `runner(...)`). A selection that checks nothing (the filters match no case, or every case
+    /// it matches is skipped) is an error with exit status 2, as an empty folder is: a run never
+    /// reports success for something it did not check.
     func run(_ runner: ConformanceRunner, files: [GoldenFile]) throws -> RunReport {
         let report = try runner.run(files: files)
         guard !report.cases.isEmpty else {
             throw CLIError("nothing to check: no case in \(paths.joined(separator: ", ")) matches \(description)")
+        }
+        guard report.cases.contains(where: { $0.status != .skipped }) else {
+            throw CLIError("nothing to check: all \(report.cases.count) selected cases are of layers "
+                + "\(ConformanceCLI.setup.implementation.name) does not implement")
         }
         return report
     }
