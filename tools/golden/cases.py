@@ -597,6 +597,75 @@ for _suffix, _kw, _x, _w, _note in _norm:
 # record errors. (Keras on JAX also needs JAX_ENABLE_X64=1 for a float64
 # policy to mean float64; see NOTES.md.)
 
+
+# ------------------------------------------------------------ regressions ----
+# Cases added for bugs found by differential fuzzing against Keras (see NOTES.md,
+# "Regression cases"). Each family is its own file, so that a family lands only
+# once the fix it checks is in the Swift code.
+
+# Finding 1: BatchNormalization training with a mask when `axis` is not the last
+# axis and the last axis has size 1 (the mask then varies along what a row walk
+# treats as one row).
+_REG_BN_MASK = [
+    ("axis1.4d.last1", {"axis": 1}, X((4, 3, 5, 1)), M((4, 3, 5))),
+    ("axis2.4d.last1", {"axis": 2}, X((3, 2, 4, 1)), M((3, 2, 4))),
+    ("axis1.5d.last1", {"axis": 1}, X((2, 3, 2, 4, 1)), M((2, 3, 2, 4))),
+    ("axis-2.3d.last1", {"axis": -2}, X((4, 6, 1)), M((4, 6))),
+]
+for _suffix, _kw, _x, _m in _REG_BN_MASK:
+    case(f"BatchNormalization.regression.mask.{_suffix}", "BatchNormalization", _kw, _x,
+         f"regression: BatchNormalization training with a mask, axis {_kw['axis']}, last axis of size 1 "
+         "(fuzzer finding 1: wrong masked statistics)", "regression_masks", mask=_m, call={"training": True})
+
+# Finding 2: GlobalAveragePooling1D with a mask that broadcasts, (batch, 1).
+# Keras quirk: it divides by the sum of the unbroadcast mask, so a kept row gives
+# the SUM over steps and a masked row 0/0 = NaN (both backends; NOTES.md).
+_GAP_QUIRK = ("Keras quirk: divides by the sum of the unbroadcast (batch, 1) mask, so a kept row gives "
+              "the sum over steps, a masked row NaN")
+case("GlobalAveragePooling1D.regression.mask-broadcast", "GlobalAveragePooling1D", {}, X((3, 5, 2)),
+     f"regression: GlobalAveragePooling1D, mask (batch, 1); {_GAP_QUIRK}", "regression_masks",
+     mask=M((3, 1), "literal", values=[[1], [0], [1]]))
+case("GlobalAveragePooling1D.regression.mask-broadcast.cf.keepdims", "GlobalAveragePooling1D",
+     {"data_format": "channels_first", "keepdims": True}, X((2, 3, 4)),
+     f"regression: GlobalAveragePooling1D channels_first keepdims, mask (batch, 1); {_GAP_QUIRK}",
+     "regression_masks", mask=M((2, 1), "literal", values=[[0], [1]]))
+
+# Finding 3: renormalization in training on inputs around 1e4. Keras's formula
+# cancels with the effective scale r * gamma (r = batch stddev / renorm_stddev,
+# clipped), not gamma: the cancellation bound must use it.
+case("BatchNormalization.regression.renorm.offset.train", "BatchNormalization", {"renorm": True},
+     X((16, 3), "offset"),
+     "regression: renorm=True training on inputs near 1e4 (fuzzer finding 3: the cancellation bound "
+     "scales with renorm's effective scale r*gamma)", "regression_renorm", call={"training": True})
+case("BatchNormalization.regression.renorm.offset.clip.train", "BatchNormalization",
+     {"renorm": True, "renorm_clipping": {"rmax": 4.0, "rmin": 0.5, "dmax": 2.0}, "axis": 1},
+     X((6, 3, 4), "offset"),
+     "regression: renorm=True with clipping (rmax 4) training on inputs near 1e4, axis=1 "
+     "(fuzzer finding 3)", "regression_renorm", call={"training": True})
+
+# Finding 4: Keras on JAX computes wrong adaptive pooling windows for these output
+# sizes: the gather indices take floor/ceil of i*L/O in float32 under XLA, which
+# turns the division into a multiplication by the rounded reciprocal (3*7/7 ->
+# 3.0000002 -> ceil 4). TensorFlow and exact arithmetic agree; the float64 oracle
+# arbitrates. Kept as cases so the disputes are visible in the corpus (NOTES.md,
+# "Keras bug report: adaptive pooling on JAX").
+_JAX_ADAPTIVE = {
+    1: [(7, 7), (7, 12), (13, 14), (14, 14), (15, 10), (26, 28), (28, 30), (30, 31)],
+    2: [((7, 14), (7, 14)), ((13, 15), (14, 10))],
+}
+for _rank, _sizes in _JAX_ADAPTIVE.items():
+    for _mode in ("Max", "Average"):
+        _layer = f"Adaptive{_mode}Pooling{_rank}D"
+        for _o, _l in _sizes:
+            _label = "x".join(map(str, _o)) if _rank == 2 else str(_o)
+            _len = "x".join(map(str, _l)) if _rank == 2 else str(_l)
+            _shape = (1, *_l, 2) if _rank == 2 else (1, _l, 2)
+            case(f"{_layer}.regression.jax-windows.o{_label}.L{_len}", _layer,
+                 {"output_size": list(_o) if _rank == 2 else _o}, X(_shape),
+                 f"regression: {_layer} output {_label} on {_len}: Keras on JAX takes wrong windows "
+                 "(float32 ceil(i*L/O) under XLA), disputed; TensorFlow and the float64 oracle agree",
+                 "regression_jax_adaptive")
+
 FAMILIES = []
 for _c in CASES:
     if _c["family"] not in FAMILIES:

@@ -17,7 +17,8 @@ Across backends (same case id):
     absolute / relative differences are listed (worst first) so that
     disagreements stand out;
   * elements where the backends disagree (NaN against a number, or beyond
-    --fail-atol + --fail-rtol*|y|) are listed as disputed; each must have a
+    --fail-atol + --fail-rtol*|y| + the case's cancellation bound there) are
+    listed as disputed; each must have a
     float64 oracle that agrees with at least one backend there (within
     float32's tolerance plus the cancellation bound), and the backends that
     do not agree are named (Keras bug candidates).
@@ -164,15 +165,17 @@ def main():
                     # check tolerance). Allowed only where the float64 oracle sides with one of them.
                     fa, fb = va.astype(np.float64), vb.astype(np.float64)
                     na, nb = np.isnan(fa), np.isnan(fb)
+                    cancellation = a["data"].get("cancellation/" + name, 0)
                     with np.errstate(invalid="ignore"):
-                        apart = (na != nb) | (np.abs(fa - fb) > args.fail_atol + args.fail_rtol * np.abs(fb))
+                        apart = (na != nb) | (np.abs(fa - fb) > args.fail_atol + args.fail_rtol * np.abs(fb)
+                                              + cancellation)
                     if apart.any():
                         oracle = a["data"].get("oracle/" + name)
                         if oracle is None:
                             errors.append(f"{cid}: {name} differs across backends at {int(apart.sum())} elements "
                                           "(NaN positions or beyond the check tolerance) and has no oracle")
                             continue
-                        bound = ORACLE_ATOL + ORACLE_RTOL * np.abs(oracle) + a["data"].get("cancellation/" + name, 0)
+                        bound = ORACLE_ATOL + ORACLE_RTOL * np.abs(oracle) + cancellation
                         with np.errstate(invalid="ignore"):
                             agree = {base: np.abs(fa - oracle) <= bound, other: np.abs(fb - oracle) <= bound}
                         sided = apart & (agree[base] | agree[other])
