@@ -37,10 +37,9 @@ struct CaseSelection: ParsableArguments {
         }
     }
 
-    /// Reads every golden file; a path that is not a golden file is exit status 2.
-    /// Reads every golden file, each in a child process (`IsolatedReader`): a file that is not a
-    /// golden file, or that crashes libhdf5, is an error naming it (exit status 2).
-    /// What a folder scan skipped (symlinked folders) is reported on standard error.
+    /// Reads every golden file, each in a child process (`IsolatedReader`) with `readTimeout`: a
+    /// file that is not a golden file, crashes libhdf5 or times out is an error naming it (exit
+    /// status 2). What a folder scan skipped (symlinked folders) is reported on standard error.
     func readFiles() throws -> [GoldenFile] {
         let collection: GoldenCollection
         do { collection = try GoldenCollection(scanning: paths) } catch { throw CLIError(error.description) }
