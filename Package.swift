@@ -16,6 +16,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // `swift package generate-documentation` (DocC) for the library products.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
         .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
     ],
     targets: [
@@ -68,7 +70,7 @@ let package = Package(
         .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "ReferenceData", "KerasJSON"]),
         .testTarget(
             name: "GoldenConformanceTests",
-            dependencies: ["Conformance", "KerasLayersConformance", "ReferenceData"]
+            dependencies: ["Conformance", "KerasLayersConformance", "ReferenceData", "KerasLayers", "KerasJSON"]
         ),
         .testTarget(name: "keras-conformanceTests", dependencies: ["keras-conformance", "ConformanceCLI", "KerasLayersConformance"]),
     ],
