@@ -116,8 +116,10 @@ import Testing
             // Stop the first reader child seen: it now hangs like a reader stuck in libhdf5.
             var stopped: pid_t?
             for _ in 0..<5000 where stopped == nil {
-                if let child = Self.children(of: process.processIdentifier).first, kill(child, SIGSTOP) == 0 { stopped = child }
-                else { usleep(1000) }
+                // A child that already exited (a zombie) cannot hang: only one seen stopped counts.
+                if let child = Self.children(of: process.processIdentifier).first(where: { kill($0, SIGSTOP) == 0 && Self.waitStopped($0) }) {
+                    stopped = child
+                } else { usleep(1000) }
             }
             let child = try #require(stopped, "no reader child seen")
             if killTheCLI {
@@ -162,6 +164,18 @@ import Testing
             let fields = stat[stat.index(after: close)...].split(separator: " ")
             return fields.count > 2 && pid_t(fields[1]) == pid
         }
+    }
+
+    /// Whether `pid` reaches the stopped state (T) within a second after SIGSTOP.
+    static func waitStopped(_ pid: pid_t) -> Bool {
+        for _ in 0..<1000 {
+            switch state(of: pid) {
+            case "T"?, "t"?: return true
+            case nil, "Z"?, "X"?: return false
+            default: usleep(1000)
+            }
+        }
+        return false
     }
 
     /// The one-letter state of `pid` (R, S, T, Z, ...), or nil when it is gone.
