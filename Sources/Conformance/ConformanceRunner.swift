@@ -132,13 +132,6 @@ public struct ConformanceRunner: Sendable {
         func agreement(for tensor: ReferenceTensor) -> Tolerance {
             Tolerance.resolve(for: tensor.elementType, caseATol: goldenCase.atol, caseRTol: goldenCase.rtol, override: .init())
         }
-        // The golden file's per-element bound; files written before it existed get the harness's
-        // own bound for the output (until every golden file carries `cancellation/`).
-        func cancellationBound(_ path: String) -> ReferenceTensor? {
-            if let stored = goldenCase.cancellation[path] { return stored }
-            guard path == "outputs/y", let bound = CancellationBound.bound(for: goldenCase) else { return nil }
-            return ReferenceTensor(shape: goldenCase.output.shape, elementType: .float64, values: bound)
-        }
         result.warnings = produced.warnings
         // Under `exact` nothing widens the tolerance: no envelope, no cancellation bound.
         var usable: [GoldenCase] = []
@@ -164,7 +157,7 @@ public struct ConformanceRunner: Sendable {
             }
             return comparator.compare(
                 name: path, actual: actual, expected: expected, backend: goldenCase.backend, references: others,
-                oracle: goldenCase.oracle[path], cancellation: exact ? nil : cancellationBound(path),
+                oracle: goldenCase.oracle[path], cancellation: exact ? nil : goldenCase.cancellation[path],
                 tolerance: tolerance(for: expected), agreement: agreement(for: expected))
         }
         var comparisons = [compare(

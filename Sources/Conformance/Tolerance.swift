@@ -71,7 +71,7 @@ public struct ToleranceOverride: Sendable, Equatable {
         return [
             tolerance,
             "reference envelope: on (the other backends' Keras results for the same case)",
-            "cancellation bound: on (the rounding Keras's own normalization formula loses, per element)",
+            "cancellation bound: on (per element, the golden file's cancellation/<path> where it has one)",
         ]
     }
 }

@@ -138,4 +138,13 @@ import ReferenceData
         let t = Tolerance.resolve(for: .float32, caseATol: 1e-3, caseRTol: nil, override: ToleranceOverride(atol: nil, rtol: 0.5))
         #expect(t == Tolerance(atol: 1e-3, rtol: 0.5))
     }
+
+    @Test func theCancellationBoundIsAddedPerElement() {
+        let expected = ReferenceTensor(shape: [2], elementType: .float32, values: [1, 1])
+        let actual = ReferenceTensor(shape: [2], elementType: .float32, values: [1.0002, 1.0002])
+        let bound = ReferenceTensor(shape: [2], elementType: .float64, values: [5e-4, 0])
+        let c = comparator.compare(name: "y", actual: actual, expected: expected, cancellation: bound, tolerance: tolerance)
+        #expect(c.mismatches.map(\.index) == [[1]])
+        #expect(c.mismatches.first?.cancellation == 0)
+    }
 }
