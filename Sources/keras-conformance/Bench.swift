@@ -32,13 +32,13 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         #if DEBUG
-        FileHandle.standardError.write(Data("bench: this is a debug build; time a release build (swift run -c release keras-conformance bench)\n".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("bench: this is a debug build; time a release build (swift run -c release keras-conformance bench)\n".utf8))
         #endif
         let regex = try filter.map { try Regex($0) }
         var results: [BenchResult] = []
         for op in BenchOp.all where try regex.map({ try $0.firstMatch(in: op.name) != nil }) ?? true {
             results.append(try op.measure(repeats: repeats))
-            FileHandle.standardError.write(Data("bench: \(op.name) done\n".utf8))
+            try? FileHandle.standardError.write(contentsOf: Data("bench: \(op.name) done\n".utf8))
         }
         switch format {
         case .json:

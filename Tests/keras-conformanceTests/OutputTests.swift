@@ -27,6 +27,13 @@ import Testing
         #expect(outcome.stderr.contains("cannot write standard output: it is closed"), "\(outcome.stderr)")
     }
 
+    /// Progress and warnings on a full standard error are dropped; the command still completes.
+    @Test func aFullStandardErrorIsNotATrap() throws {
+        let outcome = try shell("2>/dev/full", ["bench", "--filter", "^$"])
+        #expect(outcome.status == 0)
+        #expect(outcome.stdout.hasPrefix("op "))
+    }
+
     @Test func anUnwritableOutputFileIsAnErrorNamingIt() throws {
         let path = "/nonexistent-\(UUID().uuidString)/report.md"
         let outcome = try cli.run(["run", "--filter", "^doc-1", "--output", path])
