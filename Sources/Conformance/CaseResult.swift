@@ -33,9 +33,11 @@ public struct CaseResult: Sendable {
     /// reference envelope because its inputs differ).
     public var notes: [String] = []
 
-    public init(id: String, backend: String, layer: String, origin: String, file: String,
-                status: Status, problems: [CaseProblem] = [], comparisons: [TensorComparison] = [],
-                produced: LayerResult? = nil) {
+    public init(
+        id: String, backend: String, layer: String, origin: String, file: String,
+        status: Status, problems: [CaseProblem] = [], comparisons: [TensorComparison] = [],
+        produced: LayerResult? = nil
+    ) {
         self.id = id
         self.backend = backend
         self.layer = layer

@@ -88,7 +88,8 @@ public struct Comparator: Sendable {
                 if !x.isFinite || !y.isFinite { return x == y }
                 return abs(x - y) <= agreement.atol + agreement.rtol * abs(y) + lost
             }
-            let keras = [Dispute.BackendValue(backend: backend, value: e)]
+            let keras =
+                [Dispute.BackendValue(backend: backend, value: e)]
                 + envelope.map { Dispute.BackendValue(backend: $0.backend, value: $0.tensor.values[i]) }
             var trusted = keras
             if keras.dropFirst().contains(where: { !agrees($0.value, e) }) {
@@ -115,15 +116,18 @@ public struct Comparator: Sendable {
             if !a.isFinite || !c.isFinite {
                 let same = trusted.contains { ($0.value.isNaN && a.isNaN) || $0.value == a }
                 if listsEveryElement && result.listed.count < reportLimit {
-                    result.listed.append(Mismatch(
-                        index: Self.multiIndex(i, strides), actual: a, expected: c, absDiff: same ? 0 : .infinity,
-                        relDiff: same ? 0 : .infinity, ulpDiff: nil, spread: spread, cancellation: lost, allowed: allowed))
+                    result.listed.append(
+                        Mismatch(
+                            index: Self.multiIndex(i, strides), actual: a, expected: c, absDiff: same ? 0 : .infinity,
+                            relDiff: same ? 0 : .infinity, ulpDiff: nil, spread: spread, cancellation: lost, allowed: allowed))
                 }
                 if !same {
                     nonFiniteMismatches += 1
-                    record(&result, Mismatch(
-                        index: Self.multiIndex(i, strides), actual: a, expected: c,
-                        absDiff: .infinity, relDiff: .infinity, ulpDiff: nil, spread: spread, cancellation: lost, allowed: allowed))
+                    record(
+                        &result,
+                        Mismatch(
+                            index: Self.multiIndex(i, strides), actual: a, expected: c,
+                            absDiff: .infinity, relDiff: .infinity, ulpDiff: nil, spread: spread, cancellation: lost, allowed: allowed))
                 }
                 continue
             }
@@ -140,15 +144,17 @@ public struct Comparator: Sendable {
                 result.maxRelDiffIndex = Self.multiIndex(i, strides)
             }
             if listsEveryElement && result.listed.count < reportLimit {
-                result.listed.append(Mismatch(
-                    index: Self.multiIndex(i, strides), actual: a, expected: c,
-                    absDiff: absDiff, relDiff: relDiff, ulpDiff: ulp, spread: spread, cancellation: lost, allowed: allowed))
+                result.listed.append(
+                    Mismatch(
+                        index: Self.multiIndex(i, strides), actual: a, expected: c,
+                        absDiff: absDiff, relDiff: relDiff, ulpDiff: ulp, spread: spread, cancellation: lost, allowed: allowed))
             }
             let ratio = Self.fractionOfAllowedUsed(absDiff, allowed)
             result.fractionOfAllowedUsed = max(result.fractionOfAllowedUsed, ratio)
             result.usedFractions.add(ratio)
             let failing = absDiff > allowed
-            let nearBound = ratio > 0 && worstLimit > 0
+            let nearBound =
+                ratio > 0 && worstLimit > 0
                 && (result.worst.count < worstLimit || ratio > result.worst.last.map(\.fractionOfAllowedUsed) ?? 0)
             if failing || nearBound {
                 let element = Mismatch(

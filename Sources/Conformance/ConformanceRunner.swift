@@ -22,9 +22,11 @@ public struct ConformanceRunner: Sendable {
     public var strictConfig: Bool
     public var memoryBudget: Int?
 
-    public init(implementation: any LayerImplementation, toleranceOverride: ToleranceOverride = .init(),
-                comparator: Comparator = .init(), include: String? = nil, exclude: String? = nil,
-                layer: String? = nil, backends: [String]? = nil, strictConfig: Bool = false, memoryBudget: Int? = nil) {
+    public init(
+        implementation: any LayerImplementation, toleranceOverride: ToleranceOverride = .init(),
+        comparator: Comparator = .init(), include: String? = nil, exclude: String? = nil,
+        layer: String? = nil, backends: [String]? = nil, strictConfig: Bool = false, memoryBudget: Int? = nil
+    ) {
         self.implementation = implementation
         self.toleranceOverride = toleranceOverride
         self.comparator = comparator
@@ -68,17 +70,23 @@ public struct ConformanceRunner: Sendable {
                 let key = CaseKey(id: entry.id, backend: file.info.backend)
                 if let paths = occurrences[key], paths.count > 1 {
                     let layer = (try? entry.result.get())?.layer ?? "?"
-                    results.append(CaseResult(
-                        id: entry.id, backend: key.backend, layer: layer, origin: "", file: file.path, status: .error,
-                        problems: [CaseProblem(kind: .duplicate, details: "case '\(entry.id)' on backend \(key.backend) is in "
-                            + "\(paths.count) places (\(paths.joined(separator: ", "))); each must be in one file only")]))
+                    results.append(
+                        CaseResult(
+                            id: entry.id, backend: key.backend, layer: layer, origin: "", file: file.path, status: .error,
+                            problems: [
+                                CaseProblem(
+                                    kind: .duplicate,
+                                    details: "case '\(entry.id)' on backend \(key.backend) is in "
+                                        + "\(paths.count) places (\(paths.joined(separator: ", "))); each must be in one file only")
+                            ]))
                     continue
                 }
                 switch entry.result {
                 case .failure(let error):
-                    results.append(CaseResult(
-                        id: entry.id, backend: file.info.backend, layer: "?", origin: "", file: file.path,
-                        status: .error, problems: [CaseProblem(kind: .unreadable, details: error.description)]))
+                    results.append(
+                        CaseResult(
+                            id: entry.id, backend: file.info.backend, layer: "?", origin: "", file: file.path,
+                            status: .error, problems: [CaseProblem(kind: .unreadable, details: error.description)]))
                 case .success(let goldenCase):
                     let others = (byID[goldenCase.id] ?? []).filter { $0.backend != goldenCase.backend }
                     results.append(run(goldenCase, references: others))
@@ -108,8 +116,10 @@ public struct ConformanceRunner: Sendable {
             file: goldenCase.file, status: .error)
         guard implementation.implements(layer: goldenCase.layer) else {
             result.status = .skipped
-            result.problems = [CaseProblem(
-                kind: .notImplemented, details: "layer \(goldenCase.layer) is not implemented by \(implementation.name)")]
+            result.problems = [
+                CaseProblem(
+                    kind: .notImplemented, details: "layer \(goldenCase.layer) is not implemented by \(implementation.name)")
+            ]
             return result
         }
         let invocation = LayerInvocation(
@@ -125,8 +135,9 @@ public struct ConformanceRunner: Sendable {
         }
 
         func tolerance(for tensor: ReferenceTensor) -> Tolerance {
-            Tolerance.resolve(for: tensor.elementType, caseATol: goldenCase.atol, caseRTol: goldenCase.rtol,
-                              override: toleranceOverride)
+            Tolerance.resolve(
+                for: tensor.elementType, caseATol: goldenCase.atol, caseRTol: goldenCase.rtol,
+                override: toleranceOverride)
         }
         // Whether two Keras values agree is a property of the case, not of the run's overrides.
         func agreement(for tensor: ReferenceTensor) -> Tolerance {
@@ -148,8 +159,10 @@ public struct ConformanceRunner: Sendable {
         let exact = toleranceOverride.exact
         // One tensor at `path` ("outputs/y", "updated/<name>") against Keras's, with the other
         // backends' values of it, and the case's oracle and cancellation bound for that path.
-        func compare(_ path: String, actual: ReferenceTensor, expected: ReferenceTensor,
-                     others: [Reference]) -> TensorComparison {
+        func compare(
+            _ path: String, actual: ReferenceTensor, expected: ReferenceTensor,
+            others: [Reference]
+        ) -> TensorComparison {
             for (kind, extra) in [("oracle", goldenCase.oracle[path]), ("cancellation", goldenCase.cancellation[path])] {
                 if let extra, extra.shape != expected.shape {
                     result.notes.append("\(kind)/\(path) has shape \(extra.shapeDescription), not \(expected.shapeDescription); not used")
@@ -160,32 +173,38 @@ public struct ConformanceRunner: Sendable {
                 oracle: goldenCase.oracle[path], cancellation: exact ? nil : goldenCase.cancellation[path],
                 tolerance: tolerance(for: expected), agreement: agreement(for: expected))
         }
-        var comparisons = [compare(
-            "outputs/y", actual: produced.output, expected: goldenCase.output,
-            others: references.map { Reference(backend: $0.backend, tensor: $0.output) })]
+        var comparisons = [
+            compare(
+                "outputs/y", actual: produced.output, expected: goldenCase.output,
+                others: references.map { Reference(backend: $0.backend, tensor: $0.output) })
+        ]
         var problems: [CaseProblem] = []
         for (name, expected) in goldenCase.updated.sorted(by: { $0.key < $1.key }) {
             guard let actual = produced.updated[name] else {
-                problems.append(CaseProblem(
-                    tensor: "updated/\(name)", kind: .missingUpdate,
-                    details: "Keras updated '\(name)' but the implementation returned no update for it"))
+                problems.append(
+                    CaseProblem(
+                        tensor: "updated/\(name)", kind: .missingUpdate,
+                        details: "Keras updated '\(name)' but the implementation returned no update for it"))
                 continue
             }
-            comparisons.append(compare(
-                "updated/\(name)", actual: actual, expected: expected,
-                others: references.compactMap { r in r.updated[name].map { Reference(backend: r.backend, tensor: $0) } }))
+            comparisons.append(
+                compare(
+                    "updated/\(name)", actual: actual, expected: expected,
+                    others: references.compactMap { r in r.updated[name].map { Reference(backend: r.backend, tensor: $0) } }))
         }
         // A variable the implementation changed but Keras did not must keep its value.
         for (name, actual) in produced.updated.sorted(by: { $0.key < $1.key }) where goldenCase.updated[name] == nil {
             guard let before = goldenCase.weights[name] else {
-                problems.append(CaseProblem(
-                    tensor: "updated/\(name)", kind: .unexpectedUpdate,
-                    details: "the implementation updated '\(name)', which the case has no variable for"))
+                problems.append(
+                    CaseProblem(
+                        tensor: "updated/\(name)", kind: .unexpectedUpdate,
+                        details: "the implementation updated '\(name)', which the case has no variable for"))
                 continue
             }
-            comparisons.append(comparator.compare(
-                name: "updated/\(name) (unchanged in Keras)", actual: actual, expected: before,
-                tolerance: tolerance(for: before)))
+            comparisons.append(
+                comparator.compare(
+                    name: "updated/\(name) (unchanged in Keras)", actual: actual, expected: before,
+                    tolerance: tolerance(for: before)))
         }
         result.comparisons = comparisons
         result.produced = produced

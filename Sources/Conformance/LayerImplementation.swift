@@ -20,9 +20,11 @@ public struct LayerInvocation: Sendable {
     /// implementation can compare the shape it would produce before allocating it.
     public var expectedOutputShape: [Int]?
 
-    public init(layer: String, config: JSONValue, call: JSONValue, input: ReferenceTensor,
-                mask: ReferenceTensor? = nil, weights: [String: ReferenceTensor] = [:],
-                strictConfig: Bool = false, memoryBudget: Int? = nil, expectedOutputShape: [Int]? = nil) {
+    public init(
+        layer: String, config: JSONValue, call: JSONValue, input: ReferenceTensor,
+        mask: ReferenceTensor? = nil, weights: [String: ReferenceTensor] = [:],
+        strictConfig: Bool = false, memoryBudget: Int? = nil, expectedOutputShape: [Int]? = nil
+    ) {
         self.layer = layer
         self.config = config
         self.call = call

@@ -12,8 +12,10 @@ public struct RunReport: Sendable {
     /// Nothing failed or errored (skipped cases are neither).
     public var allPassed: Bool { cases.allSatisfy { $0.status == .passed || $0.status == .skipped } }
 
-    public init(implementation: String, files: [(path: String, info: GoldenFileInfo)], cases: [CaseResult],
-                tolerance: ToleranceOverride = .init()) {
+    public init(
+        implementation: String, files: [(path: String, info: GoldenFileInfo)], cases: [CaseResult],
+        tolerance: ToleranceOverride = .init()
+    ) {
         self.implementation = implementation
         self.files = files
         self.cases = cases

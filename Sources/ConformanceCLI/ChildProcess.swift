@@ -74,7 +74,9 @@ struct ChildProcess {
             for p in fds where p.revents != 0 {
                 let n = read(p.fd, &buffer, buffer.count)
                 if n > 0 {
-                    if p.fd == outFD { stdout.append(contentsOf: buffer[0..<n]) } else {
+                    if p.fd == outFD {
+                        stdout.append(contentsOf: buffer[0..<n])
+                    } else {
                         stderr.append(contentsOf: buffer[0..<n])
                         if stderr.count > stderrLimit { stderr = stderr.suffix(stderrLimit) }
                     }

@@ -55,9 +55,10 @@ public enum ConformanceCLI {
         extraCommands: [any ParsableCommand.Type] = []
     ) {
         let executableName = CommandLine.arguments.first.map { String($0.split(separator: "/").last ?? "") }
-        setup = Setup(implementation: implementation,
-                      commandName: commandName ?? executableName ?? "keras-conformance",
-                      extraCommands: extraCommands)
+        setup = Setup(
+            implementation: implementation,
+            commandName: commandName ?? executableName ?? "keras-conformance",
+            extraCommands: extraCommands)
     }
 }
 

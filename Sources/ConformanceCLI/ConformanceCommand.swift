@@ -7,7 +7,8 @@ struct ConformanceCommand: ParsableCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(
             commandName: ConformanceCLI.setup.commandName,
-            abstract: "Check a Swift implementation of Keras layers (\(ConformanceCLI.setup.implementation.name)) against golden outputs captured from real Keras.",
+            abstract:
+                "Check a Swift implementation of Keras layers (\(ConformanceCLI.setup.implementation.name)) against golden outputs captured from real Keras.",
             discussion: """
                 Golden files (HDF5, schema keras-golden/1) hold cases captured from Keras runs on one \
                 backend each. Exit status: 0 when every case passed, 1 when any case failed or errored, \

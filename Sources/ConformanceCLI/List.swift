@@ -32,9 +32,10 @@ extension ConformanceCommand {
             var text = ""
             for id in selected {
                 let row = rows[id]!
-                text += (id.padding(toLength: idWidth, withPad: " ", startingAt: 0) + "  "
-                    + row.layer.padding(toLength: layerWidth, withPad: " ", startingAt: 0) + "  "
-                    + row.backends.joined(separator: ",") + "  " + row.origin + "\n")
+                text +=
+                    (id.padding(toLength: idWidth, withPad: " ", startingAt: 0) + "  "
+                        + row.layer.padding(toLength: layerWidth, withPad: " ", startingAt: 0) + "  "
+                        + row.backends.joined(separator: ",") + "  " + row.origin + "\n")
             }
             text += "\(selected.count) cases in \(files.count) files\n"
             try ConformanceCLI.write(text, to: nil)

@@ -20,10 +20,11 @@ struct CaseSelection: ParsableArguments {
     @Option(name: .customLong("backend"), help: "Run only cases captured on this backend (e.g. tensorflow, jax); repeat for several.")
     var backends: [String] = []
 
-    @Option(help: ArgumentHelp(
-        "Seconds each golden file may take to read (default \(Int(IsolatedReader.defaultTimeout))).",
-        discussion: "Files are read in child processes; one still reading after this long is killed and "
-            + "its file reported as timed out reading (exit status 2)."))
+    @Option(
+        help: ArgumentHelp(
+            "Seconds each golden file may take to read (default \(Int(IsolatedReader.defaultTimeout))).",
+            discussion: "Files are read in child processes; one still reading after this long is killed and "
+                + "its file reported as timed out reading (exit status 2)."))
     var readTimeout: Double = IsolatedReader.defaultTimeout
 
     func validate() throws {
@@ -67,15 +68,17 @@ struct CaseSelection: ParsableArguments {
             throw CLIError("nothing to check: no case in \(paths.joined(separator: ", ")) matches \(description)")
         }
         guard report.cases.contains(where: { $0.status != .skipped }) else {
-            throw CLIError("nothing to check: all \(report.cases.count) selected cases are of layers "
-                + "\(ConformanceCLI.setup.implementation.name) does not implement")
+            throw CLIError(
+                "nothing to check: all \(report.cases.count) selected cases are of layers "
+                    + "\(ConformanceCLI.setup.implementation.name) does not implement")
         }
         return report
     }
 
     /// The selection options as given, for messages: `--layer 'X' --backend jax`.
     var description: String {
-        let options = [("--filter", filter), ("--exclude", exclude), ("--layer", layer)]
+        let options =
+            [("--filter", filter), ("--exclude", exclude), ("--layer", layer)]
             .compactMap { name, value in value.map { "\(name) '\($0)'" } } + backends.map { "--backend \($0)" }
         return options.isEmpty ? "the selection" : options.joined(separator: " ")
     }
@@ -89,10 +92,11 @@ struct ToleranceOptions: ParsableArguments {
     @Option(help: "Relative tolerance for every case, overriding the dtype default and the case's own.")
     var rtol: Double?
 
-    @Flag(help: """
-        Plain atol + rtol*|expected|: no reference envelope and no cancellation bound \
-        (with --atol 0 --rtol 0, bit-exact).
-        """)
+    @Flag(
+        help: """
+            Plain atol + rtol*|expected|: no reference envelope and no cancellation bound \
+            (with --atol 0 --rtol 0, bit-exact).
+            """)
     var exact = false
 
     func validate() throws {

@@ -10,27 +10,32 @@ extension HTMLReport {
         guard let first = runs.first else { return .empty }
         let allPassed = runs.allSatisfy { $0.result.status == .passed }
         let worst = runs.flatMap(\.result.comparisons).map(\.fractionOfAllowedUsed).max() ?? 0
-        let summary: Node<HTML.BodyContext> = .element(named: "summary", nodes: [
-            .code(.escapedText(first.result.id)),
-            .forEach(runs) { run in
-                .span(.class("badge \(run.result.status.rawValue)"), .escapedText("\(run.result.backend) \(run.result.status.rawValue)"))
-            },
-            runs.contains { $0.result.disputed > 0 } ? .span(.class("badge disputed"), .text("Keras disputed")) : .empty,
-            .span(.class("used"), .text("max u \(ReportFormatting.diff(worst))")),
-        ])
-        let origin: Node<HTML.BodyContext> = first.result.origin.isEmpty
+        let summary: Node<HTML.BodyContext> = .element(
+            named: "summary",
+            nodes: [
+                .code(.escapedText(first.result.id)),
+                .forEach(runs) { run in
+                    .span(.class("badge \(run.result.status.rawValue)"), .escapedText("\(run.result.backend) \(run.result.status.rawValue)"))
+                },
+                runs.contains { $0.result.disputed > 0 } ? .span(.class("badge disputed"), .text("Keras disputed")) : .empty,
+                .span(.class("used"), .text("max u \(ReportFormatting.diff(worst))")),
+            ])
+        let origin: Node<HTML.BodyContext> =
+            first.result.origin.isEmpty
             ? .empty : .p(.class("origin"), .escapedText("origin: \(first.result.origin)"))
         let golden: Node<HTML.BodyContext> = runs.lazy.compactMap(\.golden).first.map { .group(configTable($0), shapes($0)) } ?? .empty
         // Plot's typed <details> takes no body helpers; the element by name keeps one node type.
-        return .element(named: "details", nodes: [
-            .id(caseAnchor(first.result.id)),
-            .class("case"),
-            allPassed ? .empty : .attribute(named: "open", value: "open"),
-            summary,
-            origin,
-            golden,
-            .forEach(runs) { run in backendResult(run, model) },
-        ])
+        return .element(
+            named: "details",
+            nodes: [
+                .id(caseAnchor(first.result.id)),
+                .class("case"),
+                allPassed ? .empty : .attribute(named: "open", value: "open"),
+                summary,
+                origin,
+                golden,
+                .forEach(runs) { run in backendResult(run, model) },
+            ])
     }
 
     /// The config: keys the case set, then one dimmed line with the keys at Keras's defaults (and the layer name).
@@ -48,11 +53,13 @@ extension HTMLReport {
             .forEach(call.keys.sorted()) { key in
                 .tr(.th(.escapedText("call: \(key)")), .td(.code(.escapedText(call[key]?.jsonText ?? ""))))
             },
-            folded.isEmpty ? .empty : .tr(
-                .class("defaults"),
-                .th("Keras defaults"),
-                .td(.escapedText(folded.map { "\($0)=\(brief(config[$0]))" }.joined(separator: ", ")))
-            )
+            folded.isEmpty
+                ? .empty
+                : .tr(
+                    .class("defaults"),
+                    .th("Keras defaults"),
+                    .td(.escapedText(folded.map { "\($0)=\(brief(config[$0]))" }.joined(separator: ", ")))
+                )
         )
     }
 
@@ -103,13 +110,16 @@ extension HTMLReport {
     /// and the case's float64 oracle value there when the golden file has one.
     static func tensorResult(_ c: TensorComparison, _ others: [GoldenCase], oracle: ReferenceTensor?) -> Node<HTML.BodyContext> {
         let rows = c.mismatches.filter { !$0.absDiff.isFinite } + c.worst
-        let otherTensors = others.map { ("Keras \($0.backend)", CaseRun.tensor(named: c.name, in: $0)) }
+        let otherTensors =
+            others.map { ("Keras \($0.backend)", CaseRun.tensor(named: c.name, in: $0)) }
             + (oracle.map { [("oracle (float64)", $0)] } ?? [])
         let tolerance = "atol \(ReportFormatting.diff(c.tolerance.atol)) rtol \(ReportFormatting.diff(c.tolerance.rtol))"
         let extremes = "max |diff| \(ReportFormatting.diff(c.maxAbsDiff)), max ULP \(ReportFormatting.ulp(c.maxUlpDiff))"
-        let figures: String = " · \(tolerance) · \(c.mismatched) of \(c.elements) mismatched · \(extremes)"
+        let figures: String =
+            " · \(tolerance) · \(c.mismatched) of \(c.elements) mismatched · \(extremes)"
             + " · max u \(ReportFormatting.diff(c.fractionOfAllowedUsed)) · backend spread \(ReportFormatting.diff(c.spread))"
-        let headers = ["index", "actual", "expected", "|diff|", "rel", "ULP", "spread", "cancel", "allowed", "u"]
+        let headers =
+            ["index", "actual", "expected", "|diff|", "rel", "ULP", "spread", "cancel", "allowed", "u"]
             + otherTensors.map(\.0)
         return .div(
             .class("tensor"),
@@ -118,34 +128,39 @@ extension HTMLReport {
                 .escapedText(c.failure?.details ?? "within tolerance"),
                 .escapedText(figures)
             ),
-            c.disputed == 0 ? .empty : .p(
-                .class("disputed"),
-                .escapedText("Keras's backends disagree beyond the element type's tolerance at \(c.disputed) elements"
-                    + (c.hasOracle ? " (\(c.arbitrated) settled by the float64 oracle)" : "")
-                    + (c.kerasBugCandidates.isEmpty ? "" : "; Keras bug candidates: " + c.kerasBugCandidates.joined(separator: ", ")))
-            ),
-            rows.isEmpty ? .p(.class("note"), .text(c.passed ? "every element bit-exact" : "no element to show")) : .table(
-                .class("elements"),
-                .tr(.forEach(headers) { .th(.escapedText($0)) }),
-                .forEach(rows) { m in
-                    .tr(
-                        .class(m.absDiff > m.allowed ? "over" : "within"),
-                        .td(.escapedText(PythonLiteral.tuple(m.index))),
-                        .td(.escapedText(ReportFormatting.value(m.actual))),
-                        .td(.escapedText(ReportFormatting.value(m.expected))),
-                        .td(.escapedText(ReportFormatting.diff(m.absDiff))),
-                        .td(.escapedText(ReportFormatting.diff(m.relDiff))),
-                        .td(.escapedText(ReportFormatting.ulp(m.ulpDiff))),
-                        .td(.escapedText(ReportFormatting.diff(m.spread))),
-                        .td(.escapedText(ReportFormatting.diff(m.cancellation))),
-                        .td(.escapedText(ReportFormatting.diff(m.allowed))),
-                        .td(.escapedText(ReportFormatting.diff(m.fractionOfAllowedUsed))),
-                        .forEach(otherTensors) { other in
-                            .td(.escapedText(other.1.flatMap { value(in: $0, at: m.index) }.map(ReportFormatting.value) ?? "–"))
-                        }
-                    )
-                }
-            )
+            c.disputed == 0
+                ? .empty
+                : .p(
+                    .class("disputed"),
+                    .escapedText(
+                        "Keras's backends disagree beyond the element type's tolerance at \(c.disputed) elements"
+                            + (c.hasOracle ? " (\(c.arbitrated) settled by the float64 oracle)" : "")
+                            + (c.kerasBugCandidates.isEmpty ? "" : "; Keras bug candidates: " + c.kerasBugCandidates.joined(separator: ", ")))
+                ),
+            rows.isEmpty
+                ? .p(.class("note"), .text(c.passed ? "every element bit-exact" : "no element to show"))
+                : .table(
+                    .class("elements"),
+                    .tr(.forEach(headers) { .th(.escapedText($0)) }),
+                    .forEach(rows) { m in
+                        .tr(
+                            .class(m.absDiff > m.allowed ? "over" : "within"),
+                            .td(.escapedText(PythonLiteral.tuple(m.index))),
+                            .td(.escapedText(ReportFormatting.value(m.actual))),
+                            .td(.escapedText(ReportFormatting.value(m.expected))),
+                            .td(.escapedText(ReportFormatting.diff(m.absDiff))),
+                            .td(.escapedText(ReportFormatting.diff(m.relDiff))),
+                            .td(.escapedText(ReportFormatting.ulp(m.ulpDiff))),
+                            .td(.escapedText(ReportFormatting.diff(m.spread))),
+                            .td(.escapedText(ReportFormatting.diff(m.cancellation))),
+                            .td(.escapedText(ReportFormatting.diff(m.allowed))),
+                            .td(.escapedText(ReportFormatting.diff(m.fractionOfAllowedUsed))),
+                            .forEach(otherTensors) { other in
+                                .td(.escapedText(other.1.flatMap { value(in: $0, at: m.index) }.map(ReportFormatting.value) ?? "–"))
+                            }
+                        )
+                    }
+                )
         )
     }
 

@@ -14,7 +14,8 @@ extension HTMLReport {
         case unbounded
 
         static let lastFailingBin = 2 * UsedFractionHistogram.binsPerDecade
-        static let all: [HistogramBar] = [.exact]
+        static let all: [HistogramBar] =
+            [.exact]
             + (UsedFractionHistogram.lowestBin...lastFailingBin).map { .bin($0) } + [.unbounded]
 
         func count(in histogram: UsedFractionHistogram) -> Int {
@@ -102,13 +103,16 @@ extension HTMLReport {
             }
         }
         for (i, bar) in bars.enumerated() where counts[i] > 0 {
-            nodes.append(.element(named: "rect", nodes: [
-                .attribute(named: "class", value: "bar \(bar.tone)"),
-                .attribute(named: "x", value: fmt(x(i))), .attribute(named: "y", value: fmt(y(Double(counts[i])))),
-                .attribute(named: "width", value: fmt(size.barWidth)),
-                .attribute(named: "height", value: fmt(baseline - y(Double(counts[i])))),
-                .element(named: "title", nodes: [.escapedText("\(counts[i]) elements: \(bar.range)")]),
-            ]))
+            nodes.append(
+                .element(
+                    named: "rect",
+                    nodes: [
+                        .attribute(named: "class", value: "bar \(bar.tone)"),
+                        .attribute(named: "x", value: fmt(x(i))), .attribute(named: "y", value: fmt(y(Double(counts[i])))),
+                        .attribute(named: "width", value: fmt(size.barWidth)),
+                        .attribute(named: "height", value: fmt(baseline - y(Double(counts[i])))),
+                        .element(named: "title", nodes: [.escapedText("\(counts[i]) elements: \(bar.range)")]),
+                    ]))
         }
         nodes.append(line(size.left - (size.labelled ? 4 : 0), baseline, width - (size.labelled ? 8 : 0), baseline, "axis"))
         nodes.append(line(boundX, size.top - (size.labelled ? 6 : 2), boundX, baseline + 2, "bound"))
@@ -120,8 +124,10 @@ extension HTMLReport {
             ticks.append((x(bars.count - 1) + size.barWidth / 2, "∞"))
             nodes.append(text(boundX + 3, size.top - 2, "bound", "boundlabel"))
             nodes += ticks.map { text($0.x, baseline + 14, $0.label, "xlabel") }
-            nodes.append(text(size.left + (width - size.left) / 2, height - 4,
-                              "u = |ours − Keras| / allowed, per element (log); bar height: elements (log)", "axislabel"))
+            nodes.append(
+                text(
+                    size.left + (width - size.left) / 2, height - 4,
+                    "u = |ours − Keras| / allowed, per element (log); bar height: elements (log)", "axislabel"))
         }
         return .element(named: "svg", nodes: nodes)
     }
@@ -138,19 +144,23 @@ extension HTMLReport {
     }
 
     private static func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, _ kind: String) -> Node<SVGContext> {
-        .element(named: "line", nodes: [
-            .attribute(named: "class", value: kind),
-            .attribute(named: "x1", value: fmt(x1)), .attribute(named: "y1", value: fmt(y1)),
-            .attribute(named: "x2", value: fmt(x2)), .attribute(named: "y2", value: fmt(y2)),
-        ])
+        .element(
+            named: "line",
+            nodes: [
+                .attribute(named: "class", value: kind),
+                .attribute(named: "x1", value: fmt(x1)), .attribute(named: "y1", value: fmt(y1)),
+                .attribute(named: "x2", value: fmt(x2)), .attribute(named: "y2", value: fmt(y2)),
+            ])
     }
 
     private static func text(_ x: Double, _ y: Double, _ label: String, _ kind: String) -> Node<SVGContext> {
-        .element(named: "text", nodes: [
-            .attribute(named: "class", value: kind),
-            .attribute(named: "x", value: fmt(x)), .attribute(named: "y", value: fmt(y)),
-            .escapedText(label),
-        ])
+        .element(
+            named: "text",
+            nodes: [
+                .attribute(named: "class", value: kind),
+                .attribute(named: "x", value: fmt(x)), .attribute(named: "y", value: fmt(y)),
+                .escapedText(label),
+            ])
     }
 
     private static func fmt(_ x: Double) -> String { String(format: "%.1f", x) }

@@ -42,7 +42,8 @@ extension HTMLReport {
     static func usedSummary(_ model: ReportModel, _ layer: String) -> Node<HTML.BodyContext> {
         let histogram = model.histogram(layer, .forward)
         guard histogram.total > 0 else { return .text("–") }
-        let worst = (model.runs[layer] ?? []).flatMap(\.result.comparisons)
+        let worst =
+            (model.runs[layer] ?? []).flatMap(\.result.comparisons)
             .filter { Direction(tensor: $0.name) == .forward }.map(\.fractionOfAllowedUsed).max() ?? 0
         return .group(
             chart(histogram, title: "\(layer): \(figures(histogram))", size: .sparkline),
@@ -58,10 +59,14 @@ extension HTMLReport {
         let bad = (counts["failed"] ?? 0) + (counts["error"] ?? 0)
         let skipped = counts["skipped"] ?? 0
         let disputed = entries.filter { $0.run.result.disputed > 0 }.count
-        let tone = entries.isEmpty ? "empty"
-            : bad > 0 ? "failed"
-            : skipped == entries.count ? "skipped"
-            : skipped > 0 ? "mixed" : "passed"
+        let tone =
+            entries.isEmpty
+            ? "empty"
+            : bad > 0
+                ? "failed"
+                : skipped == entries.count
+                    ? "skipped"
+                    : skipped > 0 ? "mixed" : "passed"
         return .td(
             .class("cell \(tone)"),
             .escapedAttribute("data-layer", layer),

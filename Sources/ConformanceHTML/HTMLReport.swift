@@ -49,17 +49,24 @@ public enum HTMLReport {
     /// The golden files the run read: one line per Keras and backend version, the files folded away.
     static func filesTable(_ report: RunReport) -> Node<HTML.BodyContext> {
         let versions = report.files.map { "Keras \($0.info.kerasVersion), \($0.info.backend) \($0.info.backendVersion)" }.uniqued()
-        return .element(named: "details", nodes: [
-            .class("files"),
-            .element(named: "summary", nodes: [
-                .escapedText("\(report.files.count) golden files: " + versions.map { version in
-                    "\(version) (\(report.files.filter { "Keras \($0.info.kerasVersion), \($0.info.backend) \($0.info.backendVersion)" == version }.count))"
-                }.joined(separator: "; ")),
-            ]),
-            .ul(.forEach(report.files) { file in
-                .li(.code(.escapedText(file.path)), .escapedText(" — \(file.info.backend) \(file.info.backendVersion)"))
-            }),
-        ])
+        return .element(
+            named: "details",
+            nodes: [
+                .class("files"),
+                .element(
+                    named: "summary",
+                    nodes: [
+                        .escapedText(
+                            "\(report.files.count) golden files: "
+                                + versions.map { version in
+                                    "\(version) (\(report.files.filter { "Keras \($0.info.kerasVersion), \($0.info.backend) \($0.info.backendVersion)" == version }.count))"
+                                }.joined(separator: "; "))
+                    ]),
+                .ul(
+                    .forEach(report.files) { file in
+                        .li(.code(.escapedText(file.path)), .escapedText(" — \(file.info.backend) \(file.info.backendVersion)"))
+                    }),
+            ])
     }
 
     /// `18 case runs: 18 passed, 0 failed, 0 errors`: the summary line, counting runs.

@@ -107,7 +107,8 @@ struct ReportModel {
     func cell(_ layer: String, _ column: MatrixColumn) -> [(run: CaseRun, verdict: String)] {
         (runs[layer] ?? []).compactMap { run in
             guard run.result.backend == column.backend, run.elementType == column.elementType,
-                  let verdict = run.verdict(column.direction) else { return nil }
+                let verdict = run.verdict(column.direction)
+            else { return nil }
             return (run, verdict)
         }
     }

@@ -70,7 +70,11 @@ extension JSONValue {
         case .bool(let b): out += (b ? "true" : "false").utf8
         case .int(let i): out += String(i).utf8
         case .double(let d):
-            if d.isNaN { out += "NaN".utf8 } else if d.isInfinite { out += (d > 0 ? "Infinity" : "-Infinity").utf8 } else {
+            if d.isNaN {
+                out += "NaN".utf8
+            } else if d.isInfinite {
+                out += (d > 0 ? "Infinity" : "-Infinity").utf8
+            } else {
                 out += "\(d)".utf8
             }
         case .string(let s): JSONValue.quote(s, into: &out)
@@ -303,7 +307,9 @@ struct JSONTextParser {
             } else if b == UInt8(ascii: ".") || b == UInt8(ascii: "e") || b == UInt8(ascii: "E") {
                 isReal = true
                 position += 1
-            } else { break }
+            } else {
+                break
+            }
         }
         let text = String(decoding: bytes[start..<position], as: UTF8.self)
         if text.isEmpty { throw error("unexpected character") }
@@ -324,7 +330,8 @@ extension JSONValue {
             if a.allSatisfy({ $0.isScalar }) { return jsonText }
             return "[\n" + a.map { inner + $0.pretty(indent: inner) }.joined(separator: ",\n") + "\n" + indent + "]"
         case .object(let o) where !o.isEmpty:
-            return "{\n" + o.keys.sorted().map { inner + JSONValue.quote($0) + ": " + o[$0]!.pretty(indent: inner) }
+            return "{\n"
+                + o.keys.sorted().map { inner + JSONValue.quote($0) + ": " + o[$0]!.pretty(indent: inner) }
                 .joined(separator: ",\n") + "\n" + indent + "}"
         default:
             return jsonText

@@ -23,7 +23,8 @@ public struct KerasLayersImplementation: LayerImplementation {
         var warnings: [String] = []
         if !unreadKeys.isEmpty {
             let names = unreadKeys.map { "'\($0)'" }.joined(separator: ", ")
-            let message = "config key\(unreadKeys.count == 1 ? "" : "s") \(names) \(unreadKeys.count == 1 ? "is" : "are") not \(unreadKeys.count == 1 ? "an argument" : "arguments") of \(invocation.layer) that this implementation uses"
+            let message =
+                "config key\(unreadKeys.count == 1 ? "" : "s") \(names) \(unreadKeys.count == 1 ? "is" : "are") not \(unreadKeys.count == 1 ? "an argument" : "arguments") of \(invocation.layer) that this implementation uses"
             if invocation.strictConfig {
                 throw KerasLayerError.invalidConfig(
                     layer: invocation.layer, argument: unreadKeys[0], message: message + " (an error under --strict-config)")
@@ -98,7 +99,7 @@ public struct KerasLayersImplementation: LayerImplementation {
         let values: [Double]
         switch type {
         #if !(os(macOS) && arch(x86_64))  // Float16 does not exist on Intel Macs
-        case .float16: values = tensor.scalars.map { Double(Float16($0)) }
+            case .float16: values = tensor.scalars.map { Double(Float16($0)) }
         #endif
         default: values = tensor.scalars.map(Double.init)
         }

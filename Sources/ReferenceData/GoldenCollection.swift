@@ -64,8 +64,11 @@ public struct GoldenCollection: Sendable, Equatable {
                 case .directory:
                     pending.append(path)
                 case .symlinkToDirectory:
-                    skipped.append(Skipped(path: path, reason: "a symbolic link to a folder is not followed in a scan; "
-                        + "name it as a path to read it"))
+                    skipped.append(
+                        Skipped(
+                            path: path,
+                            reason: "a symbolic link to a folder is not followed in a scan; "
+                                + "name it as a path to read it"))
                 case .regular where name.hasSuffix(".h5"):
                     found.append(path)
                 case .other(let what) where name.hasSuffix(".h5"):

@@ -28,12 +28,13 @@ extension GoldenFile {
                     "numpy_version": .string(file.info.numpyVersion), "generator": .string(file.info.generator),
                     "oracle": file.info.oracle.map(JSONValue.string) ?? .null, "jax_enable_x64": .bool(file.info.jaxEnableX64),
                 ]),
-                "entries": .array(file.entries.map { entry in
-                    switch entry.result {
-                    case .success(let c): return .object(["id": .string(entry.id), "case": encode(c, into: &values)])
-                    case .failure(let e): return .object(["id": .string(entry.id), "error": encode(e)])
-                    }
-                }),
+                "entries": .array(
+                    file.entries.map { entry in
+                        switch entry.result {
+                        case .success(let c): return .object(["id": .string(entry.id), "case": encode(c, into: &values)])
+                        case .failure(let e): return .object(["id": .string(entry.id), "error": encode(e)])
+                        }
+                    }),
             ])
         } catch {
             header = .object(["path": .string(path), "error": encode(error)])
@@ -91,8 +92,14 @@ extension GoldenFile {
             if let error = entry["error"] {
                 decoded.append((id, .failure(try Self.decodeError(error, file: path, damaged: damaged))))
             } else if let c = entry["case"] {
-                decoded.append((id, .success(try Self.decodeCase(c, id: id, file: path, backend: self.info.backend,
-                                                                 values: values, damaged: damaged))))
+                decoded.append(
+                    (
+                        id,
+                        .success(
+                            try Self.decodeCase(
+                                c, id: id, file: path, backend: self.info.backend,
+                                values: values, damaged: damaged))
+                    ))
             } else {
                 throw damaged("entry \(id) has neither case nor error")
             }
@@ -103,15 +110,20 @@ extension GoldenFile {
     // MARK: - Encoding
 
     private static func encode(_ error: GoldenError) -> JSONValue {
-        .object(["kind": .string(error.kind.rawValue), "case": error.caseID.map(JSONValue.string) ?? .null,
-                 "message": .string(error.message)])
+        .object([
+            "kind": .string(error.kind.rawValue), "case": error.caseID.map(JSONValue.string) ?? .null,
+            "message": .string(error.message),
+        ])
     }
 
     private static func encode(_ c: GoldenCase, into values: inout [Double]) -> JSONValue {
         var tensors: [JSONValue] = []
         func add(_ name: String, _ t: ReferenceTensor) {
-            tensors.append(.object(["name": .string(name), "shape": .array(t.shape.map { .int($0) }),
-                                    "dtype": .string(t.elementType.rawValue), "offset": .int(values.count)]))
+            tensors.append(
+                .object([
+                    "name": .string(name), "shape": .array(t.shape.map { .int($0) }),
+                    "dtype": .string(t.elementType.rawValue), "offset": .int(values.count),
+                ]))
             values.append(contentsOf: t.values)
         }
         add("inputs/x", c.input)
@@ -135,7 +147,8 @@ extension GoldenFile {
         _ v: JSONValue, file: String, damaged: (String) -> GoldenError
     ) throws(GoldenError) -> GoldenError {
         guard let kind = v["kind"]?.stringValue.flatMap(GoldenError.Kind.init(rawValue:)),
-              let message = v["message"]?.stringValue else { throw damaged("error entry") }
+            let message = v["message"]?.stringValue
+        else { throw damaged("error entry") }
         return GoldenError(kind, file: file, caseID: v["case"]?.stringValue, message)
     }
 
@@ -143,19 +156,19 @@ extension GoldenFile {
         _ v: JSONValue, id: String, file: String, backend: String, values: [Double], damaged: (String) -> GoldenError
     ) throws(GoldenError) -> GoldenCase {
         guard let layer = v["layer"]?.stringValue, let configText = v["config"]?.stringValue,
-              let callText = v["call"]?.stringValue, let origin = v["origin"]?.stringValue,
-              let tensorList = v["tensors"]?.arrayValue,
-              let config = try? JSONValue(parsing: configText), let call = try? JSONValue(parsing: callText)
+            let callText = v["call"]?.stringValue, let origin = v["origin"]?.stringValue,
+            let tensorList = v["tensors"]?.arrayValue,
+            let config = try? JSONValue(parsing: configText), let call = try? JSONValue(parsing: callText)
         else { throw damaged("case \(id)") }
         var tensors: [String: ReferenceTensor] = [:]
         for t in tensorList {
             guard let name = t["name"]?.stringValue, let shapeList = t["shape"]?.arrayValue,
-                  let type = t["dtype"]?.stringValue.flatMap(ElementType.init(rawValue:)), let offset = t["offset"]?.intValue
+                let type = t["dtype"]?.stringValue.flatMap(ElementType.init(rawValue:)), let offset = t["offset"]?.intValue
             else { throw damaged("tensor of case \(id)") }
             let shape = shapeList.compactMap(\.intValue)
             guard shape.count == shapeList.count, shape.allSatisfy({ $0 >= 0 }),
-                  let count = try? HDF5Object.elementCount(shape, path: name),
-                  offset >= 0, offset <= values.count - count
+                let count = try? HDF5Object.elementCount(shape, path: name),
+                offset >= 0, offset <= values.count - count
             else { throw damaged("tensor \(name) of case \(id)") }
             tensors[name] = ReferenceTensor(shape: shape, elementType: type, values: Array(values[offset..<offset + count]))
         }

@@ -31,9 +31,13 @@ public struct GoldenFile: Sendable {
                 let info = try Self.readInfo(file, path: path)
                 var entries: [(String, Result<GoldenCase, GoldenError>)] = []
                 for name in try Self.caseGroupNames(file, path: path) {
-                    entries.append((name, Result { () throws(GoldenError) in
-                        try Self.readCase(name, in: file, path: path, backend: info.backend)
-                    }))
+                    entries.append(
+                        (
+                            name,
+                            Result { () throws(GoldenError) in
+                                try Self.readCase(name, in: file, path: path, backend: info.backend)
+                            }
+                        ))
                 }
                 return .success((info, entries))
             } catch {
@@ -101,10 +105,11 @@ public struct GoldenFile: Sendable {
 
     /// `[A-Za-z0-9_.-]+`, the schema's rule for case ids.
     static func isValidCaseID(_ id: String) -> Bool {
-        !id.isEmpty && id.utf8.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-")
-        }
+        !id.isEmpty
+            && id.utf8.allSatisfy { byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                    || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-")
+            }
     }
 
     private static func readCase(_ id: String, in file: HDF5Object, path: String, backend: String) throws(GoldenError) -> GoldenCase {

@@ -32,15 +32,17 @@ enum HDF5Library {
         final class Collector { var messages: [String] = [] }
         let collector = Collector()
         let context = Unmanaged.passUnretained(collector).toOpaque()
-        _ = H5Ewalk2(hid_t(H5E_DEFAULT), H5E_WALK_UPWARD, { _, description, context in
-            guard let description, let context else { return 0 }
-            let collector = Unmanaged<Collector>.fromOpaque(context).takeUnretainedValue()
-            if let text = description.pointee.desc {
-                let message = String(cString: text)
-                if !message.isEmpty { collector.messages.append(message) }
-            }
-            return 0
-        }, context)
+        _ = H5Ewalk2(
+            hid_t(H5E_DEFAULT), H5E_WALK_UPWARD,
+            { _, description, context in
+                guard let description, let context else { return 0 }
+                let collector = Unmanaged<Collector>.fromOpaque(context).takeUnretainedValue()
+                if let text = description.pointee.desc {
+                    let message = String(cString: text)
+                    if !message.isEmpty { collector.messages.append(message) }
+                }
+                return 0
+            }, context)
         _ = H5Eclear2(hid_t(H5E_DEFAULT))
         return collector.messages
     }

@@ -79,11 +79,13 @@ extension HDF5Object {
     func linkNames() throws(HDF5ReadError) -> [String] {
         final class Collector { var names: [String] = [] }
         let collector = Collector()
-        let status = chdf5_link_names(id, { name, context in
-            guard let name, let context else { return -1 }
-            Unmanaged<Collector>.fromOpaque(context).takeUnretainedValue().names.append(String(cString: name))
-            return 0
-        }, Unmanaged.passUnretained(collector).toOpaque())
+        let status = chdf5_link_names(
+            id,
+            { name, context in
+                guard let name, let context else { return -1 }
+                Unmanaged<Collector>.fromOpaque(context).takeUnretainedValue().names.append(String(cString: name))
+                return 0
+            }, Unmanaged.passUnretained(collector).toOpaque())
         guard status >= 0 else { throw HDF5ReadError(HDF5Library.reason("cannot list the group")) }
         return collector.names
     }
@@ -96,7 +98,7 @@ extension HDF5Object {
     func stringAttribute(_ name: String) throws(HDF5ReadError) -> String? {
         guard hasAttribute(name) else { return nil }
         guard let attribute = HDF5Object(H5Aopen(id, name, chdf5_p_default()), .attribute),
-              let fileType = HDF5Object(H5Aget_type(attribute.id), .datatype)
+            let fileType = HDF5Object(H5Aget_type(attribute.id), .datatype)
         else { throw HDF5ReadError(HDF5Library.reason("cannot open attribute '\(name)'")) }
         guard H5Tget_class(fileType.id) == H5T_STRING else {
             throw HDF5ReadError("attribute '\(name)' is not a string")
@@ -134,7 +136,7 @@ extension HDF5Object {
     func doubleAttribute(_ name: String) throws(HDF5ReadError) -> Double? {
         guard hasAttribute(name) else { return nil }
         guard let attribute = HDF5Object(H5Aopen(id, name, chdf5_p_default()), .attribute),
-              let fileType = HDF5Object(H5Aget_type(attribute.id), .datatype)
+            let fileType = HDF5Object(H5Aget_type(attribute.id), .datatype)
         else { throw HDF5ReadError(HDF5Library.reason("cannot open attribute '\(name)'")) }
         let typeClass = H5Tget_class(fileType.id)
         guard typeClass == H5T_FLOAT || typeClass == H5T_INTEGER else {
@@ -169,7 +171,7 @@ extension HDF5Object {
     /// `uint16`, the dataset attribute `dtype = "bfloat16"`), values widened exactly to float64.
     private func readTensor(path: String) throws(HDF5ReadError) -> ReferenceTensor {
         guard let fileType = HDF5Object(H5Dget_type(id), .datatype),
-              let space = HDF5Object(H5Dget_space(id), .dataspace)
+            let space = HDF5Object(H5Dget_space(id), .dataspace)
         else { throw HDF5ReadError(HDF5Library.reason("cannot read the type of '\(path)'")) }
         let elementType = try Self.elementType(of: fileType, declared: try stringAttribute("dtype"), path: path)
         let rank = H5Sget_simple_extent_ndims(space.id)
@@ -226,8 +228,9 @@ extension HDF5Object {
             case (4, true): return .int32
             case (8, true): return .int64
             default:
-                throw HDF5ReadError("'\(path)' has a \(signed ? "" : "u")int\(size * 8) type, which cannot be read"
-                    + (size == 2 && !signed ? " (bfloat16 data needs the dataset attribute dtype=\"bfloat16\")" : ""))
+                throw HDF5ReadError(
+                    "'\(path)' has a \(signed ? "" : "u")int\(size * 8) type, which cannot be read"
+                        + (size == 2 && !signed ? " (bfloat16 data needs the dataset attribute dtype=\"bfloat16\")" : ""))
             }
         default:
             throw HDF5ReadError("'\(path)' has \(describe(typeClass)) elements, which cannot be read as a tensor")
@@ -243,8 +246,9 @@ extension HDF5Object {
         for dim in shape where dim != 0 {
             let (next, overflow) = product.multipliedReportingOverflow(by: dim)
             guard !overflow, next <= maximumElements else {
-                throw HDF5ReadError("'\(path)' claims shape \(PythonLiteral.tuple(shape)), "
-                    + "more than \(maximumElements) elements (counting the non-zero dimensions)")
+                throw HDF5ReadError(
+                    "'\(path)' claims shape \(PythonLiteral.tuple(shape)), "
+                        + "more than \(maximumElements) elements (counting the non-zero dimensions)")
             }
             product = next
         }

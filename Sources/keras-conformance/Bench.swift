@@ -32,7 +32,8 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         #if DEBUG
-        try? FileHandle.standardError.write(contentsOf: Data("bench: this is a debug build; time a release build (swift run -c release keras-conformance bench)\n".utf8))
+            try? FileHandle.standardError.write(
+                contentsOf: Data("bench: this is a debug build; time a release build (swift run -c release keras-conformance bench)\n".utf8))
         #endif
         let regex = try filter.map { try Regex($0) }
         var results: [BenchResult] = []
@@ -62,8 +63,9 @@ struct BenchOp {
 
     /// The fixed op table of the performance issue.
     static let all: [BenchOp] = [
-        BenchOp(name: "maxpool2d_3x3_s2_same", layer: "MaxPooling2D",
-                config: #"{"pool_size": [3, 3], "strides": [2, 2], "padding": "same"}"#, shape: [8, 112, 112, 64]),
+        BenchOp(
+            name: "maxpool2d_3x3_s2_same", layer: "MaxPooling2D",
+            config: #"{"pool_size": [3, 3], "strides": [2, 2], "padding": "same"}"#, shape: [8, 112, 112, 64]),
         BenchOp(name: "avgpool2d_2x2", layer: "AveragePooling2D", config: #"{"pool_size": [2, 2]}"#, shape: [8, 56, 56, 256]),
         BenchOp(name: "maxpool3d_2", layer: "MaxPooling3D", config: #"{"pool_size": [2, 2, 2]}"#, shape: [4, 32, 32, 32, 32]),
         BenchOp(name: "global_avgpool2d", layer: "GlobalAveragePooling2D", config: "{}", shape: [32, 7, 7, 2048]),
@@ -96,8 +98,9 @@ struct BenchOp {
         let copyBytes = Double(2 * input.count * MemoryLayout<Float>.size)
         let gbPerSecond = bytes / opTime / 1e9
         let copyGBPerSecond = copyBytes / copyTime / 1e9
-        return BenchResult(op: name, shape: shape, medianSeconds: opTime, gbPerSecond: gbPerSecond,
-                           copyFraction: gbPerSecond / copyGBPerSecond)
+        return BenchResult(
+            op: name, shape: shape, medianSeconds: opTime, gbPerSecond: gbPerSecond,
+            copyFraction: gbPerSecond / copyGBPerSecond)
     }
 
     /// The median wall time of `repeats` runs after two warm-up runs.
@@ -133,7 +136,8 @@ struct BenchResult {
         var text = "op                      shape                   median ms   GB/s   copy_fraction\n"
         for r in results {
             let shape = "(" + r.shape.map(String.init).joined(separator: ", ") + ")"
-            text += r.op.padding(toLength: 24, withPad: " ", startingAt: 0)
+            text +=
+                r.op.padding(toLength: 24, withPad: " ", startingAt: 0)
                 + shape.padding(toLength: 24, withPad: " ", startingAt: 0)
                 + String(format: "%9.3f  %6.2f  %8.2f\n", r.medianSeconds * 1e3, r.gbPerSecond, r.copyFraction)
         }

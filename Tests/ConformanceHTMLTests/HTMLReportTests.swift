@@ -1,7 +1,7 @@
 import Conformance
 import Foundation
 #if canImport(FoundationXML)
-import FoundationXML
+    import FoundationXML
 #endif
 import KerasJSON
 import ReferenceData
@@ -24,8 +24,10 @@ import Testing
     /// Every element's attributes, and whether each `details` is open, in document order.
     final class Elements: NSObject, XMLParserDelegate {
         var all: [(name: String, attributes: [String: String])] = []
-        func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                    attributes: [String: String] = [:]) {
+        func parser(
+            _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+            attributes: [String: String] = [:]
+        ) {
             all.append((name, attributes))
         }
     }
@@ -33,8 +35,9 @@ import Testing
     func page() throws -> (html: String, elements: Elements) {
         let x = ReferenceTensor(shape: [2, 2], elementType: .float32, values: [1, -2, 3, 0])
         let cases = ["Identity", "Off", "Missing"].map { layer in
-            GoldenCase(id: "case-\(layer)", file: "f.h5", backend: "tensorflow", layer: layer,
-                       config: .object(["name": .string("n"), "trainable": .bool(true), "axis": .int(2)]), input: x, output: x)
+            GoldenCase(
+                id: "case-\(layer)", file: "f.h5", backend: "tensorflow", layer: layer,
+                config: .object(["name": .string("n"), "trainable": .bool(true), "axis": .int(2)]), input: x, output: x)
         }
         let runner = ConformanceRunner(implementation: Fake())
         let report = RunReport(implementation: "Fake", files: [], cases: cases.map { runner.run($0) })

@@ -15,10 +15,13 @@ import Testing
     }
 
     @Test func foldsKerasDefaultsAndStridesEqualToPoolSize() throws {
-        let config = try #require(try JSONValue(parsing: """
-            {"name": "m", "pool_size": [3, 3], "strides": [3, 3], "padding": "same", "data_format": "channels_last",
-             "trainable": true}
-            """).objectValue)
+        let config = try #require(
+            try JSONValue(
+                parsing: """
+                    {"name": "m", "pool_size": [3, 3], "strides": [3, 3], "padding": "same", "data_format": "channels_last",
+                     "trainable": true}
+                    """
+            ).objectValue)
         #expect(KerasDefaults.isDefault("strides", in: config, layer: "MaxPooling2D"))
         #expect(KerasDefaults.isDefault("data_format", in: config, layer: "MaxPooling2D"))
         #expect(KerasDefaults.isDefault("trainable", in: config, layer: "MaxPooling2D"))

@@ -13,8 +13,10 @@ import ReferenceData
         ReferenceTensor(shape: [values.count], elementType: type, values: values)
     }
 
-    func compare(ours: [Double], backend: String, expected: [Double], other: (String, [Double]),
-                 oracle: [Double]?) -> TensorComparison {
+    func compare(
+        ours: [Double], backend: String, expected: [Double], other: (String, [Double]),
+        oracle: [Double]?
+    ) -> TensorComparison {
         comparator.compare(
             name: "outputs/y", actual: tensor(ours), expected: tensor(expected), backend: backend,
             references: [Reference(backend: other.0, tensor: tensor(other.1))], oracle: oracle.map { tensor($0, .float64) },
@@ -69,14 +71,17 @@ import ReferenceData
     }
 
     @Test func disputesAreCountedInTheSummaryAndListedInEveryReport() throws {
-        let c = compare(ours: [0.25, 1.5], backend: "jax", expected: [0.25, .nan], other: ("tensorflow", [0.25, 1.5]),
-                        oracle: [0.25, 1.5])
-        let result = CaseResult(id: "AdaptiveAveragePooling1D.L7.o7", backend: "jax", layer: "AdaptiveAveragePooling1D",
-                                origin: "", file: "jax.h5", status: .passed, comparisons: [c])
+        let c = compare(
+            ours: [0.25, 1.5], backend: "jax", expected: [0.25, .nan], other: ("tensorflow", [0.25, 1.5]),
+            oracle: [0.25, 1.5])
+        let result = CaseResult(
+            id: "AdaptiveAveragePooling1D.L7.o7", backend: "jax", layer: "AdaptiveAveragePooling1D",
+            origin: "", file: "jax.h5", status: .passed, comparisons: [c])
         let report = RunReport(implementation: "Fake", files: [], cases: [result])
         #expect(report.summary.disputed == 1 && report.summary.disputedElements == 1 && report.summary.arbitratedElements == 1)
         #expect(report.summary.line == "1 cases: 1 passed, 0 failed, 0 errors; 1 disputed (1 elements, 1 settled by the oracle)")
-        let line = "DISPUTED AdaptiveAveragePooling1D.L7.o7 [jax] outputs/y: 1 of 2 elements, 1 settled by the oracle, "
+        let line =
+            "DISPUTED AdaptiveAveragePooling1D.L7.o7 [jax] outputs/y: 1 of 2 elements, 1 settled by the oracle, "
             + "Keras bug candidate: jax; first (1,): jax nan, tensorflow 1.5, oracle 1.5"
         #expect(TextReport.render(report).contains("\n" + line + "\n"))
         #expect(MarkdownReport.render(report).contains("- `" + line + "`"))

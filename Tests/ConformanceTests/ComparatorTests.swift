@@ -55,9 +55,11 @@ import ReferenceData
     }
 
     @Test func ulpDistanceForFloat16AndFloat64() {
-        let h = comparator.compare(name: "y", actual: tensor([1 + 2.0 / 1024], .float16), expected: tensor([1], .float16), tolerance: Tolerance(atol: 0, rtol: 0))
+        let h = comparator.compare(
+            name: "y", actual: tensor([1 + 2.0 / 1024], .float16), expected: tensor([1], .float16), tolerance: Tolerance(atol: 0, rtol: 0))
         #expect(h.maxUlpDiff == 2)
-        let d = comparator.compare(name: "y", actual: tensor([Double(1).nextUp], .float64), expected: tensor([1], .float64), tolerance: Tolerance(atol: 0, rtol: 0))
+        let d = comparator.compare(
+            name: "y", actual: tensor([Double(1).nextUp], .float64), expected: tensor([1], .float64), tolerance: Tolerance(atol: 0, rtol: 0))
         #expect(d.maxUlpDiff == 1)
     }
 
@@ -67,10 +69,10 @@ import ReferenceData
     }
 
     @Test(arguments: [
-        ([Double.nan, 1], [0.5, 1]),          // NaN where Keras has a number
-        ([0.5, 1], [Double.nan, 1]),          // a number where Keras has NaN
-        ([Double.infinity, 1], [-Double.infinity, 1]), // wrong sign of infinity
-        ([Double.infinity, 1], [1e30, 1]),     // infinity where Keras is finite
+        ([Double.nan, 1], [0.5, 1]),  // NaN where Keras has a number
+        ([0.5, 1], [Double.nan, 1]),  // a number where Keras has NaN
+        ([Double.infinity, 1], [-Double.infinity, 1]),  // wrong sign of infinity
+        ([Double.infinity, 1], [1e30, 1]),  // infinity where Keras is finite
     ])
     func nonFinitePositionsMustAgree(actual: [Double], expected: [Double]) {
         let c = comparator.compare(name: "y", actual: tensor(actual), expected: tensor(expected), tolerance: tolerance)
@@ -95,13 +97,15 @@ import ReferenceData
         let ours = tensor([1.00009, 5.0])
         let plain = comparator.compare(name: "y", actual: ours, expected: expected, tolerance: tolerance)
         #expect(!plain.passed)
-        let widened = comparator.compare(name: "y", actual: ours, expected: expected, references: [Reference(backend: "jax", tensor: jax)], tolerance: tolerance)
+        let widened = comparator.compare(
+            name: "y", actual: ours, expected: expected, references: [Reference(backend: "jax", tensor: jax)], tolerance: tolerance)
         #expect(widened.passed)
         #expect(abs(widened.spread - 1e-4) < 1e-12)
         // 1e-4 apart is beyond float32's tolerance: the element is disputed, and with no oracle unsettled.
         #expect(widened.disputed == 1 && widened.arbitrated == 0 && !widened.hasOracle)
         // Beyond the envelope it fails, and the report carries the spread it allowed.
-        let outside = comparator.compare(name: "y", actual: tensor([1.0003, 5.0]), expected: expected, references: [Reference(backend: "jax", tensor: jax)], tolerance: tolerance)
+        let outside = comparator.compare(
+            name: "y", actual: tensor([1.0003, 5.0]), expected: expected, references: [Reference(backend: "jax", tensor: jax)], tolerance: tolerance)
         #expect(outside.mismatched == 1)
         #expect(abs((outside.mismatches.first?.spread ?? 0) - 1e-4) < 1e-12)
     }
@@ -116,13 +120,15 @@ import ReferenceData
     }
 
     @Test func referencesOfAnotherShapeAreIgnored() {
-        let c = comparator.compare(name: "y", actual: tensor([2]), expected: tensor([1]), references: [Reference(backend: "jax", tensor: tensor([2, 2]))], tolerance: tolerance)
+        let c = comparator.compare(
+            name: "y", actual: tensor([2]), expected: tensor([1]), references: [Reference(backend: "jax", tensor: tensor([2, 2]))], tolerance: tolerance)
         #expect(!c.passed)
         #expect(c.spread == 0)
     }
 
     @Test func reportKeepsOnlyTheFirstMismatchesButCountsAll() {
-        let c = comparator.compare(name: "y", actual: tensor(Array(repeating: 2, count: 12)), expected: tensor(Array(repeating: 1, count: 12)), tolerance: tolerance)
+        let c = comparator.compare(
+            name: "y", actual: tensor(Array(repeating: 2, count: 12)), expected: tensor(Array(repeating: 1, count: 12)), tolerance: tolerance)
         #expect(c.mismatched == 12)
         #expect(c.mismatches.count == 5)
         #expect(c.mismatches.map(\.index) == [[0], [1], [2], [3], [4]])

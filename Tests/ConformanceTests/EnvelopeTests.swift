@@ -20,8 +20,9 @@ import ReferenceData
         tfOut[3] -= 5e-4
         jaxOut[3] += 5e-4
         func make(_ backend: String, _ out: [Double]) -> GoldenCase {
-            GoldenCase(id: "scale", file: "\(backend).h5", backend: backend, layer: "Scale",
-                       config: .object(["factor": .int(2)]), input: tensor(x, [2, 3, 4]), output: tensor(out, [2, 3, 4]))
+            GoldenCase(
+                id: "scale", file: "\(backend).h5", backend: backend, layer: "Scale",
+                config: .object(["factor": .int(2)]), input: tensor(x, [2, 3, 4]), output: tensor(out, [2, 3, 4]))
         }
         return (make("tensorflow", tfOut), make("jax", jaxOut))
     }

@@ -132,20 +132,26 @@ struct FakeImplementation: LayerImplementation {
     @Test func reportsFollowTheirContracts() throws {
         var bad = (0..<24).map { (Double($0) - 7.5) * 2 }
         bad[1] = .nan
-        let report = RunReport(implementation: "Fake", files: [], cases: [
-            runner.run(scaleCase(id: "good")), runner.run(scaleCase(id: "bad", output: bad)),
-            runner.run(scaleCase(id: "broken", layer: "Broken")),
-        ])
+        let report = RunReport(
+            implementation: "Fake", files: [],
+            cases: [
+                runner.run(scaleCase(id: "good")), runner.run(scaleCase(id: "bad", output: bad)),
+                runner.run(scaleCase(id: "broken", layer: "Broken")),
+            ])
         let json = try JSONValue(parsing: JSONReport.render(report))
-        #expect(json["summary"] == .object([
-            "total": .int(3), "passed": .int(1), "failed": .int(1), "errors": .int(1), "skipped": .int(0),
-            "disputed": .int(0), "disputedElements": .int(0), "arbitratedElements": .int(0),
-        ]))
+        #expect(
+            json["summary"]
+                == .object([
+                    "total": .int(3), "passed": .int(1), "failed": .int(1), "errors": .int(1), "skipped": .int(0),
+                    "disputed": .int(0), "disputedElements": .int(0), "arbitratedElements": .int(0),
+                ]))
         let cases = try #require(json["cases"]?.arrayValue)
         #expect(cases.count == 3)
         for c in cases {
-            for key in ["id", "backend", "layer", "status", "elements", "mismatched", "maxAbsDiff", "maxRelDiff",
-                        "maxUlpDiff", "spread", "message", "mismatches"] {
+            for key in [
+                "id", "backend", "layer", "status", "elements", "mismatched", "maxAbsDiff", "maxRelDiff",
+                "maxUlpDiff", "spread", "message", "mismatches",
+            ] {
                 #expect(c[key] != nil, "JSON case lacks \(key)")
             }
         }
@@ -154,10 +160,14 @@ struct FakeImplementation: LayerImplementation {
         #expect(mismatch["index"] == .array([.int(0), .int(0), .int(1)]))
         #expect(mismatch["expected"] == .string("NaN"))
         for key in ["index", "actual", "expected", "absDiff", "relDiff", "ulpDiff"] { #expect(mismatch[key] != nil) }
-        #expect(cases[1]["problems"] == .array([.object([
-            "tensor": .string("outputs/y"), "kind": .string("nonFinite"),
-            "details": .string("NaN/±Inf positions differ at 1 of 24 elements"),
-        ])]))
+        #expect(
+            cases[1]["problems"]
+                == .array([
+                    .object([
+                        "tensor": .string("outputs/y"), "kind": .string("nonFinite"),
+                        "details": .string("NaN/±Inf positions differ at 1 of 24 elements"),
+                    ])
+                ]))
         #expect(cases[2]["problems"]?.arrayValue?.first?["tensor"] == .null)
         // `headroom` is the one-release alias of `fractionOfAllowedUsed`.
         #expect(cases[0]["fractionOfAllowedUsed"] == .int(0))
@@ -177,34 +187,40 @@ struct FakeImplementation: LayerImplementation {
         #expect(md.contains("### `bad` (tensorflow)"))
         #expect(md.contains("| Scale | 2 | 1 | 1 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |"))
         #expect(md.contains("| Broken | 1 | 0 | 0 | 1 | 0 | 0 | 0 | 0 | - | 0 |"))
-        #expect(md.hasSuffix("""
-            ## Failures and errors
+        #expect(
+            md.hasSuffix(
+                """
+                ## Failures and errors
 
-            - `FAILED bad [tensorflow] outputs/y: NaN/±Inf positions differ at 1 of 24 elements; worst (0, 0, 1): actual -13, expected nan`
-            - `ERROR  broken [tensorflow] the layer threw: the fake layer broke`
+                - `FAILED bad [tensorflow] outputs/y: NaN/±Inf positions differ at 1 of 24 elements; worst (0, 0, 1): actual -13, expected nan`
+                - `ERROR  broken [tensorflow] the layer threw: the fake layer broke`
 
-            """))
+                """))
     }
 
     @Test func textOutputEndsWithTheLayerTableAndWhatBroke() {
         var off = (0..<24).map { (Double($0) - 7.5) * 2 }
         off[5] += 0.5
         off[7] += 0.25
-        let report = RunReport(implementation: "Fake", files: [], cases: [
-            runner.run(scaleCase(id: "good")), runner.run(scaleCase(id: "off", backend: "jax", output: off)),
-        ])
+        let report = RunReport(
+            implementation: "Fake", files: [],
+            cases: [
+                runner.run(scaleCase(id: "good")), runner.run(scaleCase(id: "off", backend: "jax", output: off)),
+            ])
         let text = TextReport.render(report)
-        #expect(text.hasSuffix("""
-            Per layer:
-              layer  case runs  passed  failed  errors  skipped  disputed  max used of allowed  max abs diff  max ULP  max backend spread
-              Scale  2          1       1       0       0        0         3.15e+04             0.5           4194304  0
+        #expect(
+            text.hasSuffix(
+                """
+                Per layer:
+                  layer  case runs  passed  failed  errors  skipped  disputed  max used of allowed  max abs diff  max ULP  max backend spread
+                  Scale  2          1       1       0       0        0         3.15e+04             0.5           4194304  0
 
-            Failures and errors:
-            FAILED off [jax] outputs/y: values differ at 2 of 24 elements (8.33%); worst (0, 1, 1): actual -5, expected -4.5, |diff| 0.5, allowed 1.58e-05
+                Failures and errors:
+                FAILED off [jax] outputs/y: values differ at 2 of 24 elements (8.33%); worst (0, 1, 1): actual -5, expected -4.5, |diff| 0.5, allowed 1.58e-05
 
-            2 cases: 1 passed, 1 failed, 0 errors
+                2 cases: 1 passed, 1 failed, 0 errors
 
-            """))
+                """))
     }
 
     @Test func controlCharactersInIDsAndMessagesAreEscaped() {
@@ -224,9 +240,11 @@ struct FakeImplementation: LayerImplementation {
     }
 
     @Test func skippedCasesAreCountedAndShownButNeitherFailuresNorErrors() throws {
-        let report = RunReport(implementation: "Fake", files: [], cases: [
-            runner.run(scaleCase(id: "good")), runner.run(scaleCase(id: "conv", layer: "Conv2D")),
-        ])
+        let report = RunReport(
+            implementation: "Fake", files: [],
+            cases: [
+                runner.run(scaleCase(id: "good")), runner.run(scaleCase(id: "conv", layer: "Conv2D")),
+            ])
         #expect(report.allPassed)
         #expect(report.summary.line == "2 cases: 1 passed, 0 failed, 0 errors, 1 skipped")
         let text = TextReport.render(report)
@@ -265,14 +283,18 @@ struct FakeImplementation: LayerImplementation {
     @Test func everyReportSaysWhichAllowancesApplied() throws {
         for (tolerance, expected) in [
             (ToleranceOverride(), ["reference envelope: on", "cancellation bound: on", "per element type (float32 atol 1e-05 rtol 1.3e-06"]),
-            (ToleranceOverride(atol: 0, rtol: 0, exact: true),
-             ["tolerance: atol 0 rtol 0 for every case", "reference envelope: off (--exact)", "cancellation bound: off (--exact)"]),
+            (
+                ToleranceOverride(atol: 0, rtol: 0, exact: true),
+                ["tolerance: atol 0 rtol 0 for every case", "reference envelope: off (--exact)", "cancellation bound: off (--exact)"]
+            ),
         ] {
             let report = RunReport(implementation: "Fake", files: [], cases: [runner.run(scaleCase())], tolerance: tolerance)
             let json = try JSONValue(parsing: JSONReport.render(report))
             #expect(json["allowances"]?["exact"] == .bool(tolerance.exact))
-            for output in [TextReport.render(report), MarkdownReport.render(report), MarkdownReport.renderLayerSummary(report),
-                           JUnitReport.render(report), json["allowances"]?["description"]?.jsonText ?? ""] {
+            for output in [
+                TextReport.render(report), MarkdownReport.render(report), MarkdownReport.renderLayerSummary(report),
+                JUnitReport.render(report), json["allowances"]?["description"]?.jsonText ?? "",
+            ] {
                 for phrase in expected { #expect(output.contains(phrase), "\(output)") }
             }
         }

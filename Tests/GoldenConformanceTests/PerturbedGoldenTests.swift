@@ -14,7 +14,8 @@ import ReferenceData
         var ids: [String] = []
         for id in GoldenCorpus.caseIDs {
             guard let c = GoldenCorpus.cases(withID: id).first, c.output.count > 3,
-                  c.output.values.allSatisfy(\.isFinite), !seenLayers.contains(c.layer) else { continue }
+                c.output.values.allSatisfy(\.isFinite), !seenLayers.contains(c.layer)
+            else { continue }
             seenLayers.insert(c.layer)
             ids.append(id)
         }

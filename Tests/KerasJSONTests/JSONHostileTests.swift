@@ -25,8 +25,10 @@ import Testing
 
     /// UTF-16 escapes that are not a valid surrogate pair are an error, never a trap and never
     /// a silent replacement character.
-    @Test(arguments: [#""\ud800\u0041""#, #""\ud800""#, #""\ud800x""#, #""\udc00""#, #""\udbff\udbff""#,
-                      #""\ud800\u""#, #""\ud800\uzzzz""#])
+    @Test(arguments: [
+        #""\ud800\u0041""#, #""\ud800""#, #""\ud800x""#, #""\udc00""#, #""\udbff\udbff""#,
+        #""\ud800\u""#, #""\ud800\uzzzz""#,
+    ])
     func invalidSurrogatesAreAnError(_ text: String) {
         #expect(throws: JSONParseError.self) { try JSONValue(parsing: text) }
     }

@@ -3,7 +3,8 @@ import Testing
 
 @Suite struct JSONValueTests {
     @Test func parsesAKerasConfig() throws {
-        let text = #"{"name": "max_pooling2d", "trainable": true, "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null}, "pool_size": [2, 2], "padding": "valid", "epsilon": 0.001}"#
+        let text =
+            #"{"name": "max_pooling2d", "trainable": true, "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null}, "pool_size": [2, 2], "padding": "valid", "epsilon": 0.001}"#
         let value = try JSONValue(parsing: text)
         #expect(value["pool_size"] == .array([.int(2), .int(2)]))
         #expect(value["epsilon"] == .double(0.001))

@@ -49,7 +49,8 @@ import KerasJSON
             }
             let input = try! Tensor(shape: shape, scalars: (0..<count).map { _ in Float(rng.uniform(-2, 2)) })
             let maskShape = Array(shape.dropLast())
-            let mask = rng.next() % 4 == 0
+            let mask =
+                rng.next() % 4 == 0
                 ? try? Tensor<UInt8>(shape: maskShape, scalars: (0..<maskShape.reduce(1, *)).map { _ in UInt8(rng.next() % 2) })
                 : nil
             if (try? layer.call(input, options: CallOptions(training: rng.next() % 2 == 0, mask: mask))) != nil {

@@ -12,7 +12,10 @@ import Testing
     @Test("a misspelt argument is named; Keras's own keys are not")
     func misspelt() throws {
         #expect(try Self.unread("MaxPooling2D", #"{"pool_size": 2, "stride": 1, "name": "p", "trainable": true, "dtype": "float32"}"#) == ["stride"])
-        #expect(try Self.unread("LayerNormalization", #"{"axis": -1, "epsilon": 0.001, "gamma_regularizer": null, "beta_constraint": null, "centre": true}"#) == ["centre"])
+        #expect(
+            try Self.unread("LayerNormalization", #"{"axis": -1, "epsilon": 0.001, "gamma_regularizer": null, "beta_constraint": null, "centre": true}"#) == [
+                "centre"
+            ])
         #expect(try Self.unread("BatchNormalization", #"{"renorm": false, "renorm_clipping": {"rmax": 3}, "moving_mean_initializer": "zeros"}"#) == [])
         #expect(try Self.unread("GlobalAveragePooling1D", "{}") == [])
     }
@@ -21,10 +24,20 @@ import Testing
     static let kerasKeys: [String: [String]] = [
         "AdaptiveMaxPooling2D": ["data_format", "dtype", "name", "output_size", "trainable"],
         "AveragePooling3D": ["data_format", "dtype", "name", "padding", "pool_size", "strides", "trainable"],
-        "BatchNormalization": ["axis", "beta_constraint", "beta_initializer", "beta_regularizer", "center", "dtype", "epsilon", "gamma_constraint", "gamma_initializer", "gamma_regularizer", "momentum", "moving_mean_initializer", "moving_variance_initializer", "name", "renorm", "renorm_clipping", "renorm_momentum", "scale", "synchronized", "trainable"],
+        "BatchNormalization": [
+            "axis", "beta_constraint", "beta_initializer", "beta_regularizer", "center", "dtype", "epsilon", "gamma_constraint", "gamma_initializer",
+            "gamma_regularizer", "momentum", "moving_mean_initializer", "moving_variance_initializer", "name", "renorm", "renorm_clipping", "renorm_momentum",
+            "scale", "synchronized", "trainable",
+        ],
         "GlobalMaxPooling1D": ["data_format", "dtype", "keepdims", "name", "trainable"],
-        "GroupNormalization": ["axis", "beta_constraint", "beta_initializer", "beta_regularizer", "center", "dtype", "epsilon", "gamma_constraint", "gamma_initializer", "gamma_regularizer", "groups", "name", "scale", "trainable"],
-        "LayerNormalization": ["axis", "beta_constraint", "beta_initializer", "beta_regularizer", "center", "dtype", "epsilon", "gamma_constraint", "gamma_initializer", "gamma_regularizer", "name", "rms_scaling", "scale", "trainable"],
+        "GroupNormalization": [
+            "axis", "beta_constraint", "beta_initializer", "beta_regularizer", "center", "dtype", "epsilon", "gamma_constraint", "gamma_initializer",
+            "gamma_regularizer", "groups", "name", "scale", "trainable",
+        ],
+        "LayerNormalization": [
+            "axis", "beta_constraint", "beta_initializer", "beta_regularizer", "center", "dtype", "epsilon", "gamma_constraint", "gamma_initializer",
+            "gamma_regularizer", "name", "rms_scaling", "scale", "trainable",
+        ],
         "Normalization": ["axis", "dtype", "invert", "mean", "name", "trainable", "variance"],
         "RMSNormalization": ["axis", "dtype", "epsilon", "name", "trainable"],
         "UnitNormalization": ["axis", "dtype", "name", "trainable"],

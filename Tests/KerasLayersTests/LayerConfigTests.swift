@@ -15,8 +15,11 @@ import KerasJSON
         #expect(try c.intTuple("b", count: 2) == [3, 4])
         #expect(try c.intTuple("d", count: 2) == nil)
         #expect(try c.intTuple("missing", count: 2) == nil)
-        #expect(throws: KerasLayerError.invalidConfig(layer: "TestLayer", argument: "c",
-            message: "The `c` argument must be a tuple of 2 integers. Received c=[1, 2, 3]")) {
+        #expect(
+            throws: KerasLayerError.invalidConfig(
+                layer: "TestLayer", argument: "c",
+                message: "The `c` argument must be a tuple of 2 integers. Received c=[1, 2, 3]")
+        ) {
             try c.intTuple("c", count: 2)
         }
     }
@@ -87,9 +90,12 @@ import KerasJSON
     }
 
     @Test func otherDTypePoliciesAreRefusedClearly() throws {
-        let config = try JSONValue(parsing: #"{"pool_size": 2, "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float64"}, "registered_name": null}}"#)
-        #expect(throws: KerasLayerError.unsupported(
-            layer: "MaxPooling1D", message: "dtype policy 'float64': this implementation computes in float32")) {
+        let config = try JSONValue(
+            parsing: #"{"pool_size": 2, "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float64"}, "registered_name": null}}"#)
+        #expect(
+            throws: KerasLayerError.unsupported(
+                layer: "MaxPooling1D", message: "dtype policy 'float64': this implementation computes in float32")
+        ) {
             try LayerRegistry.makeLayer(className: "MaxPool1D", config: config)
         }
     }

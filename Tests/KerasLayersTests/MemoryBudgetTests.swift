@@ -30,8 +30,9 @@ import Testing
         #expect(y.output.shape == [1, 100_000, 1, 1])
     }
 
-    @Test("a zero batch cannot hide statistics for a huge trailing size",
-          arguments: ["LayerNormalization", "BatchNormalization", "RMSNormalization", "UnitNormalization", "GroupNormalization", "Normalization"])
+    @Test(
+        "a zero batch cannot hide statistics for a huge trailing size",
+        arguments: ["LayerNormalization", "BatchNormalization", "RMSNormalization", "UnitNormalization", "GroupNormalization", "Normalization"])
     func zeroLeadingDimension(_ className: String) throws {
         // 0 elements, so the tensor itself is free; the statistics over axis 0 (or the
         // per-channel vectors of the last axis) would be 2^34 values.
@@ -60,13 +61,17 @@ import Testing
         #expect(z.output.scalars == [Float](repeating: 14.0 / 5, count: 5) + [Float](repeating: 25.0 / 5, count: 5))
     }
 
-    @Test("the budget bounds every layer: a tiny budget refuses, the default accepts",
-          arguments: LayerRegistry.layerTypes.keys.sorted())
+    @Test(
+        "the budget bounds every layer: a tiny budget refuses, the default accepts",
+        arguments: LayerRegistry.layerTypes.keys.sorted())
     func everyLayer(_ className: String) throws {
         let rank = className.hasSuffix("2D") ? 4 : className.hasSuffix("3D") ? 5 : 3
         let shape = Array([2, 6, 6, 6, 4].prefix(rank - 1)) + [4]
         let x = try Tensor(shape: shape, scalars: (0..<shape.reduce(1, *)).map { Float($0 % 7) })
-        let config = className.hasPrefix("Adaptive") ? #"{"output_size": 3}"# : className.hasPrefix("AveragePooling") ? #"{"pool_size": 2}"# : className == "GroupNormalization" ? #"{"groups": 2}"# : "{}"
+        let config =
+            className.hasPrefix("Adaptive")
+            ? #"{"output_size": 3}"#
+            : className.hasPrefix("AveragePooling") ? #"{"pool_size": 2}"# : className == "GroupNormalization" ? #"{"groups": 2}"# : "{}"
         let layer = try normMakeLayer(className, config)
         _ = try layer.call(x, options: CallOptions())
         let what = Self.overBudget { () throws(KerasLayerError) in _ = try layer.call(x, options: CallOptions(memoryBudget: MemoryBudget(bytes: 16))) }

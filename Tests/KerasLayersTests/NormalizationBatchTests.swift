@@ -57,8 +57,10 @@ struct NormalizationBatchTests {
             let momentum = 0.9
             var layer = try BatchNormalization(axis: axis, momentum: momentum, epsilon: 1e-5)
             let mm = rng.vector(c, -1, 1), mv = rng.vector(c, 0.5, 2)
-            try layer.setWeights(["gamma": Tensor<Float>(repeating: 1, shape: [c]), "beta": Tensor<Float>(repeating: 0, shape: [c]),
-                                  "moving_mean": mm, "moving_variance": mv])
+            try layer.setWeights([
+                "gamma": Tensor<Float>(repeating: 1, shape: [c]), "beta": Tensor<Float>(repeating: 0, shape: [c]),
+                "moving_mean": mm, "moving_variance": mv,
+            ])
             let x = rng.tensor(shape, mean: 3, std: 2)
             let result = try layer.call(x, options: CallOptions(training: true))
             let reduced = Set(shape.indices).subtracting([a])
@@ -161,8 +163,10 @@ struct NormalizationBatchTests {
     func frozen() throws {
         var rng = TestRNG(seed: 5)
         var layer = try normMakeLayer("BatchNormalization", #"{"axis": -1, "trainable": false, "momentum": 0.9}"#)
-        let weights = ["gamma": rng.vector(4, 0.5, 1.5), "beta": rng.vector(4, -1, 1),
-                       "moving_mean": rng.vector(4, -1, 1), "moving_variance": rng.vector(4, 0.5, 2)]
+        let weights = [
+            "gamma": rng.vector(4, 0.5, 1.5), "beta": rng.vector(4, -1, 1),
+            "moving_mean": rng.vector(4, -1, 1), "moving_variance": rng.vector(4, 0.5, 2),
+        ]
         try layer.setWeights(weights)
         let x = rng.tensor([5, 4])
         let training = try layer.call(x, options: CallOptions(training: true))
@@ -222,8 +226,10 @@ struct NormalizationBatchTests {
                 movingVar.append(max(ms * ms - eps, 0))
             }
             normExpectClose(result.output.scalars, out, atol: 2e-5, rtol: 2e-5, "\(what) output")
-            for (name, expected) in [("renorm_mean", renormMean), ("renorm_stddev", renormStd), ("moving_mean", movingMean),
-                                     ("moving_stddev", movingStd), ("moving_variance", movingVar)] {
+            for (name, expected) in [
+                ("renorm_mean", renormMean), ("renorm_stddev", renormStd), ("moving_mean", movingMean),
+                ("moving_stddev", movingStd), ("moving_variance", movingVar),
+            ] {
                 normExpectClose(result.updatedWeights[name]?.scalars ?? [], expected, atol: 1e-6, rtol: 1e-6, "\(what) \(name)")
             }
             // Inference ignores the renorm variables.
@@ -252,8 +258,8 @@ struct NormalizationBatchTests {
     @Test("the config JSON of Keras 3.15.1 builds the layer")
     func config() throws {
         let json = #"""
-        {"name": "batch_normalization", "trainable": true, "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null}, "axis": 1, "momentum": 0.9, "epsilon": 1e-05, "center": false, "scale": true, "beta_initializer": {"module": "keras.initializers", "class_name": "Zeros", "config": {}, "registered_name": null}, "gamma_initializer": {"module": "keras.initializers", "class_name": "Ones", "config": {}, "registered_name": null}, "moving_mean_initializer": {"module": "keras.initializers", "class_name": "Zeros", "config": {}, "registered_name": null}, "moving_variance_initializer": {"module": "keras.initializers", "class_name": "Ones", "config": {}, "registered_name": null}, "beta_regularizer": null, "gamma_regularizer": null, "beta_constraint": null, "gamma_constraint": null, "synchronized": false, "renorm": true, "renorm_clipping": {"rmax": 2.0}, "renorm_momentum": 0.99}
-        """#
+            {"name": "batch_normalization", "trainable": true, "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null}, "axis": 1, "momentum": 0.9, "epsilon": 1e-05, "center": false, "scale": true, "beta_initializer": {"module": "keras.initializers", "class_name": "Zeros", "config": {}, "registered_name": null}, "gamma_initializer": {"module": "keras.initializers", "class_name": "Ones", "config": {}, "registered_name": null}, "moving_mean_initializer": {"module": "keras.initializers", "class_name": "Zeros", "config": {}, "registered_name": null}, "moving_variance_initializer": {"module": "keras.initializers", "class_name": "Ones", "config": {}, "registered_name": null}, "beta_regularizer": null, "gamma_regularizer": null, "beta_constraint": null, "gamma_constraint": null, "synchronized": false, "renorm": true, "renorm_clipping": {"rmax": 2.0}, "renorm_momentum": 0.99}
+            """#
         let layer = try #require(try normMakeLayer("BatchNormalization", json) as? BatchNormalization)
         #expect(layer.axis == 1 && layer.momentum == 0.9 && layer.epsilon == 1e-5 && !layer.center && layer.scale)
         #expect(layer.renorm && layer.renormClipping == .init(rmax: 2.0) && layer.renormMomentum == 0.99)

@@ -29,7 +29,11 @@ struct NormalizationErrorTests {
             #expect(normArgument(normError { try GroupNormalization(groups: 1, axis: axis)(x) }) == "axis", "GN \(axis)")
             #expect(normArgument(normError { try RMSNormalization(axis: axis)(x) }) == "axis", "RMS \(axis)")
             #expect(normArgument(normError { try UnitNormalization(axis: axis)(x) }) == "axis", "Unit \(axis)")
-            #expect(normArgument(normError { try Normalization(axis: [axis], mean: Tensor<Float>(repeating: 0, shape: []), variance: Tensor<Float>(repeating: 1, shape: []))(x) }) == "axis", "Normalization \(axis)")
+            #expect(
+                normArgument(
+                    normError {
+                        try Normalization(axis: [axis], mean: Tensor<Float>(repeating: 0, shape: []), variance: Tensor<Float>(repeating: 1, shape: []))(x)
+                    }) == "axis", "Normalization \(axis)")
         }
         for axis in [[2, -1], [1, 1]] {
             #expect(normArgument(normError { try LayerNormalization(axis: axis)(x) }) == "axis", "LN \(axis)")
@@ -71,8 +75,19 @@ struct NormalizationErrorTests {
     func weights() throws {
         var bn = try BatchNormalization()
         let four = try Tensor<Float>(repeating: 1, shape: [4])
-        #expect({ if case .invalidWeights? = normError({ try bn.setWeights(["gamma": four, "beta": four, "moving_mean": four]) }) { true } else { false } }(), "missing")
-        #expect({ if case .invalidWeights? = normError({ try bn.setWeights(["gamma": four, "beta": four, "moving_mean": four, "moving_variance": four, "kernel": four]) }) { true } else { false } }(), "unknown")
+        #expect(
+            { if case .invalidWeights? = normError({ try bn.setWeights(["gamma": four, "beta": four, "moving_mean": four]) }) { true } else { false } }(),
+            "missing")
+        #expect(
+            {
+                if case .invalidWeights? = normError({
+                    try bn.setWeights(["gamma": four, "beta": four, "moving_mean": four, "moving_variance": four, "kernel": four])
+                }) {
+                    true
+                } else {
+                    false
+                }
+            }(), "unknown")
         try bn.setWeights(["gamma": four, "beta": Tensor<Float>(repeating: 0, shape: [3]), "moving_mean": four, "moving_variance": four])
         let error = normError { try bn(x) }
         guard case .invalidWeights(_, let message)? = error else {
@@ -96,8 +111,11 @@ struct NormalizationErrorTests {
         let clippingKeys = normError { try normMakeLayer("BatchNormalization", #"{"renorm": true, "renorm_clipping": {"rmax": 2.0, "foo": 1.0}}"#) }
         #expect(normArgument(clippingKeys) == "renorm_clipping")
         #expect("\(String(describing: clippingKeys))".contains("invalid keys"))
-        #expect(normArgument(normError { try normMakeLayer("BatchNormalization", #"{"renorm": true, "renorm_clipping": {"rmax": 0.5, "rmin": 1.0}}"#) }) == "renorm_clipping")
-        #expect(normArgument(normError { try normMakeLayer("BatchNormalization", #"{"renorm": true, "renorm_clipping": {"dmax": -1.0}}"#) }) == "renorm_clipping")
+        #expect(
+            normArgument(normError { try normMakeLayer("BatchNormalization", #"{"renorm": true, "renorm_clipping": {"rmax": 0.5, "rmin": 1.0}}"#) })
+                == "renorm_clipping")
+        #expect(
+            normArgument(normError { try normMakeLayer("BatchNormalization", #"{"renorm": true, "renorm_clipping": {"dmax": -1.0}}"#) }) == "renorm_clipping")
         // Without renorm Keras does not look at renorm_clipping.
         #expect(normError { try normMakeLayer("BatchNormalization", #"{"renorm": false, "renorm_clipping": {"foo": 1.0}}"#) } == nil)
         #expect(normArgument(normError { try normMakeLayer("BatchNormalization", #"{"momentum": "high"}"#) }) == "momentum")
@@ -107,7 +125,9 @@ struct NormalizationErrorTests {
         #expect(normArgument(normError { try normMakeLayer("Normalization", #"{"mean": 1.0}"#) }) == "variance")
         #expect(normArgument(normError { try normMakeLayer("Normalization", #"{"mean": [1.0, 2.0], "variance": [1.0, 2.0, 3.0]}"#) }) == "variance")
         #expect(normArgument(normError { try normMakeLayer("Normalization", #"{"mean": [[1.0, 2.0]], "variance": [[1.0, 2.0]]}"#) }) == "mean")
-        #expect(normArgument(normError { try normMakeLayer("Normalization", #"{"mean": [[1.0, 2.0], [3.0]], "variance": [[1.0, 2.0], [3.0]], "axis": [0, 1]}"#) }) == "mean")
+        #expect(
+            normArgument(normError { try normMakeLayer("Normalization", #"{"mean": [[1.0, 2.0], [3.0]], "variance": [[1.0, 2.0], [3.0]], "axis": [0, 1]}"#) })
+                == "mean")
         let mismatched = try normMakeLayer("Normalization", #"{"axis": 2, "mean": [1.0, 2.0], "variance": [1.0, 2.0]}"#)
         #expect(normArgument(normError { try mismatched.call(x, options: CallOptions()) }) == "mean", "(2,) against 4 features")
         #expect({ if case .unsupported? = normError({ try normMakeLayer("LayerNormalization", #"{"dtype": "mixed_float16"}"#) }) { true } else { false } }())

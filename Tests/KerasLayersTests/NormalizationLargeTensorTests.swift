@@ -9,8 +9,10 @@ struct NormalizationLargeTensorTests {
     /// and starts at an alignment that alternates between streamed and plain stores.
     static let shape = [4, 24, 24, 37]
 
-    func reference(_ x: Tensor<Float>, mean: [Double], variance: [Double], channelOf: (Int) -> Int,
-                   gamma: [Float], beta: [Float], epsilon: Double) -> [Double] {
+    func reference(
+        _ x: Tensor<Float>, mean: [Double], variance: [Double], channelOf: (Int) -> Int,
+        gamma: [Float], beta: [Float], epsilon: Double
+    ) -> [Double] {
         (0..<x.count).map { i in
             let c = channelOf(i)
             return (Double(x.scalars[i]) - mean[i]) / (variance[i] + epsilon).squareRoot() * Double(gamma[c]) + Double(beta[c])
@@ -30,8 +32,9 @@ struct NormalizationLargeTensorTests {
         let stats = normTestMoments(x, reduced: [0, 1, 2])
         let mean = (0..<x.count).map { training ? stats.mean[$0 % channels] : Double(movingMean.scalars[$0 % channels]) }
         let variance = (0..<x.count).map { training ? stats.variance[$0 % channels] : Double(movingVariance.scalars[$0 % channels]) }
-        let expected = reference(x, mean: mean, variance: variance, channelOf: { $0 % channels },
-                                 gamma: gamma.scalars, beta: beta.scalars, epsilon: 0.001)
+        let expected = reference(
+            x, mean: mean, variance: variance, channelOf: { $0 % channels },
+            gamma: gamma.scalars, beta: beta.scalars, epsilon: 0.001)
         normExpectClose(y.scalars, expected, "BatchNormalization training=\(training) on \(Self.shape)")
     }
 
@@ -44,9 +47,10 @@ struct NormalizationLargeTensorTests {
         try layer.setWeights(["gamma": gamma, "beta": beta])
         let y = try layer.call(x, options: CallOptions()).output
         let stats = normTestMoments(x, reduced: [3])
-        let expected = reference(x, mean: (0..<x.count).map { stats.mean[$0 / n] },
-                                 variance: (0..<x.count).map { stats.variance[$0 / n] }, channelOf: { $0 % n },
-                                 gamma: gamma.scalars, beta: beta.scalars, epsilon: 0.001)
+        let expected = reference(
+            x, mean: (0..<x.count).map { stats.mean[$0 / n] },
+            variance: (0..<x.count).map { stats.variance[$0 / n] }, channelOf: { $0 % n },
+            gamma: gamma.scalars, beta: beta.scalars, epsilon: 0.001)
         normExpectClose(y.scalars, expected, "LayerNormalization on \(Self.shape)")
     }
 

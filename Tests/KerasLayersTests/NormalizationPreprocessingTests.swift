@@ -41,7 +41,8 @@ struct NormalizationPreprocessingTests {
         let x = rng.tensor([2, 2, 3])
         let nested = try normMakeLayer(
             "Normalization",
-            #"{"name": "normalization", "trainable": true, "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null}, "axis": [1, 2], "invert": false, "mean": [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], "variance": [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]}"#)
+            #"{"name": "normalization", "trainable": true, "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null}, "axis": [1, 2], "invert": false, "mean": [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], "variance": [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]}"#
+        )
         let y = try nested.call(x, options: CallOptions()).output
         let expected: [Double] = (0..<12).map { i in
             let f = i % 6
@@ -57,9 +58,13 @@ struct NormalizationPreprocessingTests {
         #expect(try adapted.call(x, options: CallOptions()).output == x, "before set: mean 0, variance 1")
         try adapted.setWeights(["mean": Tensor<Float>(shape: [3], scalars: [1, 2, 3]), "variance": Tensor<Float>(shape: [3], scalars: [4, 9, 16])])
         let inverted = try adapted.call(x, options: CallOptions()).output
-        normExpectClose(inverted.scalars, (0..<12).map { Double($0 % 3 + 1) + Double(x.scalars[$0]) * Double($0 % 3 + 2) }, atol: 1e-6, rtol: 1e-6, "adapted, inverted")
+        normExpectClose(
+            inverted.scalars, (0..<12).map { Double($0 % 3 + 1) + Double(x.scalars[$0]) * Double($0 % 3 + 2) }, atol: 1e-6, rtol: 1e-6, "adapted, inverted")
         // count may be given (Keras stores it as an int64 scalar).
-        try adapted.setWeights(["mean": Tensor<Float>(shape: [3], scalars: [1, 2, 3]), "variance": Tensor<Float>(shape: [3], scalars: [4, 9, 16]), "count": Tensor<Float>(shape: [], scalars: [12])])
+        try adapted.setWeights([
+            "mean": Tensor<Float>(shape: [3], scalars: [1, 2, 3]), "variance": Tensor<Float>(shape: [3], scalars: [4, 9, 16]),
+            "count": Tensor<Float>(shape: [], scalars: [12]),
+        ])
     }
 }
 

@@ -52,8 +52,11 @@ struct PoolingErrorTests {
     @Test("Keras's standardize_tuple message for pool_size and strides")
     func tupleMessages() {
         let error = poolingError { _ = try MaxPooling2D(poolSize: [2, 0]) }
-        #expect(error?.description.contains("The `pool_size` argument must be a tuple of 2 integers. Received pool_size=(2, 0), including values {0} that do not satisfy `value > 0`") == true,
-                "\(String(describing: error))")
+        #expect(
+            error?.description.contains(
+                "The `pool_size` argument must be a tuple of 2 integers. Received pool_size=(2, 0), including values {0} that do not satisfy `value > 0`")
+                == true,
+            "\(String(describing: error))")
         let strides = poolingError { _ = try poolingLayer("MaxPooling2D", #"{"pool_size": 2, "strides": -1}"#) }
         #expect(strides?.description.contains("that do not satisfy `value >= 0`") == true, "\(String(describing: strides))")
     }
@@ -90,8 +93,9 @@ struct PoolingErrorTests {
             let input = rank == 3 ? try Tensor<Float>(repeating: 1, shape: [5, 5]) : x
             let error = poolingError { _ = try layer(input) }
             let message = poolingInputErrorMessage(error) ?? ""
-            #expect(message.contains("is incompatible with the layer: expected ndim=\(rank), found ndim=\(input.rank)"),
-                    "\(type(of: layer).className): \(String(describing: error))")
+            #expect(
+                message.contains("is incompatible with the layer: expected ndim=\(rank), found ndim=\(input.rank)"),
+                "\(type(of: layer).className): \(String(describing: error))")
             #expect(message.contains("Full shape received: \(PythonLiteral.tuple(input.shape))"))
         }
         let namedLayer = try poolingLayer("MaxPooling2D", #"{"name": "pool_a"}"#)
@@ -99,16 +103,20 @@ struct PoolingErrorTests {
         #expect(poolingInputErrorMessage(named)?.contains("layer 'pool_a'") == true)
     }
 
-    @Test("a valid pool larger than the input: Keras's 'Computed output size would be zero or negative'",
-          arguments: [false, true])
+    @Test(
+        "a valid pool larger than the input: Keras's 'Computed output size would be zero or negative'",
+        arguments: [false, true])
     func poolLargerThanInput(channelsFirst: Bool) throws {
         let format: DataFormat = channelsFirst ? .channelsFirst : .channelsLast
         let x = try Tensor<Float>(repeating: 1, shape: channelsFirst ? [2, 3, 5, 5] : [2, 5, 5, 3])
-        for layer in [try MaxPooling2D(poolSize: 6, dataFormat: format) as any KerasLayer,
-                      try AveragePooling2D(poolSize: [2, 6], dataFormat: format)] {
+        for layer in [
+            try MaxPooling2D(poolSize: 6, dataFormat: format) as any KerasLayer,
+            try AveragePooling2D(poolSize: [2, 6], dataFormat: format),
+        ] {
             let error = poolingError { _ = try layer(x) }
-            #expect(poolingInputErrorMessage(error)?.contains("Computed output size would be zero or negative") == true,
-                    "\(String(describing: error))")
+            #expect(
+                poolingInputErrorMessage(error)?.contains("Computed output size would be zero or negative") == true,
+                "\(String(describing: error))")
         }
         // `same` padding always fits: ⌈5/6⌉ = 1.
         #expect(try MaxPooling2D(poolSize: 6, padding: .same, dataFormat: format)(x).scalars == [Float](repeating: 1, count: 6))

@@ -35,7 +35,8 @@ struct PoolingGlobalTests {
             let layer = try c.layer()
             let y = try layer(x)
             let ones = [Int](repeating: 1, count: c.rank)
-            let expectedShape = c.keepdims
+            let expectedShape =
+                c.keepdims
                 ? (c.format == .channelsLast ? [3] + ones + [channels] : [3, channels] + ones)
                 : [3, channels]
             #expect(y.shape == expectedShape, "output shape with \(channels) channels")
@@ -101,11 +102,13 @@ struct PoolingGlobalTests {
 
 @Suite("Pooling: GlobalAveragePooling1D masks")
 struct PoolingMaskTests {
-    static let mask = try! Tensor<UInt8>(shape: [3, 6], scalars: [
-        1, 1, 0, 1, 0, 0,
-        0, 0, 0, 0, 0, 0,
-        1, 1, 1, 1, 1, 1,
-    ])
+    static let mask = try! Tensor<UInt8>(
+        shape: [3, 6],
+        scalars: [
+            1, 1, 0, 1, 0, 0,
+            0, 0, 0, 0, 0, 0,
+            1, 1, 1, 1, 1, 1,
+        ])
 
     /// Keras 3.15.1's formula in Double: `sum(where(m, x, 0), steps) / sum(m, steps)`, the
     /// numerator over the mask broadcast to the steps, the divisor over the mask as it is.
@@ -154,7 +157,7 @@ struct PoolingMaskTests {
     @Test("NaN at masked steps does not leak into the mean; keepdims; nonzero bytes mean keep")
     func maskedNaN() throws {
         var x = poolingRandomTensor([3, 6, 2], seed: 4)
-        x[flat: 2 * 2] = .nan       // batch 0, step 2 (masked)
+        x[flat: 2 * 2] = .nan  // batch 0, step 2 (masked)
         x[flat: (1 * 6 + 3) * 2] = .nan  // batch 1, step 3 (masked)
         var mask = Self.mask
         mask[flat: 0] = 7
@@ -182,8 +185,9 @@ struct PoolingMaskTests {
         ([[1]], [[18, 22, 26], [66, 70, 74]]),
     ]
 
-    @Test("a mask broadcast along the steps divides by the unbroadcast mask's sum, as Keras does (issue 10, finding 2)",
-          arguments: [DataFormat.channelsLast, .channelsFirst])
+    @Test(
+        "a mask broadcast along the steps divides by the unbroadcast mask's sum, as Keras does (issue 10, finding 2)",
+        arguments: [DataFormat.channelsLast, .channelsFirst])
     func broadcastSteps(_ format: DataFormat) throws {
         let x = try Tensor(shape: [2, 4, 3], scalars: (0..<24).map(Float.init))
         let input = format == .channelsLast ? x : poolingToChannelsFirst(x)
@@ -209,8 +213,9 @@ struct PoolingMaskTests {
         #expect(poolingIdentical(try AveragePooling1D(poolSize: 2)(x, mask: Self.mask), try AveragePooling1D(poolSize: 2)(x)))
     }
 
-    @Test("a mask of the wrong shape is an error naming the mask",
-          arguments: [[3, 5], [2, 6], [3, 6, 1], [18]])
+    @Test(
+        "a mask of the wrong shape is an error naming the mask",
+        arguments: [[3, 5], [2, 6], [3, 6, 1], [18]])
     func wrongShape(_ shape: [Int]) throws {
         let x = poolingRandomTensor([3, 6, 4], seed: 2)
         let mask = try Tensor<UInt8>(repeating: 1, shape: shape)

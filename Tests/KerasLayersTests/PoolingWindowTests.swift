@@ -24,9 +24,9 @@ struct PoolingWindowCase: Sendable, CustomTestStringConvertible {
     func config(dataFormat: String, paddingText: String? = nil) -> String {
         let strideText = strides.map(poolingJSONList) ?? "null"
         return """
-        {"name": "pool", "trainable": true, "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null}, \
-        "pool_size": \(poolingJSONList(pool)), "padding": "\(paddingText ?? padding)", "strides": \(strideText), "data_format": "\(dataFormat)"}
-        """
+            {"name": "pool", "trainable": true, "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null}, \
+            "pool_size": \(poolingJSONList(pool)), "padding": "\(paddingText ?? padding)", "strides": \(strideText), "data_format": "\(dataFormat)"}
+            """
     }
 
     var expectedSpatial: [Int] {
@@ -82,8 +82,9 @@ struct PoolingWindowCase: Sendable, CustomTestStringConvertible {
 
 @Suite("Pooling: MaxPooling / AveragePooling")
 struct PoolingWindowTests {
-    @Test("output shape, values against a naive reference, channels_first = transpose of channels_last",
-          arguments: PoolingWindowCase.sweep)
+    @Test(
+        "output shape, values against a naive reference, channels_first = transpose of channels_last",
+        arguments: PoolingWindowCase.sweep)
     func sweep(_ c: PoolingWindowCase) throws {
         let inputShape = [c.batch] + c.spatial + [c.channels]
         let x = poolingRandomTensor(inputShape, seed: UInt64(inputShape.reduce(7, *)) &+ UInt64(c.pool.reduce(0, +)))
@@ -117,7 +118,8 @@ struct PoolingWindowTests {
         for format in [DataFormat.channelsLast, .channelsFirst] {
             let layer = try c.typedLayer(format)
             let shape = format == .channelsLast ? [c.batch] + c.spatial + [c.channels] : [c.batch, c.channels] + c.spatial
-            let expected = format == .channelsLast
+            let expected =
+                format == .channelsLast
                 ? [c.batch] + c.expectedSpatial + [c.channels] : [c.batch, c.channels] + c.expectedSpatial
             let declared: [Int]
             switch layer {
@@ -138,8 +140,9 @@ struct PoolingWindowTests {
     func identity(rank: Int, same: Bool) throws {
         for isMax in [true, false] {
             for format in [DataFormat.channelsLast, .channelsFirst] {
-                let c = PoolingWindowCase(isMax: isMax, spatial: [Int](repeating: 5, count: rank),
-                                          pool: [Int](repeating: 1, count: rank), strides: nil, same: same, channels: 19)
+                let c = PoolingWindowCase(
+                    isMax: isMax, spatial: [Int](repeating: 5, count: rank),
+                    pool: [Int](repeating: 1, count: rank), strides: nil, same: same, channels: 19)
                 let x = poolingRandomTensor([2] + c.spatial + [19], seed: 11)
                 let layer = try c.typedLayer(format)
                 let y = try layer(x)
@@ -149,15 +152,17 @@ struct PoolingWindowTests {
     }
 
     /// If `same` padding counted padded zeros, border windows would average below the constant.
-    @Test("average of a constant is the constant, including same-padding borders",
-          arguments: [1, 2, 3], [2, 3, 4, 5])
+    @Test(
+        "average of a constant is the constant, including same-padding borders",
+        arguments: [1, 2, 3], [2, 3, 4, 5])
     func constantAverage(rank: Int, pool: Int) throws {
         for stride in 1...3 {
             for same in [true, false] {
                 for format in [DataFormat.channelsLast, .channelsFirst] {
-                    let c = PoolingWindowCase(isMax: false, spatial: [Int](repeating: 7, count: rank),
-                                              pool: [Int](repeating: pool, count: rank),
-                                              strides: [Int](repeating: stride, count: rank), same: same, channels: 18)
+                    let c = PoolingWindowCase(
+                        isMax: false, spatial: [Int](repeating: 7, count: rank),
+                        pool: [Int](repeating: pool, count: rank),
+                        strides: [Int](repeating: stride, count: rank), same: same, channels: 18)
                     let shape = format == .channelsLast ? [2] + c.spatial + [18] : [2, 18] + c.spatial
                     let layer = try c.typedLayer(format)
                     let y = try layer(Tensor(repeating: 3.75, shape: shape))
@@ -183,7 +188,8 @@ struct PoolingWindowTests {
 
     @Test("config decoding: defaults, null strides, case-insensitive padding, aliases, int pool_size")
     func configDecoding() throws {
-        let m = try MaxPooling2D(config: LayerConfig(layer: "MaxPooling2D", json: #"{"pool_size": [3, 2], "strides": null, "padding": "SAME", "data_format": null}"#))
+        let m = try MaxPooling2D(
+            config: LayerConfig(layer: "MaxPooling2D", json: #"{"pool_size": [3, 2], "strides": null, "padding": "SAME", "data_format": null}"#))
         #expect(m.poolSize == [3, 2])
         #expect(m.strides == [3, 2])
         #expect(m.padding == .same)
@@ -205,11 +211,13 @@ struct PoolingWindowTests {
 
     @Test("every registered pooling class builds from its class name")
     func registry() throws {
-        let names = ["MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D",
-                     "AveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
-                     "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
-                     "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D",
-                     "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D"]
+        let names = [
+            "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D",
+            "AveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
+            "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
+            "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D",
+            "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
+        ]
         for name in names {
             let rank = Int(String(name.dropLast().last!))!
             let json = name.hasPrefix("Adaptive") ? #"{"output_size": 2}"# : #"{"pool_size": 2}"#
@@ -236,8 +244,9 @@ struct PoolingWindowTests {
         #expect(mixedMax.scalars == [Float.infinity, 2])
     }
 
-    @Test("NaN in wide channels_last rows (vector paths) and channels_first",
-          arguments: [3, 20, 64, 70, 130])
+    @Test(
+        "NaN in wide channels_last rows (vector paths) and channels_first",
+        arguments: [3, 20, 64, 70, 130])
     func nanSweep(channels: Int) throws {
         var x = poolingRandomTensor([2, 6, 7, channels], seed: UInt64(channels))
         for i in stride(from: 5, to: x.count, by: 97) { x[flat: i] = .nan }

@@ -45,4 +45,3 @@ struct TestRNG {
         Float(Int(next() % 8192) - 4096) / 1024
     }
 }
-

@@ -28,12 +28,19 @@ import Testing
         let rank = (LayerRegistry.layerTypes[className] as? any PoolingLayer.Type)?.spatialRank ?? 1
         func sizes() -> [Int] { d.bool() ? d.ints(rank) : d.ints(d.count()) }
         switch className {
-        case "MaxPooling1D": return try? (d.bool() ? MaxPooling1D(poolSize: d.int(), strides: d.bool() ? d.int() : nil, padding: d.padding(), dataFormat: d.format()) : MaxPooling1D(poolSize: sizes(), strides: d.bool() ? sizes() : nil, padding: d.padding(), dataFormat: d.format()))
+        case "MaxPooling1D":
+            return try?
+                (d.bool()
+                ? MaxPooling1D(poolSize: d.int(), strides: d.bool() ? d.int() : nil, padding: d.padding(), dataFormat: d.format())
+                : MaxPooling1D(poolSize: sizes(), strides: d.bool() ? sizes() : nil, padding: d.padding(), dataFormat: d.format()))
         case "MaxPooling2D": return try? MaxPooling2D(poolSize: sizes(), strides: d.bool() ? sizes() : nil, padding: d.padding(), dataFormat: d.format())
         case "MaxPooling3D": return try? MaxPooling3D(poolSize: d.int(), strides: d.int(), padding: d.padding(), dataFormat: d.format())
-        case "AveragePooling1D": return try? AveragePooling1D(poolSize: sizes(), strides: d.bool() ? sizes() : nil, padding: d.padding(), dataFormat: d.format())
-        case "AveragePooling2D": return try? AveragePooling2D(poolSize: d.int(), strides: d.bool() ? d.int() : nil, padding: d.padding(), dataFormat: d.format())
-        case "AveragePooling3D": return try? AveragePooling3D(poolSize: sizes(), strides: d.bool() ? sizes() : nil, padding: d.padding(), dataFormat: d.format())
+        case "AveragePooling1D":
+            return try? AveragePooling1D(poolSize: sizes(), strides: d.bool() ? sizes() : nil, padding: d.padding(), dataFormat: d.format())
+        case "AveragePooling2D":
+            return try? AveragePooling2D(poolSize: d.int(), strides: d.bool() ? d.int() : nil, padding: d.padding(), dataFormat: d.format())
+        case "AveragePooling3D":
+            return try? AveragePooling3D(poolSize: sizes(), strides: d.bool() ? sizes() : nil, padding: d.padding(), dataFormat: d.format())
         case "GlobalMaxPooling1D": return GlobalMaxPooling1D(dataFormat: d.format(), keepdims: d.bool())
         case "GlobalMaxPooling2D": return GlobalMaxPooling2D(dataFormat: d.format(), keepdims: d.bool())
         case "GlobalMaxPooling3D": return GlobalMaxPooling3D(dataFormat: d.format(), keepdims: d.bool())
@@ -51,7 +58,8 @@ import Testing
                 axis: d.int(), momentum: d.double(), epsilon: d.double(), center: d.bool(), scale: d.bool(), renorm: d.bool(),
                 renormClipping: .init(rmax: d.optionalDouble(), rmin: d.optionalDouble(), dmax: d.optionalDouble()),
                 renormMomentum: d.double(), synchronized: d.bool(), trainable: d.bool())
-        case "LayerNormalization": return try? LayerNormalization(axis: d.ints(d.count()), epsilon: d.double(), center: d.bool(), scale: d.bool(), rmsScaling: d.bool())
+        case "LayerNormalization":
+            return try? LayerNormalization(axis: d.ints(d.count()), epsilon: d.double(), center: d.bool(), scale: d.bool(), rmsScaling: d.bool())
         case "GroupNormalization": return try? GroupNormalization(groups: d.int(), axis: d.int(), epsilon: d.double(), center: d.bool(), scale: d.bool())
         case "RMSNormalization": return try? RMSNormalization(axis: d.ints(d.count()), epsilon: d.double())
         case "UnitNormalization": return try? UnitNormalization(axis: d.ints(d.count()))
@@ -98,7 +106,9 @@ import Testing
         let config = try? MaxPooling2D(config: LayerConfig(layer: "MaxPooling2D", json: #"{"pool_size": [2, 0]}"#))
         #expect(typed == nil && config == nil)
         var messages: [String] = []
-        for build in [{ _ = try MaxPooling2D(poolSize: [2, 0]) }, { _ = try MaxPooling2D(config: LayerConfig(layer: "MaxPooling2D", json: #"{"pool_size": [2, 0]}"#)) }] as [() throws -> Void] {
+        for build in [
+            { _ = try MaxPooling2D(poolSize: [2, 0]) }, { _ = try MaxPooling2D(config: LayerConfig(layer: "MaxPooling2D", json: #"{"pool_size": [2, 0]}"#)) },
+        ] as [() throws -> Void] {
             do { try build() } catch { messages.append("\(error)") }
         }
         #expect(messages.count == 2 && messages.allSatisfy { $0.contains("including values {0} that do not satisfy `value > 0`") }, "\(messages)")

@@ -44,8 +44,9 @@ import KerasJSON
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                       stderr: String(decoding: stderr, as: UTF8.self))
+        return Outcome(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
     }
 
     @Test(arguments: ["not_hdf5.h5", "truncated.h5", "wrong_schema.h5", "missing_schema.h5", "no_such_file.h5"])
@@ -85,10 +86,12 @@ import KerasJSON
         let report = try JSONValue(parsing: json.stdout)
         let cases = try #require(report["cases"]?.arrayValue)
         #expect(cases.count == 6)  // 3 cases × 2 backends
-        #expect(report["summary"] == .object([
-            "total": .int(6), "passed": .int(6), "failed": .int(0), "errors": .int(0), "skipped": .int(0),
-            "disputed": .int(0), "disputedElements": .int(0), "arbitratedElements": .int(0),
-        ]))
+        #expect(
+            report["summary"]
+                == .object([
+                    "total": .int(6), "passed": .int(6), "failed": .int(0), "errors": .int(0), "skipped": .int(0),
+                    "disputed": .int(0), "disputedElements": .int(0), "arbitratedElements": .int(0),
+                ]))
         #expect(Set(cases.compactMap { $0["backend"]?.stringValue }) == ["jax", "tensorflow"])
 
         let junit = try run(["run", "golden", "--filter", "^doc-1\\.1", "--format", "junit"])

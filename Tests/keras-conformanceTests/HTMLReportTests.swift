@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(FoundationXML)
-import FoundationXML
+    import FoundationXML
 #endif
 import KerasJSON
 import Testing
@@ -17,8 +17,10 @@ extension CommandLineTests {
         var scripts = 0
         var external: [String] = []
 
-        func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                    attributes: [String: String] = [:]) {
+        func parser(
+            _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+            attributes: [String: String] = [:]
+        ) {
             let classes = (attributes["class"] ?? "").split(separator: " ")
             if name == "td", classes.contains("cell") { cells.append(attributes) }
             if name == "a", classes.contains("caselink") {
@@ -80,12 +82,14 @@ extension CommandLineTests {
         #expect(fromHTML == fromJSON)
 
         // Every case run is linked from its forward cell with its verdict.
-        let linked = Set(page.links.filter { $0.attributes["data-direction"] == "forward" }.map {
-            "\($0.text) \($0.attributes["data-backend"] ?? "?") \($0.attributes["title"] ?? "?")"
-        })
-        let runs = Set(cases.map { c in
-            [c["id"]?.stringValue, c["backend"]?.stringValue, c["status"]?.stringValue].map { $0 ?? "?" }.joined(separator: " ")
-        })
+        let linked = Set(
+            page.links.filter { $0.attributes["data-direction"] == "forward" }.map {
+                "\($0.text) \($0.attributes["data-backend"] ?? "?") \($0.attributes["title"] ?? "?")"
+            })
+        let runs = Set(
+            cases.map { c in
+                [c["id"]?.stringValue, c["backend"]?.stringValue, c["status"]?.stringValue].map { $0 ?? "?" }.joined(separator: " ")
+            })
         #expect(linked == runs)
         #expect(page.links.count >= cases.count)
     }

@@ -23,8 +23,11 @@ import KerasLayersConformance
         let help = ConformanceCommand.helpMessage(for: ConformanceCommand.Run.self, columns: 2000)
         // With this many options ArgumentParser shortens the usage line; the OPTIONS list names each.
         #expect(help.contains("USAGE: keras-conformance run [<options>] [<paths> ...]"))
-        for option in ["--filter <filter>", "--exclude <exclude>", "--layer <layer>", "--backend <backend>", "--read-timeout <read-timeout>", "--atol <atol>", "--rtol <rtol>", "--exact",
-                       "--memory-budget <bytes>", "--strict-config", "--format <format>", "--output <output>", "--limit <limit>", "--verbose"] {
+        for option in [
+            "--filter <filter>", "--exclude <exclude>", "--layer <layer>", "--backend <backend>", "--read-timeout <read-timeout>", "--atol <atol>",
+            "--rtol <rtol>", "--exact",
+            "--memory-budget <bytes>", "--strict-config", "--format <format>", "--output <output>", "--limit <limit>", "--verbose",
+        ] {
             #expect(help.contains(option))
         }
         #expect(help.contains("Report format: text, markdown, json or junit. (values: text, markdown, json, junit; default: text)"))
@@ -33,7 +36,8 @@ import KerasLayersConformance
     }
 
     @Test func listShowReportHelp() {
-        #expect(ConformanceCommand.helpMessage(for: ConformanceCommand.List.self, columns: 2000).contains("List the golden cases: id, layer, backends and origin."))
+        #expect(
+            ConformanceCommand.helpMessage(for: ConformanceCommand.List.self, columns: 2000).contains("List the golden cases: id, layer, backends and origin."))
         let show = ConformanceCommand.helpMessage(for: ConformanceCommand.Show.self, columns: 2000)
         #expect(show.contains("USAGE: keras-conformance show <id>"))
         #expect(show.contains("element-by-element diff"))

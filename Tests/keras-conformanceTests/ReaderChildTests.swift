@@ -92,8 +92,9 @@ import Testing
         try FileManager.default.createSymbolicLink(atPath: folder + "/elsewhere", withDestinationPath: CommandLineTests.fixture(""))
         let outcome = try cli.run(["list", folder])
         #expect(outcome.status == 0)
-        #expect(outcome.stderr.contains("warning: skipped \(folder)/elsewhere: a symbolic link to a folder is not followed"),
-                "\(outcome.stderr)")
+        #expect(
+            outcome.stderr.contains("warning: skipped \(folder)/elsewhere: a symbolic link to a folder is not followed"),
+            "\(outcome.stderr)")
     }
 
     /// A reader that hangs (stopped here with SIGSTOP) is killed at the deadline; and when the CLI
@@ -119,7 +120,9 @@ import Testing
                 // A child that already exited (a zombie) cannot hang: only one seen stopped counts.
                 if let child = Self.children(of: process.processIdentifier).first(where: { kill($0, SIGSTOP) == 0 && Self.waitStopped($0) }) {
                     stopped = child
-                } else { usleep(1000) }
+                } else {
+                    usleep(1000)
+                }
             }
             let child = try #require(stopped, "no reader child seen")
             if killTheCLI {
@@ -151,8 +154,9 @@ import Testing
         let outcome = try cli.run(["list", "--read-timeout", "3", path])
         #expect(clock.now - start < .seconds(60))
         #expect(outcome.status == 2)
-        #expect(outcome.stderr.contains("\(path): timed out reading") || outcome.stderr.contains("\(path): the file is damaged"),
-                "\(outcome.stderr)")
+        #expect(
+            outcome.stderr.contains("\(path): timed out reading") || outcome.stderr.contains("\(path): the file is damaged"),
+            "\(outcome.stderr)")
     }
 
     /// The pids whose parent is `pid` (from /proc).
@@ -160,7 +164,8 @@ import Testing
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.compactMap { pid_t($0) }.filter { candidate in
             guard let stat = try? String(contentsOfFile: "/proc/\(candidate)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { return false }
+                let close = stat.lastIndex(of: ")")
+            else { return false }
             let fields = stat[stat.index(after: close)...].split(separator: " ")
             return fields.count > 2 && pid_t(fields[1]) == pid
         }
@@ -181,7 +186,8 @@ import Testing
     /// The one-letter state of `pid` (R, S, T, Z, ...), or nil when it is gone.
     static func state(of pid: pid_t) -> String? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
         return stat[stat.index(after: close)...].split(separator: " ").first.map(String.init)
     }
 }

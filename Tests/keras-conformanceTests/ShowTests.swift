@@ -8,7 +8,9 @@ import Testing
     @Test func usesRunsColumnsAndExitsZeroWhenItPasses() throws {
         let show = try cli.run(["show", "doc-2.2-example", "--limit", "2"])
         #expect(show.status == 0)
-        #expect(show.stdout.contains("  index   actual        expected      abs diff  rel diff  ULP  spread    cancel    allowed   keras (tensorflow)  fails\n"), "\(show.stdout)")
+        #expect(
+            show.stdout.contains("  index   actual        expected      abs diff  rel diff  ULP  spread    cancel    allowed   keras (tensorflow)  fails\n"),
+            "\(show.stdout)")
         #expect(show.stdout.contains("  ... 8 more elements (--limit)"))
     }
 

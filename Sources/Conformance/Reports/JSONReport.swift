@@ -46,16 +46,17 @@ public enum JSONReport {
         var mismatches: [JSONValue] = []
         for c in r.comparisons {
             for m in c.mismatches {
-                mismatches.append(.object([
-                    "tensor": .string(c.name),
-                    "index": .array(m.index.map { .int($0) }),
-                    "actual": number(m.actual), "expected": number(m.expected),
-                    "absDiff": number(m.absDiff), "relDiff": number(m.relDiff),
-                    "ulpDiff": m.ulpDiff.map(number) ?? .null,
-                    "spread": number(m.spread),
-                    "cancellation": number(m.cancellation),
-                    "allowed": number(m.allowed),
-                ]))
+                mismatches.append(
+                    .object([
+                        "tensor": .string(c.name),
+                        "index": .array(m.index.map { .int($0) }),
+                        "actual": number(m.actual), "expected": number(m.expected),
+                        "absDiff": number(m.absDiff), "relDiff": number(m.relDiff),
+                        "ulpDiff": m.ulpDiff.map(number) ?? .null,
+                        "spread": number(m.spread),
+                        "cancellation": number(m.cancellation),
+                        "allowed": number(m.allowed),
+                    ]))
             }
         }
         var disputes: [JSONValue] = []
@@ -63,10 +64,11 @@ public enum JSONReport {
             for d in c.disputes {
                 var values: [String: JSONValue] = [:]
                 for v in d.values { values[v.backend] = number(v.value) }
-                disputes.append(.object([
-                    "tensor": .string(c.name), "index": .array(d.index.map { .int($0) }), "values": .object(values),
-                    "oracle": d.oracle.map(number) ?? .null, "agreeing": .array(d.agreeing.map(JSONValue.string)),
-                ]))
+                disputes.append(
+                    .object([
+                        "tensor": .string(c.name), "index": .array(d.index.map { .int($0) }), "values": .object(values),
+                        "oracle": d.oracle.map(number) ?? .null, "agreeing": .array(d.agreeing.map(JSONValue.string)),
+                    ]))
             }
         }
         return .object([
@@ -86,10 +88,13 @@ public enum JSONReport {
             "warnings": .array(r.warnings.map(JSONValue.string)),
             "notes": .array(r.notes.map(JSONValue.string)),
             "seconds": number(r.seconds),
-            "problems": .array(r.problems.map { p in
-                .object(["tensor": p.tensor.map(JSONValue.string) ?? .null, "kind": .string(p.kind.rawValue),
-                         "details": .string(p.details)])
-            }),
+            "problems": .array(
+                r.problems.map { p in
+                    .object([
+                        "tensor": p.tensor.map(JSONValue.string) ?? .null, "kind": .string(p.kind.rawValue),
+                        "details": .string(p.details),
+                    ])
+                }),
             "mismatches": .array(mismatches),
         ])
     }

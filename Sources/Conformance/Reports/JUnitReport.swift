@@ -14,15 +14,20 @@ public enum JUnitReport {
             let cases = report.cases.filter { $0.backend == backend }
             let summary = RunSummary(cases)
             let time = seconds(cases.reduce(0) { $0 + $1.seconds })
-            xml += #"  <testsuite name="\#(escape(backend))" tests="\#(summary.total)" failures="\#(summary.failed)" errors="\#(summary.errors)" skipped="\#(summary.skipped)" time="\#(time)">"# + "\n"
+            xml +=
+                #"  <testsuite name="\#(escape(backend))" tests="\#(summary.total)" failures="\#(summary.failed)" errors="\#(summary.errors)" skipped="\#(summary.skipped)" time="\#(time)">"#
+                + "\n"
             xml += "    <properties>\n"
             for (i, line) in report.tolerance.allowances.enumerated() {
                 xml += #"      <property name="allowance.\#(i + 1)" value="\#(escape(line))"/>"# + "\n"
             }
-            xml += #"      <property name="disputed" value="\#(summary.disputed) case runs, \#(summary.disputedElements) elements, \#(summary.arbitratedElements) settled by the oracle"/>"# + "\n"
+            xml +=
+                #"      <property name="disputed" value="\#(summary.disputed) case runs, \#(summary.disputedElements) elements, \#(summary.arbitratedElements) settled by the oracle"/>"#
+                + "\n"
             xml += "    </properties>\n"
             for r in cases {
-                let open = #"    <testcase classname="\#(escape(r.backend)).\#(escape(r.layer))" name="\#(escape(r.id)) [\#(escape(r.backend))]" time="\#(seconds(r.seconds))""#
+                let open =
+                    #"    <testcase classname="\#(escape(r.backend)).\#(escape(r.layer))" name="\#(escape(r.id)) [\#(escape(r.backend))]" time="\#(seconds(r.seconds))""#
                 let disputed = r.comparisons.filter { $0.disputed > 0 }
                     .map { DisputeEntry(id: r.id, backend: r.backend, comparison: $0).line }
                 let said = r.warnings.map { "warning: " + $0 } + r.notes.map { "note: " + $0 } + disputed

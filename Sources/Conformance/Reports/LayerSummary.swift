@@ -32,8 +32,11 @@ public struct LayerSummary: Sendable {
 
     /// The row as text cells (the layer name escaped).
     public var cells: [String] {
-        [ReportFormatting.escaped(layer), String(counts.total), String(counts.passed), String(counts.failed),
-         String(counts.errors), String(counts.skipped), String(counts.disputed), ReportFormatting.diff(fractionOfAllowedUsed), ReportFormatting.diff(maxAbsDiff),
-         ReportFormatting.ulp(maxUlpDiff), ReportFormatting.diff(spread)]
+        [
+            ReportFormatting.escaped(layer), String(counts.total), String(counts.passed), String(counts.failed),
+            String(counts.errors), String(counts.skipped), String(counts.disputed), ReportFormatting.diff(fractionOfAllowedUsed),
+            ReportFormatting.diff(maxAbsDiff),
+            ReportFormatting.ulp(maxUlpDiff), ReportFormatting.diff(spread),
+        ]
     }
 }

@@ -24,8 +24,8 @@ extension ReportFormatting {
 
     private static func needsEscape(_ v: UInt32) -> Bool {
         v < 0x20 || (0x7F...0x9F).contains(v)
-            || v == 0x2028 || v == 0x2029            // line and paragraph separators
-            || (0x202A...0x202E).contains(v)         // bidirectional embeddings and overrides
-            || (0x2066...0x2069).contains(v)         // bidirectional isolates
+            || v == 0x2028 || v == 0x2029  // line and paragraph separators
+            || (0x202A...0x202E).contains(v)  // bidirectional embeddings and overrides
+            || (0x2066...0x2069).contains(v)  // bidirectional isolates
     }
 }

@@ -7,19 +7,23 @@ public enum TextReport {
         var lines: [String] = []
         lines.append("keras-conformance: \(ReportFormatting.escaped(report.implementation)) against \(report.files.count) golden file(s)")
         for file in report.files {
-            lines.append("  \(ReportFormatting.escaped(file.path))  (keras \(ReportFormatting.escaped(file.info.kerasVersion)), "
-                + "\(ReportFormatting.escaped(file.info.backend)) \(ReportFormatting.escaped(file.info.backendVersion)))")
+            lines.append(
+                "  \(ReportFormatting.escaped(file.path))  (keras \(ReportFormatting.escaped(file.info.kerasVersion)), "
+                    + "\(ReportFormatting.escaped(file.info.backend)) \(ReportFormatting.escaped(file.info.backendVersion)))")
         }
         lines.append(contentsOf: report.tolerance.allowances.map { "  " + $0 })
-        for result in report.cases where verbose || result.status == .failed || result.status == .error
-            || !result.warnings.isEmpty || !result.notes.isEmpty {
+        for result in report.cases
+        where verbose || result.status == .failed || result.status == .error
+            || !result.warnings.isEmpty || !result.notes.isEmpty
+        {
             lines.append(contentsOf: describe(result))
         }
         let skipped = Dictionary(grouping: report.cases.filter { $0.status == .skipped }, by: \.layer)
         if !skipped.isEmpty {
             lines.append("")
-            lines.append("Skipped (layers \(ReportFormatting.escaped(report.implementation)) does not have): "
-                + skipped.sorted { $0.key < $1.key }.map { "\(ReportFormatting.escaped($0.key)) (\($0.value.count))" }
+            lines.append(
+                "Skipped (layers \(ReportFormatting.escaped(report.implementation)) does not have): "
+                    + skipped.sorted { $0.key < $1.key }.map { "\(ReportFormatting.escaped($0.key)) (\($0.value.count))" }
                     .joined(separator: ", "))
         }
         let layers = LayerSummary.rows(report)
@@ -58,7 +62,8 @@ public enum TextReport {
         let failing = result.comparisons.filter { !$0.passed }
         // The failing tensors speak for themselves below; the header keeps the other problems.
         let otherProblems = result.problems.filter { problem in !failing.contains { $0.failure == problem } }
-        var header = "\(tag) \(ReportFormatting.escaped(result.id)) [\(ReportFormatting.escaped(result.backend))] "
+        var header =
+            "\(tag) \(ReportFormatting.escaped(result.id)) [\(ReportFormatting.escaped(result.backend))] "
             + ReportFormatting.escaped(result.layer)
         if result.status == .passed {
             header += "  used \(ReportFormatting.diff(result.fractionOfAllowedUsed)) of allowed"
@@ -89,13 +94,15 @@ public enum TextReport {
     /// The summary lines of a tensor comparison: what failed (or "within tolerance"), the
     /// tolerance, the extremes and the backend spread.
     public static func summary(_ c: TensorComparison) -> [String] {
-        [ReportFormatting.escaped(c.failure?.description ?? "\(c.name): within tolerance"),
-         "tolerance atol \(ReportFormatting.diff(c.tolerance.atol)) rtol \(ReportFormatting.diff(c.tolerance.rtol))"
-            + ", \(c.mismatched) of \(c.elements) mismatched"
-            + ", max |diff| \(ReportFormatting.diff(c.maxAbsDiff))" + (c.maxAbsDiffIndex.map { " at \(PythonLiteral.tuple($0))" } ?? "")
-            + ", max rel \(ReportFormatting.diff(c.maxRelDiff))" + (c.maxRelDiffIndex.map { " at \(PythonLiteral.tuple($0))" } ?? "")
-            + ", max ULP \(ReportFormatting.ulp(c.maxUlpDiff))"
-            + ", backend spread \(ReportFormatting.diff(c.spread))"]
+        [
+            ReportFormatting.escaped(c.failure?.description ?? "\(c.name): within tolerance"),
+            "tolerance atol \(ReportFormatting.diff(c.tolerance.atol)) rtol \(ReportFormatting.diff(c.tolerance.rtol))"
+                + ", \(c.mismatched) of \(c.elements) mismatched"
+                + ", max |diff| \(ReportFormatting.diff(c.maxAbsDiff))" + (c.maxAbsDiffIndex.map { " at \(PythonLiteral.tuple($0))" } ?? "")
+                + ", max rel \(ReportFormatting.diff(c.maxRelDiff))" + (c.maxRelDiffIndex.map { " at \(PythonLiteral.tuple($0))" } ?? "")
+                + ", max ULP \(ReportFormatting.ulp(c.maxUlpDiff))"
+                + ", backend spread \(ReportFormatting.diff(c.spread))",
+        ]
     }
 
     /// A tensor comparison: tolerance, extremes, spread, and the first mismatches as a table.

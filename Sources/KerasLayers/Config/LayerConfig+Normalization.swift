@@ -11,9 +11,10 @@ extension LayerConfig {
     /// The constant each variable's `<name>_initializer` gives (nil: not a constant), for
     /// variables mapped to the initializer Keras uses when the config names none.
     func normInitializerConstants(_ defaults: [String: String]) -> [String: Float?] {
-        Dictionary(uniqueKeysWithValues: defaults.map { name, initializer in
-            (name, normInitializerConstant(value("\(name)_initializer") ?? .string(initializer)))
-        })
+        Dictionary(
+            uniqueKeysWithValues: defaults.map { name, initializer in
+                (name, normInitializerConstant(value("\(name)_initializer") ?? .string(initializer)))
+            })
     }
 
     /// Marks the regularizers and constraints of `variables` (`gamma_regularizer`, ...) as

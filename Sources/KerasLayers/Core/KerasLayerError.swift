@@ -28,7 +28,8 @@ public enum KerasLayerError: Error, Sendable, Equatable, CustomStringConvertible
         case .unsupported(let layer, let message): return "\(layer): not supported: \(message)"
         case .memoryBudgetExceeded(let layer, let what, let bytes, let budget, let reserved):
             let size = bytes.map { "\($0) bytes" } ?? "more bytes than can be counted"
-            return "\(layer): \(what) needs \(size), more than the memory budget of \(budget) bytes per call allows (\(reserved) bytes already reserved); raise the budget (CallOptions.memoryBudget, --memory-budget) if this is intended"
+            return
+                "\(layer): \(what) needs \(size), more than the memory budget of \(budget) bytes per call allows (\(reserved) bytes already reserved); raise the budget (CallOptions.memoryBudget, --memory-budget) if this is intended"
         case .outputShapeMismatch(let layer, let computed, let expected):
             return "\(layer): the output would have shape \(PythonLiteral.tuple(computed)), but the expected output has shape \(PythonLiteral.tuple(expected))"
         }

@@ -71,7 +71,9 @@ enum Moments {
         let kept = MemoryBudget.saturatingProduct(shape.indices.filter { !reduced[$0] }.map { shape[$0] })
         // A larger count cannot fit any budget; the plan's own arithmetic stays far from overflow.
         guard kept <= Int(Int32.max) * 64 else { return Int.max }
-        let plan = Plan(shape: shape, reduced: reduced, mask: masked ? Mask(values: UnsafeBufferPointer(start: nil, count: 0), strides: Array(repeating: 0, count: shape.count)) : nil)
+        let plan = Plan(
+            shape: shape, reduced: reduced,
+            mask: masked ? Mask(values: UnsafeBufferPointer(start: nil, count: 0), strides: Array(repeating: 0, count: shape.count)) : nil)
         let chunks = ProcessInfoCores.activeCount
         return (2 * chunks + 1) * plan.fineCount * (masked ? 2 : 1) + plan.fineCount + 7 * plan.keptCount
     }

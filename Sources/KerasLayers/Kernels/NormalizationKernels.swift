@@ -64,8 +64,9 @@ enum NormalizationKernels {
                     for j in 0..<n { yp[j] = xp[j] * a + b }
                 } else if ps == 1 {
                     let ap = scale + o[1], bp = shift + o[1]
-                    writeRow(yp, n, lanes: { j in load4(xp + j) * load4(ap + j) + load4(bp + j) },
-                             element: { j in xp[j] * ap[j] + bp[j] })
+                    writeRow(
+                        yp, n, lanes: { j in load4(xp + j) * load4(ap + j) + load4(bp + j) },
+                        element: { j in xp[j] * ap[j] + bp[j] })
                 } else {
                     for j in 0..<n { yp[j] = xp[j] * scale[o[1] &+ j &* ps] + shift[o[1] &+ j &* ps] }
                 }
@@ -104,13 +105,16 @@ enum NormalizationKernels {
                 let negMean = -mean
                 switch (gamma, beta) {
                 case let (g?, b?):
-                    writeRow(yp, n, lanes: { j in
-                        let inv = SIMD4(repeating: rinv) * load4(g + j)
-                        return load4(xp + j) * inv + (SIMD4(repeating: negMean) * inv + load4(b + j))
-                    }, element: { j in
-                        let inv = rinv * g[j]
-                        return xp[j] * inv + (negMean * inv + b[j])
-                    })
+                    writeRow(
+                        yp, n,
+                        lanes: { j in
+                            let inv = SIMD4(repeating: rinv) * load4(g + j)
+                            return load4(xp + j) * inv + (SIMD4(repeating: negMean) * inv + load4(b + j))
+                        },
+                        element: { j in
+                            let inv = rinv * g[j]
+                            return xp[j] * inv + (negMean * inv + b[j])
+                        })
                 case let (g?, nil):
                     for j in 0..<n {
                         let inv = rinv * g[j]
@@ -190,8 +194,9 @@ enum NormalizationKernels {
                 let xp = x + r &* n, yp = y + r &* n
                 let f = factor(xp, n)
                 if let s {
-                    writeRow(yp, n, lanes: { j in (load4(xp + j) * SIMD4(repeating: f)) * load4(s + j) },
-                             element: { j in (xp[j] * f) * s[j] })
+                    writeRow(
+                        yp, n, lanes: { j in (load4(xp + j) * SIMD4(repeating: f)) * load4(s + j) },
+                        element: { j in (xp[j] * f) * s[j] })
                 } else {
                     for j in 0..<n { yp[j] = xp[j] * f }
                 }

@@ -47,14 +47,14 @@ enum ProcessInfoCores {
     @usableFromInline
     static let activeCount: Int = {
         #if canImport(Glibc)
-        let n = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-        return max(1, n)
+            let n = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+            return max(1, n)
         #else
-        return 1
+            return 1
         #endif
     }()
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

@@ -146,53 +146,55 @@ enum PoolingWindowKernels {
         }
         let checkRows = R.self == MaxPoolingReducer.self
         lower.withUnsafeBufferPointer { lower in
-        upper.withUnsafeBufferPointer { upper in
-        widthCount.withUnsafeBufferPointer { widthCount in
-            parallelChunks(count: rows, work: work, chunksPerThread: 4) { range in
-                // Per input row (d, h) of the current plane: 0 unchecked, 1 no NaN, 2 NaN.
-                var rowState = [UInt8](repeating: 0, count: checkRows ? d.inputSize * h.inputSize : 0)
-                var statePlane = -1
-                rowState.withUnsafeMutableBufferPointer { state in
-                    for row in range {
-                        let oh = row % h.outputSize
-                        let od = (row / h.outputSize) % d.outputSize
-                        let p = row / (h.outputSize * d.outputSize)
-                        let (d0, d1) = d.window(od)
-                        let (h0, h1) = h.window(oh)
-                        let plane = input + p * inStrideP
-                        var clean = false
-                        if checkRows {
-                            if p != statePlane {
-                                for k in state.indices { state[k] = 0 }
-                                statePlane = p
-                            }
-                            clean = true
-                            for dd in d0..<d1 {
-                                for hh in h0..<h1 {
-                                    let k = dd * h.inputSize + hh
-                                    if state[k] == 0 {
-                                        let ok = poolingRowIsClean(plane + dd * inStrideD + hh * inStrideH, count: w.inputSize)
-                                        state[k] = ok ? 1 : 2
+            upper.withUnsafeBufferPointer { upper in
+                widthCount.withUnsafeBufferPointer { widthCount in
+                    parallelChunks(count: rows, work: work, chunksPerThread: 4) { range in
+                        // Per input row (d, h) of the current plane: 0 unchecked, 1 no NaN, 2 NaN.
+                        var rowState = [UInt8](repeating: 0, count: checkRows ? d.inputSize * h.inputSize : 0)
+                        var statePlane = -1
+                        rowState.withUnsafeMutableBufferPointer { state in
+                            for row in range {
+                                let oh = row % h.outputSize
+                                let od = (row / h.outputSize) % d.outputSize
+                                let p = row / (h.outputSize * d.outputSize)
+                                let (d0, d1) = d.window(od)
+                                let (h0, h1) = h.window(oh)
+                                let plane = input + p * inStrideP
+                                var clean = false
+                                if checkRows {
+                                    if p != statePlane {
+                                        for k in state.indices { state[k] = 0 }
+                                        statePlane = p
                                     }
-                                    if state[k] == 2 { clean = false }
+                                    clean = true
+                                    for dd in d0..<d1 {
+                                        for hh in h0..<h1 {
+                                            let k = dd * h.inputSize + hh
+                                            if state[k] == 0 {
+                                                let ok = poolingRowIsClean(plane + dd * inStrideD + hh * inStrideH, count: w.inputSize)
+                                                state[k] = ok ? 1 : 2
+                                            }
+                                            if state[k] == 2 { clean = false }
+                                        }
+                                    }
+                                }
+                                let rowWindow = RowWindow(
+                                    plane: plane, d0: d0, d1: d1, h0: h0, h1: h1,
+                                    strideD: inStrideD, strideH: inStrideH, rowLength: w.inputSize)
+                                if clean {
+                                    poolRow(
+                                        UncheckedMaxReducer.self, rowWindow, w: w, lower: lower, upper: upper,
+                                        widthCount: widthCount, into: output + row * ow)
+                                } else {
+                                    poolRow(
+                                        R.self, rowWindow, w: w, lower: lower, upper: upper,
+                                        widthCount: widthCount, into: output + row * ow)
                                 }
                             }
-                        }
-                        let rowWindow = RowWindow(
-                            plane: plane, d0: d0, d1: d1, h0: h0, h1: h1,
-                            strideD: inStrideD, strideH: inStrideH, rowLength: w.inputSize)
-                        if clean {
-                            poolRow(UncheckedMaxReducer.self, rowWindow, w: w, lower: lower, upper: upper,
-                                    widthCount: widthCount, into: output + row * ow)
-                        } else {
-                            poolRow(R.self, rowWindow, w: w, lower: lower, upper: upper,
-                                    widthCount: widthCount, into: output + row * ow)
                         }
                     }
                 }
             }
-        }
-        }
         }
     }
 

@@ -155,7 +155,8 @@ public struct BatchNormalization: ShapePreservingLayer, HoldsNormVariables {
         let rank = shape.count
         if let mask = options.mask, mask.rank != rank - 1 {
             throw .invalidInput(
-                "BatchNormalization: The mask provided should be one dimension less than the inputs. Received: mask.shape=\(PythonLiteral.tuple(mask.shape)), inputs.shape=\(PythonLiteral.tuple(shape))")
+                "BatchNormalization: The mask provided should be one dimension less than the inputs. Received: mask.shape=\(PythonLiteral.tuple(mask.shape)), inputs.shape=\(PythonLiteral.tuple(shape))"
+            )
         }
         let a = try normCanonicalAxis(axis, rank: rank, shape: shape, layer: Self.className, received: String(axis))
         let channels = shape[a]
@@ -172,7 +173,8 @@ public struct BatchNormalization: ShapePreservingLayer, HoldsNormVariables {
                 Moments.scratchDoubles(shape: shape, reduced: reduced, masked: options.mask != nil), of: Double.self,
                 for: "the batch statistics of \(channels) channels", layer: Self.className)
         }
-        try budget.reserve(MemoryBudget.saturatingProduct([12, channels]), of: Float.self, for: "the per-channel parameters of \(channels) channels", layer: Self.className)
+        try budget.reserve(
+            MemoryBudget.saturatingProduct([12, channels]), of: Float.self, for: "the per-channel parameters of \(channels) channels", layer: Self.className)
         func variable(_ name: String) throws(KerasLayerError) -> [Float] {
             try variables.value(name, shape: vectorShape, inputShape: shape)
         }
@@ -271,7 +273,8 @@ public struct BatchNormalization: ShapePreservingLayer, HoldsNormVariables {
     static func maskStrides(_ maskShape: [Int], input shape: [Int]) throws(KerasLayerError) -> [Int] {
         guard let strides = normBroadcastStrides(of: maskShape, over: shape, alignedAt: 0) else {
             throw .invalidInput(
-                "BatchNormalization: the mask of shape \(PythonLiteral.tuple(maskShape)), expanded to \(PythonLiteral.tuple(maskShape + [1])), cannot be broadcast to the input shape \(PythonLiteral.tuple(shape))")
+                "BatchNormalization: the mask of shape \(PythonLiteral.tuple(maskShape)), expanded to \(PythonLiteral.tuple(maskShape + [1])), cannot be broadcast to the input shape \(PythonLiteral.tuple(shape))"
+            )
         }
         return strides
     }

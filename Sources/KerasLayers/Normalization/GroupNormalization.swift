@@ -35,7 +35,9 @@ public struct GroupNormalization: ShapePreservingLayer, HoldsNormVariables {
         guard groups > 0 || groups == -1 else {
             throw .invalidConfig(
                 layer: Self.className, argument: "groups",
-                message: "Received an invalid value for argument `groups`, expected a positive integer (or `-1` for instance normalization). Received: groups=\(groups)")
+                message:
+                    "Received an invalid value for argument `groups`, expected a positive integer (or `-1` for instance normalization). Received: groups=\(groups)"
+            )
         }
         self.groups = groups
         self.axis = axis
@@ -65,15 +67,19 @@ public struct GroupNormalization: ShapePreservingLayer, HoldsNormVariables {
         let a = try normCanonicalAxis(axis, rank: rank, shape: shape, layer: Self.className, received: String(axis))
         guard a != 0 else {
             // Keras reshapes the batch axis into groups here (axis=0) or fails (axis=-rank).
-            throw .unsupported(layer: Self.className, message: "axis=\(axis) is the batch axis of inputs of shape \(PythonLiteral.tuple(shape)); the channel axis must be a non-batch axis")
+            throw .unsupported(
+                layer: Self.className,
+                message: "axis=\(axis) is the batch axis of inputs of shape \(PythonLiteral.tuple(shape)); the channel axis must be a non-batch axis")
         }
         let channels = shape[a]
         let g = groups == -1 ? channels : groups
         if channels < g {
-            throw .invalidConfig(layer: Self.className, argument: "groups", message: "Number of groups (\(g)) cannot be more than the number of channels (\(channels)).")
+            throw .invalidConfig(
+                layer: Self.className, argument: "groups", message: "Number of groups (\(g)) cannot be more than the number of channels (\(channels)).")
         }
         if g == 0 || channels % g != 0 {
-            throw .invalidConfig(layer: Self.className, argument: "groups", message: "Number of groups (\(g)) must be a multiple of the number of channels (\(channels)).")
+            throw .invalidConfig(
+                layer: Self.className, argument: "groups", message: "Number of groups (\(g)) must be a multiple of the number of channels (\(channels)).")
         }
 
         // Statistics per (sample, group): the input viewed as (..., groups, channels/groups, ...),

@@ -48,7 +48,8 @@ public struct LayerNormalization: ShapePreservingLayer, HoldsNormVariables {
 
     init(axis: [Int], epsilon: Double, center: Bool, scale: Bool, rmsScaling: Bool, initial: [String: Float?]) throws(KerasLayerError) {
         guard !axis.isEmpty else {
-            throw .invalidConfig(layer: Self.className, argument: "axis", message: "Expected an int or a non-empty list of ints for the argument 'axis', but received: []")
+            throw .invalidConfig(
+                layer: Self.className, argument: "axis", message: "Expected an int or a non-empty list of ints for the argument 'axis', but received: []")
         }
         self.axis = axis
         self.epsilon = epsilon
@@ -96,9 +97,11 @@ public struct LayerNormalization: ShapePreservingLayer, HoldsNormVariables {
         try budget.reserve(
             Moments.scratchDoubles(shape: shape, reduced: normalized, masked: false), of: Double.self,
             for: "the statistics", layer: Self.className)
-        let gamma = variables.names.contains("gamma")
+        let gamma =
+            variables.names.contains("gamma")
             ? try variables.value("gamma", shape: variableShape, inputShape: shape) : nil
-        let beta = variables.names.contains("beta")
+        let beta =
+            variables.names.contains("beta")
             ? try variables.value("beta", shape: variableShape, inputShape: shape) : nil
         let eps = Float(epsilon)
 

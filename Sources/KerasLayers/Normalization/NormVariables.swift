@@ -92,7 +92,9 @@ struct NormVariables: Sendable {
             guard tensor.shape == shape else {
                 throw .invalidWeights(
                     layer: layer,
-                    message: "variable '\(name)' has shape \(PythonLiteral.tuple(tensor.shape)), but inputs of shape \(PythonLiteral.tuple(inputShape)) need \(PythonLiteral.tuple(shape))")
+                    message:
+                        "variable '\(name)' has shape \(PythonLiteral.tuple(tensor.shape)), but inputs of shape \(PythonLiteral.tuple(inputShape)) need \(PythonLiteral.tuple(shape))"
+                )
             }
             return tensor.scalars
         }
@@ -107,7 +109,9 @@ struct NormVariables: Sendable {
             guard tensor.count == MemoryBudget.saturatingProduct(shape) else {
                 throw .invalidWeights(
                     layer: layer,
-                    message: "variable '\(name)' has shape \(PythonLiteral.tuple(tensor.shape)), but inputs of shape \(PythonLiteral.tuple(inputShape)) need \(PythonLiteral.tuple(shape)) (or any shape with \(MemoryBudget.saturatingProduct(shape)) elements)")
+                    message:
+                        "variable '\(name)' has shape \(PythonLiteral.tuple(tensor.shape)), but inputs of shape \(PythonLiteral.tuple(inputShape)) need \(PythonLiteral.tuple(shape)) (or any shape with \(MemoryBudget.saturatingProduct(shape)) elements)"
+                )
             }
             return tensor.scalars
         }

@@ -42,18 +42,24 @@ public struct Normalization: ShapePreservingLayer, HoldsNormVariables {
         if (mean == nil) != (variance == nil) {
             throw .invalidConfig(
                 layer: Self.className, argument: mean == nil ? "mean" : "variance",
-                message: "When setting values directly, both `mean` and `variance` must be set. Received: mean=\(mean.map { Self.describe($0) } ?? "None") and variance=\(variance.map { Self.describe($0) } ?? "None")")
+                message:
+                    "When setting values directly, both `mean` and `variance` must be set. Received: mean=\(mean.map { Self.describe($0) } ?? "None") and variance=\(variance.map { Self.describe($0) } ?? "None")"
+            )
         }
         if let mean, let variance {
             guard mean.shape == variance.shape else {
                 throw .invalidConfig(
                     layer: Self.className, argument: "variance",
-                    message: "When setting values directly, `mean` and `variance` must have the same shape. Received: mean shape \(PythonLiteral.tuple(mean.shape)) and variance shape \(PythonLiteral.tuple(variance.shape))")
+                    message:
+                        "When setting values directly, `mean` and `variance` must have the same shape. Received: mean shape \(PythonLiteral.tuple(mean.shape)) and variance shape \(PythonLiteral.tuple(variance.shape))"
+                )
             }
             guard mean.rank <= axis.count else {
                 throw .invalidConfig(
                     layer: Self.className, argument: "mean",
-                    message: "The rank of `mean` must be less than or equal to the number of axes (\(axis.count)). Received: mean shape \(PythonLiteral.tuple(mean.shape)) for axis \(PythonLiteral.tuple(axis))")
+                    message:
+                        "The rank of `mean` must be less than or equal to the number of axes (\(axis.count)). Received: mean shape \(PythonLiteral.tuple(mean.shape)) for axis \(PythonLiteral.tuple(axis))"
+                )
             }
         }
         self.axis = axis
@@ -106,7 +112,9 @@ public struct Normalization: ShapePreservingLayer, HoldsNormVariables {
                 guard expanded.reduce(1, *) == mean.count else {
                     throw .invalidConfig(
                         layer: Self.className, argument: "mean",
-                        message: "cannot reshape `mean` of shape \(PythonLiteral.tuple(mean.shape)) to \(PythonLiteral.tuple(expanded)) for inputs of shape \(PythonLiteral.tuple(shape)) and axis \(PythonLiteral.tuple(axis))")
+                        message:
+                            "cannot reshape `mean` of shape \(PythonLiteral.tuple(mean.shape)) to \(PythonLiteral.tuple(expanded)) for inputs of shape \(PythonLiteral.tuple(shape)) and axis \(PythonLiteral.tuple(axis))"
+                    )
                 }
                 layoutShape = expanded
             }
@@ -117,7 +125,9 @@ public struct Normalization: ShapePreservingLayer, HoldsNormVariables {
             guard MemoryBudget.saturatingProduct(statShape) == MemoryBudget.saturatingProduct(broadcastShape) else {
                 throw .invalidConfig(
                     layer: Self.className, argument: "axis",
-                    message: "cannot reshape the variables of shape \(PythonLiteral.tuple(statShape)) to \(PythonLiteral.tuple(broadcastShape)) (repeated axes in \(PythonLiteral.tuple(axis)))")
+                    message:
+                        "cannot reshape the variables of shape \(PythonLiteral.tuple(statShape)) to \(PythonLiteral.tuple(broadcastShape)) (repeated axes in \(PythonLiteral.tuple(axis)))"
+                )
             }
             layoutShape = broadcastShape
         }
@@ -125,7 +135,9 @@ public struct Normalization: ShapePreservingLayer, HoldsNormVariables {
         guard let strides = normBroadcastStrides(of: layoutShape, over: broadcastShape, alignedAt: 0) else {
             throw .invalidConfig(
                 layer: Self.className, argument: "mean",
-                message: "Incompatible shapes: `mean` of shape \(PythonLiteral.tuple(layoutShape)) cannot be broadcast to \(PythonLiteral.tuple(broadcastShape)) for inputs of shape \(PythonLiteral.tuple(shape))")
+                message:
+                    "Incompatible shapes: `mean` of shape \(PythonLiteral.tuple(layoutShape)) cannot be broadcast to \(PythonLiteral.tuple(broadcastShape)) for inputs of shape \(PythonLiteral.tuple(shape))"
+            )
         }
         let epsilon = Float(1e-7)
         let denominator = varianceValues.map { Swift.max($0.squareRoot(), epsilon) }

@@ -10,11 +10,12 @@ func normBroadcastStrides(
     _ param: [Int], to shape: [Int], layer: String, name: String
 ) throws(KerasLayerError) -> [Int] {
     guard param.count <= shape.count,
-          let strides = normBroadcastStrides(of: param, over: shape, alignedAt: shape.count - param.count)
+        let strides = normBroadcastStrides(of: param, over: shape, alignedAt: shape.count - param.count)
     else {
         throw .invalidWeights(
             layer: layer,
-            message: "Incompatible shapes for broadcasting: shapes=[\(PythonLiteral.tuple(shape)), \(PythonLiteral.tuple(param))] ('\(name)' against the input)")
+            message: "Incompatible shapes for broadcasting: shapes=[\(PythonLiteral.tuple(shape)), \(PythonLiteral.tuple(param))] ('\(name)' against the input)"
+        )
     }
     return strides
 }

@@ -59,7 +59,8 @@ public struct RMSNormalization: ShapePreservingLayer, HoldsNormVariables {
 
         let output: Tensor<Float>
         if let rows = normTrailingRows(shape, normalized: normalized),
-           scaleStrides == NormWalk.keptStrides(shape, kept: normalized) || rows.length <= 1 {
+            scaleStrides == NormWalk.keptStrides(shape, kept: normalized) || rows.length <= 1
+        {
             output = input.scalars.withUnsafeBufferPointer { x in
                 scale.withUnsafeBufferPointer { s in
                     normMakeOutput(shape: shape) { y in

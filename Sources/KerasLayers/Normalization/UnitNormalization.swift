@@ -15,7 +15,9 @@ public struct UnitNormalization: ShapePreservingLayer {
     /// Keras's arguments and defaults (`axis: -1`).
     public init(axis: [Int] = [-1]) throws(KerasLayerError) {
         guard !axis.isEmpty else {
-            throw .invalidConfig(layer: Self.className, argument: "axis", message: "Invalid value for `axis` argument: expected an int or a non-empty list/tuple of ints. Received: axis=[]")
+            throw .invalidConfig(
+                layer: Self.className, argument: "axis",
+                message: "Invalid value for `axis` argument: expected an int or a non-empty list/tuple of ints. Received: axis=[]")
         }
         self.axis = axis
     }

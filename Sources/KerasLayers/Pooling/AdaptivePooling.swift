@@ -49,7 +49,8 @@ public struct AdaptivePooling<Layer: AdaptivePoolingLayer>: Sendable, Equatable 
         outputSize: [Int], dataFormat: DataFormat, name: String?
     ) throws(KerasLayerError) {
         guard outputSize.count == rank else {
-            throw .invalidConfig(layer: className, argument: "output_size", message: AdaptivePooling.shapeMessage(rank: rank, received: PythonLiteral.tuple(outputSize)))
+            throw .invalidConfig(
+                layer: className, argument: "output_size", message: AdaptivePooling.shapeMessage(rank: rank, received: PythonLiteral.tuple(outputSize)))
         }
         try AdaptivePooling.checkPositive(outputSize, layer: className)
         self.className = className
@@ -117,7 +118,9 @@ public struct AdaptivePooling<Layer: AdaptivePoolingLayer>: Sendable, Equatable 
         if sizes.contains(where: { $0 <= 0 }) {
             throw .invalidConfig(
                 layer: layer, argument: "output_size",
-                message: "`output_size` must be positive integers. Received: output_size=\(PythonLiteral.tuple(sizes)) (Keras builds the layer but fails when it runs)")
+                message:
+                    "`output_size` must be positive integers. Received: output_size=\(PythonLiteral.tuple(sizes)) (Keras builds the layer but fails when it runs)"
+            )
         }
     }
 
@@ -134,7 +137,9 @@ public struct AdaptivePooling<Layer: AdaptivePoolingLayer>: Sendable, Equatable 
         var layout = SpatialLayout(shape: input.shape, dataFormat: dataFormat)
         if outShape.contains(0) || input.count == 0 {
             if input.count == 0, outShape.reduce(1, *) > 0 {
-                throw .invalidInput("\(className) '\(name)': cannot pool an empty spatial input \(PythonLiteral.tuple(input.shape)) to output_size \(PythonLiteral.tuple(outputSize))")
+                throw .invalidInput(
+                    "\(className) '\(name)': cannot pool an empty spatial input \(PythonLiteral.tuple(input.shape)) to output_size \(PythonLiteral.tuple(outputSize))"
+                )
             }
             return Tensor(uncheckedShape: outShape, scalars: [])
         }
@@ -202,9 +207,10 @@ extension AdaptivePoolingLayer {
     /// - Throws: `KerasLayerError.invalidConfig` when `outputSize` does not have `spatialRank`
     ///   values or holds a value ≤ 0.
     public init(outputSize: [Int], dataFormat: DataFormat = .channelsLast, name: String? = nil) throws(KerasLayerError) {
-        self.init(core: try AdaptivePooling<Self>(
-            className: Self.className, rank: Self.spatialRank, mode: Self.mode,
-            outputSize: outputSize, dataFormat: dataFormat, name: name))
+        self.init(
+            core: try AdaptivePooling<Self>(
+                className: Self.className, rank: Self.spatialRank, mode: Self.mode,
+                outputSize: outputSize, dataFormat: dataFormat, name: name))
     }
 
     /// The same size on every spatial axis, as Keras accepts an int.

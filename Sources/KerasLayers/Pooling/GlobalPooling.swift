@@ -129,11 +129,12 @@ public struct GlobalPooling<Layer: GlobalPoolingLayer>: Sendable, Equatable {
         let batch = layout.batch, steps = layout.spatial[0], channels = layout.channels
         let expected = [batch, steps]
         guard mask.rank == 2,
-              mask.shape[0] == batch || mask.shape[0] == 1,
-              mask.shape[1] == steps || mask.shape[1] == 1
+            mask.shape[0] == batch || mask.shape[0] == 1,
+            mask.shape[1] == steps || mask.shape[1] == 1
         else {
             throw .invalidInput(
-                "\(className) '\(name)': the `mask` must have shape (batch, steps) = \(PythonLiteral.tuple(expected)) for input of shape \(PythonLiteral.tuple(input.shape)) (data_format=\(dataFormat.rawValue)), got \(PythonLiteral.tuple(mask.shape))")
+                "\(className) '\(name)': the `mask` must have shape (batch, steps) = \(PythonLiteral.tuple(expected)) for input of shape \(PythonLiteral.tuple(input.shape)) (data_format=\(dataFormat.rawValue)), got \(PythonLiteral.tuple(mask.shape))"
+            )
         }
         let maskBatchStride = mask.shape[0] == 1 ? 0 : mask.shape[1]
         let maskStepStride = mask.shape[1] == 1 ? 0 : 1
@@ -187,9 +188,10 @@ extension GlobalPoolingLayer {
 
     /// Keras's `GlobalMaxPoolingND` / `GlobalAveragePoolingND(data_format=None, keepdims=False)`.
     public init(dataFormat: DataFormat = .channelsLast, keepdims: Bool = false, name: String? = nil) {
-        self.init(core: GlobalPooling<Self>(
-            className: Self.className, rank: Self.spatialRank, mode: Self.mode,
-            dataFormat: dataFormat, keepdims: keepdims, name: name))
+        self.init(
+            core: GlobalPooling<Self>(
+                className: Self.className, rank: Self.spatialRank, mode: Self.mode,
+                dataFormat: dataFormat, keepdims: keepdims, name: name))
     }
 
     public init(config: LayerConfig) throws(KerasLayerError) {

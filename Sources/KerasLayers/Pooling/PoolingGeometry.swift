@@ -55,7 +55,9 @@ enum PoolingGeometry {
         if strides.contains(0) {
             throw .invalidConfig(
                 layer: layer, argument: "strides",
-                message: "Stride must be > 0, but got strides=\(PythonLiteral.tuple(strides)) (Keras builds the layer, but every backend rejects a zero stride when it runs)")
+                message:
+                    "Stride must be > 0, but got strides=\(PythonLiteral.tuple(strides)) (Keras builds the layer, but every backend rejects a zero stride when it runs)"
+            )
         }
     }
 
@@ -63,7 +65,8 @@ enum PoolingGeometry {
     static func checkRank(_ shape: [Int], expected: Int, layerName: String) throws(KerasLayerError) {
         guard shape.count == expected else {
             throw .invalidInput(
-                "Input 0 of layer '\(layerName)' is incompatible with the layer: expected ndim=\(expected), found ndim=\(shape.count). Full shape received: \(PythonLiteral.tuple(shape))")
+                "Input 0 of layer '\(layerName)' is incompatible with the layer: expected ndim=\(expected), found ndim=\(shape.count). Full shape received: \(PythonLiteral.tuple(shape))"
+            )
         }
     }
 

@@ -44,8 +44,9 @@ public struct WindowPooling<Layer: WindowPoolingLayer>: Sendable, Equatable {
         self.className = className
         self.name = PoolingGeometry.layerName(config, className: className)
         self.mode = mode
-        guard let poolSize = try config.intTuple("pool_size", count: rank)
-            ?? defaultPoolSize.map({ [Int](repeating: $0, count: rank) })
+        guard
+            let poolSize = try config.intTuple("pool_size", count: rank)
+                ?? defaultPoolSize.map({ [Int](repeating: $0, count: rank) })
         else {
             throw config.error("pool_size", "\(className).__init__() missing 1 required positional argument: 'pool_size'")
         }
@@ -63,11 +64,13 @@ public struct WindowPooling<Layer: WindowPoolingLayer>: Sendable, Equatable {
         let layout = SpatialLayout(shape: shape, dataFormat: dataFormat)
         var axes: [PoolingAxis] = []
         for i in 0..<spatialRank {
-            guard let axis = PoolingGeometry.axis(
-                inputSize: layout.spatial[i], window: poolSize[i], stride: strides[i], padding: padding)
+            guard
+                let axis = PoolingGeometry.axis(
+                    inputSize: layout.spatial[i], window: poolSize[i], stride: strides[i], padding: padding)
             else {
                 throw .invalidInput(
-                    "\(className) '\(name)': Computed output size would be zero or negative. Received: `inputs.shape=\(PythonLiteral.tuple(shape))`, `pool_size=\(PythonLiteral.tuple(poolSize))`, `strides=\(PythonLiteral.tuple(strides))`, `padding=\(padding.rawValue)`.")
+                    "\(className) '\(name)': Computed output size would be zero or negative. Received: `inputs.shape=\(PythonLiteral.tuple(shape))`, `pool_size=\(PythonLiteral.tuple(poolSize))`, `strides=\(PythonLiteral.tuple(strides))`, `padding=\(padding.rawValue)`."
+                )
             }
             axes.append(axis)
         }
@@ -151,9 +154,10 @@ extension WindowPoolingLayer {
     init(
         validatingPoolSize poolSize: [Int], strides: [Int]?, padding: Padding, dataFormat: DataFormat, name: String?
     ) throws(KerasLayerError) {
-        self.init(core: try WindowPooling<Self>(
-            className: Self.className, rank: Self.spatialRank, mode: Self.mode, poolSize: poolSize, strides: strides,
-            padding: padding, dataFormat: dataFormat, name: name))
+        self.init(
+            core: try WindowPooling<Self>(
+                className: Self.className, rank: Self.spatialRank, mode: Self.mode, poolSize: poolSize, strides: strides,
+                padding: padding, dataFormat: dataFormat, name: name))
     }
 
     /// The same with one size (and one stride) for every spatial axis, as Keras accepts an int.
@@ -168,9 +172,10 @@ extension WindowPoolingLayer {
     }
 
     public init(config: LayerConfig) throws(KerasLayerError) {
-        self.init(core: try WindowPooling<Self>(
-            className: Self.className, rank: Self.spatialRank, mode: Self.mode, defaultPoolSize: Self.defaultPoolSize,
-            config: config))
+        self.init(
+            core: try WindowPooling<Self>(
+                className: Self.className, rank: Self.spatialRank, mode: Self.mode, defaultPoolSize: Self.defaultPoolSize,
+                config: config))
     }
 
     /// Keras's `compute_output_shape`.
