@@ -26,6 +26,11 @@ import sampler  # noqa: E402
 DOC = os.path.join(REPO, "docs", "argument-coverage.md")
 NOT_RECORDED = {"autocast": "not in get_config(); only matters for mixed-precision policies"}
 BOOL = ["true", "false"]
+# Argument values no committed case can hold, and why (the rows are left out, not shown at 0).
+UNCOMMITTABLE = {
+    ("synchronized", "true"): "Keras on JAX refuses it (\"only supported with the TensorFlow backend\"), "
+                              "and every committed case exists on both backends",
+}
 DEFAULTS = {"momentum": 0.99, "renorm_momentum": 0.99}
 
 
@@ -142,7 +147,7 @@ def _flat(v):
 EXPECTED = {
     "name": ["default", "custom"], "dtype": ["float32"], "trainable": BOOL,
     "activity_regularizer": ["none", "set"], "keepdims": BOOL, "center": BOOL, "scale": BOOL,
-    "renorm": BOOL, "synchronized": BOOL, "rms_scaling": BOOL, "invert": BOOL,
+    "renorm": BOOL, "synchronized": ["false"], "rms_scaling": BOOL, "invert": BOOL,
     "padding": ["valid", "same"], "data_format": ["channels_last", "channels_first"],
     "strides": ["= pool_size", "1", "other"], "epsilon": ["default", "other"],
     "momentum": ["default", "0", "other"], "renorm_momentum": ["default", "other"],
@@ -235,7 +240,8 @@ def render(rows, n_cases):
         "the number of backends). The arguments are every constructor argument (the layer's own, and",
         "`keras.layers.Layer`'s `name`, `dtype`, `trainable`, `activity_regularizer`) and call argument",
         "that Keras 3.15.1 has, as `tools/fuzz` checks against the signatures.",
-        "Not counted: " + "; ".join(f"`{k}` ({v})" for k, v in NOT_RECORDED.items()) + ".",
+        "Not counted: " + "; ".join(f"`{k}` ({v})" for k, v in NOT_RECORDED.items()) + "; "
+        + "; ".join(f"`{a}={v}` ({why})" for (a, v), why in UNCOMMITTABLE.items()) + ".",
         "",
         "Classes: `axis` int `-1`, `negative, not -1`, `positive, last axis`, `positive, not last`;",
         "lists (`list` counts every list) with several axes, a negative entry, unsorted; Normalization's",

@@ -30,7 +30,8 @@ import sampler  # noqa: E402
 import shrink  # noqa: E402
 
 BACKENDS = ("tensorflow", "jax")
-CLI = os.path.join(REPO, ".build", "release", "keras-conformance")
+# The release CLI (built by tools/fuzz unless --no-build); FUZZ_CLI names another build.
+CLI = os.environ.get("FUZZ_CLI") or os.path.join(REPO, ".build", "release", "keras-conformance")
 
 
 class WorkerDied(Exception):
@@ -159,12 +160,18 @@ def run_cli(paths):
 
 
 def failing(verdict):
-    """(backend, status, tensors) for each backend where a captured case did not pass."""
+    """(backend, status, detail) for each backend where a captured case did not pass (detail:
+    the failing tensors) or passed with elements Keras's backends dispute (status "disputed",
+    detail: the Keras bug candidates the oracle named)."""
     if "results" not in verdict:
         return ()
-    return tuple(sorted(
-        (b, r["status"], ",".join(sorted({m["tensor"] for m in r["mismatches"]})))
-        for b, r in verdict["results"].items() if r["status"] != "passed"))
+    out = []
+    for b, r in verdict["results"].items():
+        if r["status"] != "passed":
+            out.append((b, r["status"], ",".join(sorted({m["tensor"] for m in r["mismatches"]}))))
+        elif r.get("disputed"):
+            out.append((b, "disputed", ",".join(sorted(r.get("kerasBugCandidates") or []))))
+    return tuple(sorted(out))
 
 
 def signature(case, verdict):
@@ -275,7 +282,7 @@ def cover(args):
     import coverage
 
     rows = coverage.table(coverage.read_cases(os.path.join(REPO, "golden")))
-    zero = {(l, a, c) for l, a, c, n in rows if n == 0}
+    zero = {(l, a, c) for l, a, c, n in rows if n == 0 and (not args.layers or l in args.layers.split(","))}
     print(f"{len(zero)} rows at zero", flush=True)
     out = os.path.join(REPO, ".build-fuzz", f"cover-{args.seed}")
     os.makedirs(out, exist_ok=True)
@@ -285,8 +292,8 @@ def cover(args):
         for start in range(0, args.cases, args.batch):
             if not zero:
                 break
-            cases = [sampler.sample(args.seed, n) for n in range(start, start + args.batch)]
-            cases = [c for c in cases if any(l == c["layer"] for l, _, _ in zero)]
+            layers = sorted({l for l, _, _ in zero})
+            cases = [sampler.sample(args.seed, n, layers) for n in range(start, start + args.batch)]
             found = {}
             verdicts = lab.evaluate(cases, inspect=lambda paths: found.update(coverage.read_cases(paths[0])))
             for c in cases:
@@ -366,6 +373,7 @@ def main():
         p.add_argument("--seed", type=int, required=True)
         p.add_argument("--cases", type=int, default=3000)
         p.add_argument("--batch", type=int, default=200)
+        p.add_argument("--layers", help="only rows of these layers (comma-separated)")
         args = p.parse_args(argv[1:])
         build = False
         run = cover

@@ -335,7 +335,7 @@ class Sampler:
             kw["invert"] = self.chance(0.7)
         if self.chance(0.5):
             # constructor statistics: a scalar, or an array broadcastable over the kept axes
-            shape = [x[a] if a in axes else 1 for a in range(rank)]
+            shape = [x[a] for a in sorted(axes)]  # Keras: rank at most the number of axes
             if self.chance(0.5) or not axes:
                 kw["mean"] = round(self.r.uniform(-2, 2), 3)
                 kw["variance"] = self.pick([0.0, 0.25, 1.0, 4.0])
@@ -355,6 +355,7 @@ class Sampler:
         arguments, data) from their own draw; a share FRESH draws everything anew."""
         layer = self.pick(layers or LAYERS)
         own = self.draw(layer)
+        self.origin = f"tools/fuzz --seed {seed}" + (f" --layers {','.join(layers)}" if layers else "") + f": case {n}"
         if self.chance(FRESH):
             return self.finish(seed, n, layer, *own)
         k = self.r.randrange(SKELETONS)
@@ -370,7 +371,7 @@ class Sampler:
 
     def finish(self, seed, n, layer, kw, x, mask, call, weights):
         c = {"id": self.key, "family": "fuzz", "layer": layer, "kwargs": kw, "x": x,
-             "call": call, "weights": weights, "origin": f"tools/fuzz --seed {seed}: case {n}"}
+             "call": call, "weights": weights, "origin": self.origin}
         if mask is not None:
             c["mask"] = mask
         return c
