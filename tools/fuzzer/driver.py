@@ -268,9 +268,11 @@ def shrink_run(args):
             rec = json.loads(line)
             if not args.match or args.match in rec["signature"]:
                 signatures[rec["signature"]].append(rec["case"])
-    lab = Lab(args.dir, f"tools/fuzz shrink {os.path.basename(os.path.normpath(args.dir))}")
+    out = os.path.join(args.dir, "shrink")  # not the run's own batch folder: it may still be running
+    os.makedirs(out, exist_ok=True)
+    lab = Lab(out, f"tools/fuzz shrink {os.path.basename(os.path.normpath(args.dir))}")
     try:
-        shrink_signatures(lab, args.dir, signatures, args.per_signature,
+        shrink_signatures(lab, out, signatures, args.per_signature,
                           "fuzz-" + os.path.basename(os.path.normpath(args.dir)))
     finally:
         lab.close()
