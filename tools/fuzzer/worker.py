@@ -1,6 +1,7 @@
 """One long-lived Keras process per backend: captures batches of cases and writes them as
-golden files through the generator's capture core (tools/golden/generate.py), so that
-TensorFlow/JAX start once per run, not once per case.
+golden files through the shared capture core (tools/golden/capture_core.py, with the float64
+oracle), building each case's layer as tools/golden/generate.py does, so that TensorFlow/JAX
+start once per run, not once per case.
 
 Protocol (one JSON object per line; replies are lines starting with "@@fuzz "):
   {"op": "capture", "cases": [case, ...]}  -> {"status": {id: "ok" | "<error message>"}}
@@ -10,6 +11,7 @@ On start-up it checks that the sampler knows every argument of every layer
 (introspect.py) and replies {"ready": backend} or {"fatal": message}.
 """
 
+import dataclasses
 import gc
 import json
 import os
@@ -30,20 +32,11 @@ def reply(obj):
 
 def main():
     backend, generator, cache = sys.argv[1], sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None
-    os.environ["KERAS_BACKEND"] = backend
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import numpy as np
-    import keras
-    import generate as core  # the one writer of the golden format
+    import capture_core as core  # the one writer of the golden format
+    import generate  # how a declared case becomes a layer, an input and weights
     import introspect
 
-    if backend == "tensorflow":
-        import tensorflow as backend_module
-
-        backend_module.config.threading.set_intra_op_parallelism_threads(1)
-        backend_module.config.threading.set_inter_op_parallelism_threads(1)
-    else:
-        import jax as backend_module
+    keras, backend_module = core.load_keras(backend)
     # The capture core clears Keras's session before every case (fresh layer-name counters);
     # its garbage collection costs most of a small case's time, so it runs once per batch here.
     clear_session = keras.backend.clear_session
@@ -59,14 +52,7 @@ def main():
     except introspect.UnknownArguments as e:
         reply({"fatal": str(e)})
         return
-    root = {
-        "schema": core.SCHEMA,
-        "keras_version": keras.__version__,
-        "backend": keras.backend.backend(),
-        "backend_version": backend_module.__version__,
-        "numpy_version": np.__version__,
-        "generator": generator,
-    }
+    oracle = core.Oracle()
     reply({"ready": backend})
     records = {}
     for line in sys.stdin:
@@ -78,9 +64,8 @@ def main():
                 try:
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")
-                        rec = core.run_case(keras, np, dict(case, id=case.get("data_key", case["id"])))
-                    rec["id"] = case["id"]
-                    records[case["id"]] = rec
+                        rec = generate.run_case(keras, dict(case, id=case.get("data_key", case["id"])), oracle)
+                    records[case["id"]] = dataclasses.replace(rec, id=case["id"])
                     status[case["id"]] = "ok"
                 except Exception as e:  # Keras refused the configuration: reported, not fatal
                     text = f"{type(e).__name__}: {e}".strip().splitlines()
@@ -89,12 +74,13 @@ def main():
             reply({"status": status, "cpu": time.process_time() - cpu})
         elif msg["op"] == "write":
             chosen = [records[i] for i in msg["ids"]]
-            core.write_file(msg["path"], root, chosen)
+            core.write_golden_file(msg["path"], chosen, generator, oracle)
             reply({"written": len(chosen)})
         elif msg["op"] == "forget":
             n = len(records)
             records.clear()
             reply({"forgotten": n})
+    oracle.close()
 
 
 if __name__ == "__main__":
