@@ -326,7 +326,9 @@ def capture(args):
         specs = json.load(f)
     name = os.path.splitext(os.path.basename(args.specs))[0]
     os.makedirs(args.out, exist_ok=True)
-    lab = Lab(args.out, f"tools/fuzz capture {os.path.relpath(os.path.abspath(args.specs), REPO)}")
+    scratch = os.path.join(REPO, ".build-fuzz", "capture")
+    os.makedirs(scratch, exist_ok=True)
+    lab = Lab(scratch, f"tools/fuzz capture {os.path.relpath(os.path.abspath(args.specs), REPO)}")
     try:
         status = lab.capture(specs)
         bad = {i: s for i, s in status.items() if any(v != "ok" for v in s.values())}

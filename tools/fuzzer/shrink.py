@@ -107,4 +107,5 @@ def shrink(lab, case, failing, log=print, rounds=40):
         log(f"  round {r}: {len(better)}/{len(candidates)} still fail; x {case['x']['shape']}, "
             f"kwargs {case['kwargs']}, call {case['call']}, mask {case.get('mask', {}).get('shape')}")
     case["id"] = base.replace("fuzz-", "fuzz.") + "." + case["layer"]
+    case["origin"] += ", shrunk"
     return case
