@@ -26,10 +26,17 @@ enum GoldenCorpus {
     /// Every readable case with this id, one per backend.
     static func cases(withID id: String) -> [GoldenCase] { casesByID[id] ?? [] }
 
-    /// The declared cases, as the generator wrote them to `golden/MANIFEST.json`.
+    /// The declared cases: the generator's `golden/MANIFEST.json` and, when present, the fuzzer's
+    /// `golden/regressions/MANIFEST.json` (shrunk and coverage cases, written by `tools/fuzz capture`).
     static func manifest() throws -> [(id: String, layer: String, origin: String)] {
-        let data = try Data(contentsOf: root.appendingPathComponent("MANIFEST.json"))
-        guard let array = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] else { return [] }
-        return array.map { ($0["id"] as? String ?? "", $0["layer"] as? String ?? "", $0["origin"] as? String ?? "") }
+        var entries: [(id: String, layer: String, origin: String)] = []
+        for path in ["MANIFEST.json", "regressions/MANIFEST.json"] {
+            let url = root.appendingPathComponent(path)
+            if path != "MANIFEST.json", !FileManager.default.fileExists(atPath: url.path) { continue }
+            let data = try Data(contentsOf: url)
+            guard let array = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] else { continue }
+            entries += array.map { ($0["id"] as? String ?? "", $0["layer"] as? String ?? "", $0["origin"] as? String ?? "") }
+        }
+        return entries
     }
 }

@@ -217,6 +217,8 @@ def read_cases(root):
 def table(cases):
     counts = collections.defaultdict(collections.Counter)
     for layer, config, call, x_shape, mask_shape, mask in cases.values():
+        if layer not in sampler.ARGUMENTS:  # e.g. a model's other layers: not ours to count
+            continue
         for arg in sorted(sampler.ARGUMENTS[layer] | sampler.CALL_ARGUMENTS[layer]):
             if arg in NOT_RECORDED:
                 continue
