@@ -15,8 +15,10 @@ import Testing
         let text = try #require(Self.table, "docs/argument-coverage.md is missing: run tools/argument-coverage")
         let line = text.split(separator: "\n").first { $0.contains("distinct case ids") }
         let stated = line.flatMap { Int($0.split(separator: " ").first ?? "") }
-        #expect(stated == GoldenCorpus.caseIDs.count,
-                "docs/argument-coverage.md counts \(stated.map(String.init) ?? "no") case ids, golden/ holds \(GoldenCorpus.caseIDs.count): run tools/argument-coverage")
+        #expect(
+            stated == GoldenCorpus.caseIDs.count,
+            "docs/argument-coverage.md counts \(stated.map(String.init) ?? "no") case ids, golden/ holds \(GoldenCorpus.caseIDs.count): run tools/argument-coverage"
+        )
     }
 
     @Test func noArgumentValueClassIsAtZero() throws {
