@@ -9,6 +9,21 @@ enum GoldenCorpus {
 
     static let backends = ["tensorflow", "jax"]
 
+    /// The real-model corpus (`golden/models/<backend>/`), captured by `tools/regenerate-models`.
+    static let modelsRoot: URL = root.appendingPathComponent("models")
+
+    /// The generated corpus (`golden/<backend>/`, `golden/regressions/<backend>/`) or the real-model corpus (`golden/models/<backend>/`).
+    enum Part: CaseIterable { case generated, models }
+
+    /// The readable files of one part of the corpus.
+    static func readableFiles(in part: Part) -> [GoldenFile] {
+        let models = modelsRoot.standardizedFileURL.path
+        return files.compactMap { path, result in
+            let parent = URL(fileURLWithPath: path).deletingLastPathComponent().deletingLastPathComponent()
+            return (parent.standardizedFileURL.path == models) == (part == .models) ? try? result.get() : nil
+        }
+    }
+
     /// Every golden file, or the error that kept it from being read.
     static let files: [(path: String, result: Result<GoldenFile, GoldenError>)] = {
         let paths = (try? GoldenCollection.filePaths([root.path])) ?? []
@@ -26,13 +41,15 @@ enum GoldenCorpus {
     /// Every readable case with this id, one per backend.
     static func cases(withID id: String) -> [GoldenCase] { casesByID[id] ?? [] }
 
-    /// The declared cases: the generator's `golden/MANIFEST.json` and, when present, the fuzzer's
-    /// `golden/regressions/MANIFEST.json` (shrunk and coverage cases, written by `tools/fuzz capture`).
-    static func manifest() throws -> [(id: String, layer: String, origin: String)] {
+    /// The declared cases. Generated: the generator's `golden/MANIFEST.json` and, when present, the
+    /// fuzzer's `golden/regressions/MANIFEST.json` (shrunk and coverage cases, written by `tools/fuzz
+    /// capture`). Models: `golden/models/MANIFEST.json` (written by `tools/regenerate-models`).
+    static func manifest(_ part: Part = .generated) throws -> [(id: String, layer: String, origin: String)] {
         var entries: [(id: String, layer: String, origin: String)] = []
-        for path in ["MANIFEST.json", "regressions/MANIFEST.json"] {
+        let paths = part == .generated ? ["MANIFEST.json", "regressions/MANIFEST.json"] : ["models/MANIFEST.json"]
+        for path in paths {
             let url = root.appendingPathComponent(path)
-            if path != "MANIFEST.json", !FileManager.default.fileExists(atPath: url.path) { continue }
+            if path == "regressions/MANIFEST.json", !FileManager.default.fileExists(atPath: url.path) { continue }
             let data = try Data(contentsOf: url)
             guard let array = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] else { continue }
             entries += array.map { ($0["id"] as? String ?? "", $0["layer"] as? String ?? "", $0["origin"] as? String ?? "") }

@@ -16,20 +16,26 @@ import ReferenceData
         }
     }
 
-    @Test(arguments: GoldenCorpus.backends)
-    func backendHoldsExactlyTheDeclaredCases(_ backend: String) throws {
-        let declared = Set(try GoldenCorpus.manifest().map(\.id))
-        #expect(declared.count >= 300)
+    @Test(arguments: GoldenCorpus.backends, [GoldenCorpus.Part.generated, .models])
+    func backendHoldsExactlyTheDeclaredCases(_ backend: String, _ part: GoldenCorpus.Part) throws {
+        let declared = Set(try GoldenCorpus.manifest(part).map(\.id))
+        #expect(declared.count >= (part == .generated ? 300 : 100))
         var found: [String] = []
-        for file in GoldenCorpus.readableFiles where file.info.backend == backend { found += file.caseIDs }
+        for file in GoldenCorpus.readableFiles(in: part) where file.info.backend == backend { found += file.caseIDs }
         #expect(found.count == Set(found).count, "a case id appears twice on \(backend)")
         let stored = Set(found)
         #expect(declared.subtracting(stored).sorted() == [], "declared but not captured on \(backend)")
         #expect(stored.subtracting(declared).sorted() == [], "captured on \(backend) but not declared")
     }
 
-    @Test func casesAgreeWithTheManifest() throws {
-        for entry in try GoldenCorpus.manifest() {
+    @Test func noCaseIDIsInBothParts() throws {
+        let generated = Set(try GoldenCorpus.manifest(.generated).map(\.id))
+        #expect(generated.isDisjoint(with: try GoldenCorpus.manifest(.models).map(\.id)))
+    }
+
+    @Test(arguments: [GoldenCorpus.Part.generated, .models])
+    func casesAgreeWithTheManifest(_ part: GoldenCorpus.Part) throws {
+        for entry in try GoldenCorpus.manifest(part) {
             for c in GoldenCorpus.cases(withID: entry.id) {
                 #expect(c.layer == entry.layer, "\(entry.id) [\(c.backend)]")
                 #expect(c.origin == entry.origin, "\(entry.id) [\(c.backend)]")
@@ -37,20 +43,38 @@ import ReferenceData
         }
     }
 
+    static let inScopeLayers = [
+        "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
+        "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
+        "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
+        "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D",
+        "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
+        "BatchNormalization", "LayerNormalization", "GroupNormalization", "RMSNormalization",
+        "UnitNormalization", "Normalization",
+    ]
+
     @Test func everyPoolingAndNormalizationLayerHasAtLeastThreeCases() throws {
-        let layers = [
-            "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
-            "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
-            "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
-            "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D",
-            "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
-            "BatchNormalization", "LayerNormalization", "GroupNormalization", "RMSNormalization",
-            "UnitNormalization", "Normalization",
-        ]
         let manifest = try GoldenCorpus.manifest()
-        for layer in layers {
+        for layer in Self.inScopeLayers {
             #expect(manifest.filter { $0.layer == layer }.count >= 3, "\(layer)")
         }
+    }
+
+    /// The real-model corpus: every in-scope class (the layerzoo model), BatchNormalization
+    /// in training from the keras.applications models, and each of those models.
+    @Test func modelCorpusCoversEveryLayerAndModel() throws {
+        let manifest = try GoldenCorpus.manifest(.models)
+        for layer in Self.inScopeLayers {
+            #expect(manifest.contains { $0.layer == layer && $0.id.hasPrefix("layerzoo.") }, "\(layer)")
+        }
+        for model in ["resnet50", "mobilenetv2", "efficientnetb0", "convnext_tiny", "transformer", "layerzoo"] {
+            #expect(manifest.contains { $0.id.hasPrefix(model + ".") }, "\(model)")
+        }
+        for model in ["resnet50", "mobilenetv2", "efficientnetb0"] {
+            #expect(manifest.contains { $0.id.hasPrefix(model + ".") && $0.id.hasSuffix(".train") && $0.layer == "BatchNormalization" },
+                    "\(model) has no BatchNormalization training case")
+        }
+        #expect(manifest.contains { $0.id.hasPrefix("convnext_tiny.") && $0.layer == "LayerNormalization" })
     }
 
     /// The seed document's LayerNormalization example prints ±0.99998 on every row.
