@@ -3,19 +3,9 @@
 import os
 import sys
 
+from .golden import capture_core
 from .replay import replay
 from .trace import name_cases, trace
-
-_TOOLS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def _golden_writer():
-    """The project's one writer of the golden format (tools/golden)."""
-    golden = os.path.join(_TOOLS, "golden")
-    if golden not in sys.path:
-        sys.path.insert(0, golden)
-    import generate
-    return generate
 
 
 def trace_cases(model, x, training=False, model_name=None):
@@ -24,45 +14,30 @@ def trace_cases(model, x, training=False, model_name=None):
 
 
 def replay_cases(records, same_backend_as_trace=False):
-    """Each traced call replayed on this process's backend: the records to write. On the
-    backend that traced, the layer alone must give what it gave inside the model; a
+    """Each traced call replayed on this process's backend: the case records to write. On
+    the backend that traced, the layer alone must give what it gave inside the model; a
     difference is reported on standard error (the written output is the replay's)."""
     import keras
     import numpy as np
     out = []
     for r in records:
         try:
-            case = replay(keras, np, r)
+            case = replay(keras, r)
         except Exception as e:
             raise RuntimeError(f"case {r['id']} failed on {keras.backend.backend()}: {type(e).__name__}: {e}") from e
-        if same_backend_as_trace and not np.array_equal(case["y"], r["y"], equal_nan=True):
-            diff = np.nanmax(np.abs(case["y"].astype("float64") - r["y"].astype("float64")))
+        if same_backend_as_trace and not np.array_equal(case.y, r["y"], equal_nan=True):
+            diff = np.nanmax(np.abs(case.y.astype("float64") - r["y"].astype("float64")))
             print(f"capture: note: {r['id']}: the layer alone differs from its call inside the model by up to {diff:g}",
                   file=sys.stderr)
         out.append(case)
     return out
 
 
-def root_attributes(generator):
-    import keras
-    import numpy as np
-    backend = keras.backend.backend()
-    module = __import__(backend)
-    return {
-        "schema": "keras-golden/1",
-        "keras_version": keras.__version__,
-        "backend": backend,
-        "backend_version": module.__version__,
-        "numpy_version": np.__version__,
-        "generator": generator,
-    }
-
-
-def write_cases(path, records, generator, force=False):
-    """Write the records as one golden file; an existing file only with force=True."""
+def write_cases(path, cases, generator, force=False):
+    """Write the case records as one golden file; an existing file only with force=True."""
     if os.path.exists(path) and not force:
         raise FileExistsError(f"{path} exists (use force=True / --force to overwrite it)")
-    _golden_writer().write_file(path, root_attributes(generator), records)
+    capture_core().write_golden_file(path, cases, generator=generator)
 
 
 def capture(model, x, path, training=False, force=False, model_name=None, select=None):
@@ -76,4 +51,4 @@ def capture(model, x, path, training=False, force=False, model_name=None, select
         records = select(records)
     cases = replay_cases(records, same_backend_as_trace=True)
     write_cases(path, cases, "kerascapture.capture (Python)", force=force)
-    return [c["id"] for c in cases]
+    return [c.id for c in cases]

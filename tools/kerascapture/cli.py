@@ -30,18 +30,13 @@ def fail(message, status=1):
 
 
 def use_backend(name):
-    """Select the Keras backend; must run before keras is imported."""
-    if "keras" in sys.modules:
-        raise RuntimeError("keras imported before the backend was chosen")
-    os.environ["KERAS_BACKEND"] = name
+    """Import Keras on `name` (the capture core's way: TensorFlow on one thread), with
+    deterministic TensorFlow ops for the tracing pass and training; must run before
+    anything imports keras."""
+    from kerascapture.golden import capture_core
+    _, module = capture_core().load_keras(name)
     if name == "tensorflow":
-        import tensorflow as tf
-        tf.config.threading.set_intra_op_parallelism_threads(1)
-        tf.config.threading.set_inter_op_parallelism_threads(1)
-        tf.config.experimental.enable_op_determinism()
-    import keras
-    if keras.backend.backend() != name:
-        raise RuntimeError(f"asked for {name}, Keras runs {keras.backend.backend()}")
+        module.config.experimental.enable_op_determinism()
 
 
 def traced_records(model_path, input_path):
@@ -119,7 +114,7 @@ def main(argv):
     generator = " ".join(["tools/capture", os.path.basename(args.model), "--input", os.path.basename(args.input),
                           "--out", os.path.basename(args.out), "--backend", args.backend])
     write_cases(args.out, cases, generator, force=args.force)
-    layers = sorted({c["layer"] for c in cases})
+    layers = sorted({c.layer for c in cases})
     print(f"capture: wrote {args.out}: {len(cases)} cases on {args.backend} ({', '.join(layers)})")
 
 

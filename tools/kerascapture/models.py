@@ -14,7 +14,7 @@ def _images(size, classes=10):
     def data(rng):
         x = rng.standard_normal((8 * 4, size, size, 3)).astype("float32")
         y = rng.integers(0, classes, len(x))
-        return x, y, rng.standard_normal((4, size, size, 3)).astype("float32")
+        return x, y, rng.standard_normal((2, size, size, 3)).astype("float32")
     return data
 
 

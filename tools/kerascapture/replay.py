@@ -2,10 +2,13 @@
 input, mask, call arguments and weights: a fresh layer of the same class from the same
 config. That is how one trace gives the same cases on TensorFlow and on JAX with
 identical inputs and weights (the harness only applies the cross-backend envelope then).
+The call itself becomes a case through the project's one capture core (tools/golden).
 """
 
 import json
 import warnings
+
+from .golden import capture_core
 
 
 def build_layer(keras, record):
@@ -27,34 +30,8 @@ def build_layer(keras, record):
     return layer
 
 
-def replay(keras, np, record):
-    """The case record (as tools/golden writes it) of one traced layer call."""
-    from .trace import variables_now
-
-    layer = build_layer(keras, record)
-    before = variables_now(keras, np, layer)
-    kwargs = dict(record["call"])
-    if record["mask"] is not None:
-        kwargs["mask"] = keras.ops.convert_to_tensor(record["mask"])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        y = layer(keras.ops.convert_to_tensor(record["x"]), **kwargs)
-    y = np.array(keras.ops.convert_to_numpy(y))
-    after = variables_now(keras, np, layer)
-    updated = []
-    for (name, b), (_, a) in zip(before, after):
-        same = np.array_equal(b, a, equal_nan=True) if b.dtype.kind == "f" else np.array_equal(b, a)
-        if not same:
-            updated.append((name, a))
-    return {
-        "id": record["id"],
-        "layer": record["layer"],
-        "config": record["config"],
-        "call": json.dumps(record["call"]),
-        "origin": record["origin"],
-        "x": record["x"],
-        "mask": record["mask"],
-        "weights": before,
-        "y": y,
-        "updated": updated,
-    }
+def replay(keras, record):
+    """The case record (capture_core.CaseRecord) of one traced layer call."""
+    return capture_core().capture(
+        build_layer(keras, record), record["x"], case_id=record["id"], origin=record["origin"],
+        mask=record["mask"], call=record["call"], config=record["config"])

@@ -11,6 +11,7 @@ arguments after Keras has resolved them (the propagated mask, the inherited
 
 import json
 import re
+import warnings
 
 # The layer classes this project implements (the golden corpus's 24 classes).
 IN_SCOPE = (
@@ -132,7 +133,9 @@ def trace(model, x, training=False):
         if in_scope(keras, layer) and (not training or takes_training(layer)):
             hook(layer, path)
     try:
-        model(x, training=training)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Keras's notes on the user's model (e.g. dropped masks)
+            model(x, training=training)
     finally:
         for layer in hooked:
             del layer.__dict__["call"]
