@@ -71,8 +71,9 @@ import ReferenceData
             #expect(manifest.contains { $0.id.hasPrefix(model + ".") }, "\(model)")
         }
         for model in ["resnet50", "mobilenetv2", "efficientnetb0"] {
-            #expect(manifest.contains { $0.id.hasPrefix(model + ".") && $0.id.hasSuffix(".train") && $0.layer == "BatchNormalization" },
-                    "\(model) has no BatchNormalization training case")
+            #expect(
+                manifest.contains { $0.id.hasPrefix(model + ".") && $0.id.hasSuffix(".train") && $0.layer == "BatchNormalization" },
+                "\(model) has no BatchNormalization training case")
         }
         #expect(manifest.contains { $0.id.hasPrefix("convnext_tiny.") && $0.layer == "LayerNormalization" })
     }
