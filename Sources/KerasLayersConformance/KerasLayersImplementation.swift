@@ -49,8 +49,10 @@ public struct KerasLayersImplementation: LayerImplementation {
         for (key, value) in invocation.call.objectValue ?? [:] {
             switch key {
             case "training":
+                // Keras resolves `training=None` (no outer call setting it) to inference.
+                if value.isNull { continue }
                 guard let flag = value.boolValue else {
-                    throw KerasLayerError.invalidInput("call argument `training` must be a boolean, got \(value.jsonText)")
+                    throw KerasLayerError.invalidInput("call argument `training` must be a boolean or null, got \(value.jsonText)")
                 }
                 training = flag
             default:

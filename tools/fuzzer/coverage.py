@@ -35,9 +35,6 @@ UNCOMMITTABLE = {
     ("AdaptiveMaxPooling", "output_size", "1"):
         "Keras's TensorFlow backend dies with SIGFPE (its second window, L+1, exceeds the input; "
         "tools/golden/NOTES.md)",
-    ("BatchNormalization", "training", "null"):
-        "our layers reject `training: null`, which Keras takes as inference (docs/fuzzing.md); a "
-        "committed failing case would turn tools/conformance red",
 }
 DEFAULTS = {"momentum": 0.99, "renorm_momentum": 0.99}
 

@@ -630,6 +630,13 @@ case("GlobalAveragePooling1D.regression.mask-broadcast.cf.keepdims", "GlobalAver
      f"regression: GlobalAveragePooling1D channels_first keepdims, mask (batch, 1); {_GAP_QUIRK}",
      "regression_masks", mask=M((2, 1), "literal", values=[[0], [1]]))
 
+# Fuzzer finding (docs/fuzzing.md): `training=None` is a valid call argument; Keras
+# resolves it to inference when no outer call sets it, so BatchNormalization uses its
+# moving statistics and updates nothing.
+case("BatchNormalization.regression.training-none", "BatchNormalization", {}, X((2, 3)),
+     "regression: BatchNormalization called with training=None (fuzzer finding: None means inference)",
+     "regression_masks", call={"training": None})
+
 # Finding 3: renormalization in training on inputs around 1e4. Keras's formula
 # cancels with the effective scale r * gamma (r = batch stddev / renorm_stddev,
 # clipped), not gamma: the cancellation bound must use it.
