@@ -1,4 +1,5 @@
 import ArgumentParser
+import Conformance
 import ReferenceData
 
 extension ConformanceCommand {
@@ -26,16 +27,22 @@ extension ConformanceCommand {
                     }
                 }
             }
+            // Ids, classes and origins are shown with their control characters escaped.
             let selected = rows.keys.sorted()
-            let idWidth = selected.map(\.count).max() ?? 0
-            let layerWidth = selected.compactMap { rows[$0]?.layer.count }.max() ?? 0
-            var text = ""
-            for id in selected {
+            let lines = selected.map { id in
                 let row = rows[id]!
+                return (
+                    id: ReportFormatting.escaped(id), layer: ReportFormatting.escaped(row.layer),
+                    rest: row.backends.joined(separator: ",") + "  " + ReportFormatting.escaped(row.origin)
+                )
+            }
+            let idWidth = lines.map(\.id.count).max() ?? 0
+            let layerWidth = lines.map(\.layer.count).max() ?? 0
+            var text = ""
+            for line in lines {
                 text +=
-                    (id.padding(toLength: idWidth, withPad: " ", startingAt: 0) + "  "
-                        + row.layer.padding(toLength: layerWidth, withPad: " ", startingAt: 0) + "  "
-                        + row.backends.joined(separator: ",") + "  " + row.origin + "\n")
+                    line.id.padding(toLength: idWidth, withPad: " ", startingAt: 0) + "  "
+                    + line.layer.padding(toLength: layerWidth, withPad: " ", startingAt: 0) + "  " + line.rest + "\n"
             }
             text += "\(selected.count) cases in \(files.count) files\n"
             try ConformanceCLI.write(text, to: nil)

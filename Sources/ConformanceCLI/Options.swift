@@ -101,8 +101,8 @@ struct ToleranceOptions: ParsableArguments {
 
     func validate() throws {
         for (name, value) in [("--atol", atol), ("--rtol", rtol)] {
-            if let value, !(value >= 0 && value.isFinite) {
-                throw ValidationError("\(name) must be a finite number >= 0")
+            if let value, !ToleranceRule.isValid(value) {
+                throw ValidationError("\(name): \(ToleranceRule.requirement)")
             }
         }
     }

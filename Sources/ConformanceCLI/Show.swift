@@ -52,7 +52,8 @@ extension ConformanceCommand {
                     lines += elementLines(c, outcome: outcome, others: others)
                 }
             }
-            try ConformanceCLI.write(lines.joined(separator: "\n") + "\n", to: nil)
+            // Every line is one line on the terminal: ids, origins and messages cannot rewrite it.
+            try ConformanceCLI.write(lines.map(ReportFormatting.escaped).joined(separator: "\n") + "\n", to: nil)
             if !allPassed { throw ExitCode(1) }
             if !checkedAny {
                 throw CLIError("nothing to check: \(ConformanceCLI.setup.implementation.name) does not implement the layer of '\(id)'")

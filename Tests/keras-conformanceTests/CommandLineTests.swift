@@ -128,6 +128,18 @@ import KerasJSON
         #expect(try run(["show", "no-such-case"]).status == 2)
     }
 
+    /// Control characters in what `list` and `show` print (an origin holding a terminal escape,
+    /// a line break and a bidirectional override) come out escaped, never raw.
+    @Test func listAndShowEscapeControlCharacters() throws {
+        let path = Self.fixture("control_characters.h5")
+        for arguments in [["list", path], ["show", "control_characters", "--path", path]] {
+            let outcome = try run(arguments)
+            #expect(outcome.status == 0, "\(arguments): \(outcome.stderr)")
+            #expect(!outcome.stdout.unicodeScalars.contains { $0 == "\u{1B}" || $0 == "\u{202E}" }, "\(arguments)")
+            #expect(outcome.stdout.contains("\\u{1B}[2J a terminal escape,\\na line break"), "\(arguments)")
+        }
+    }
+
     /// `--exact` drops the envelope and the cancellation bound: the large-offset case that passes
     /// only thanks to them fails, and the report says so.
     @Test func exactTurnsOffTheWideningTerms() throws {

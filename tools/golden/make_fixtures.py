@@ -245,6 +245,15 @@ def hostile_fixtures(path):
         case_maxpool(f, "zz_after", config=None)
 
 
+def control_character_fixture(path):
+    """A valid case whose origin holds a terminal escape and a line break (issue 9): every
+    text the CLI prints must show them escaped."""
+    with new_file(path) as f:
+        root_attrs(f)
+        g = case_maxpool(f, "control_characters")
+        g.attrs["origin"] = "fixture: origin with \x1b[2J a terminal escape,\na line break and \u202e an override"
+
+
 def new_file(path):
     if os.path.exists(path):
         os.remove(path)
@@ -318,6 +327,7 @@ def main():
         case_maxpool(f, "no_layer", skip_attrs=("layer",))
 
     hostile_fixtures(path)
+    control_character_fixture(path("control_characters.h5"))
 
     for n in sorted(os.listdir(out)):
         if n.endswith(".h5"):

@@ -3,7 +3,7 @@ extension ReportFormatting {
     /// escapes `\u{1B}` for the other C0/C1 controls and DEL, and for the line separators and
     /// bidirectional overrides that would let a case id or message rewrite or reorder a
     /// terminal line or a Markdown table. Everything else is kept as is.
-    static func escaped(_ text: String) -> String {
+    public static func escaped(_ text: String) -> String {
         var out = ""
         out.unicodeScalars.reserveCapacity(text.unicodeScalars.count)
         for scalar in text.unicodeScalars {
