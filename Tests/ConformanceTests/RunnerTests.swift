@@ -38,6 +38,16 @@ struct FakeImplementation: LayerImplementation {
         ReferenceTensor(shape: shape, elementType: .float32, values: values)
     }
 
+    /// The scale case on two backends that disagree at element 3 by 1e-3 (tensorflow 5e-4 below,
+    /// jax 5e-4 above the fake implementation's exact result).
+    func disagreeingBackends() -> (tensorflow: GoldenCase, jax: GoldenCase) {
+        var tfOut = (0..<24).map { (Double($0) - 7.5) * 2 }
+        var jaxOut = tfOut
+        tfOut[3] -= 5e-4
+        jaxOut[3] += 5e-4
+        return (scaleCase(backend: "tensorflow", output: tfOut), scaleCase(backend: "jax", output: jaxOut))
+    }
+
     func scaleCase(id: String = "scale", backend: String = "tensorflow", output: [Double]? = nil, layer: String = "Scale") -> GoldenCase {
         let x = (0..<24).map { Double($0) - 7.5 }
         return GoldenCase(
@@ -109,12 +119,7 @@ struct FakeImplementation: LayerImplementation {
 
     @Test func otherBackendsWidenTheEnvelope() {
         // jax disagrees with tensorflow at element 3 by 1e-3; our result sits between them.
-        var tfOut = (0..<24).map { (Double($0) - 7.5) * 2 }
-        var jaxOut = tfOut
-        tfOut[3] -= 5e-4
-        jaxOut[3] += 5e-4
-        let tf = scaleCase(backend: "tensorflow", output: tfOut)
-        let jax = scaleCase(backend: "jax", output: jaxOut)
+        let (tf, jax) = disagreeingBackends()
         #expect(runner.run(tf).status == .failed)
         let widened = runner.run(tf, references: [jax])
         #expect(widened.status == .passed)
@@ -261,12 +266,7 @@ struct FakeImplementation: LayerImplementation {
     }
 
     @Test func exactTurnsOffTheEnvelope() {
-        var tfOut = (0..<24).map { (Double($0) - 7.5) * 2 }
-        var jaxOut = tfOut
-        tfOut[3] -= 5e-4
-        jaxOut[3] += 5e-4
-        let tf = scaleCase(backend: "tensorflow", output: tfOut)
-        let jax = scaleCase(backend: "jax", output: jaxOut)
+        let (tf, jax) = disagreeingBackends()
         let exact = ConformanceRunner(implementation: FakeImplementation(), toleranceOverride: .init(exact: true))
         let result = exact.run(tf, references: [jax])
         #expect(result.status == .failed)

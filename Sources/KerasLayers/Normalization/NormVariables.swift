@@ -88,34 +88,32 @@ struct NormVariables: Sendable {
 
     /// The elements of `name`, whose shape must be `shape`.
     func value(_ name: String, shape: [Int], inputShape: [Int]) throws(KerasLayerError) -> [Float] {
-        if let tensor = values[name] {
-            guard tensor.shape == shape else {
-                throw .invalidWeights(
-                    layer: layer,
-                    message:
-                        "variable '\(name)' has shape \(PythonLiteral.tuple(tensor.shape)), but inputs of shape \(PythonLiteral.tuple(inputShape)) need \(PythonLiteral.tuple(shape))"
-                )
-            }
-            return tensor.scalars
-        }
-        return try initialValue(name, count: MemoryBudget.saturatingProduct(shape))
+        try stored(name, shape: shape, inputShape: inputShape, anyShapeWithSameCount: false)
     }
 
     /// The elements of `name`, whatever its shape, as long as it holds `shape`'s element count
     /// (for variables Keras reshapes before use: Normalization's adapted `mean`/`variance`,
     /// which Keras even stores with shape `(1,)` when the kept shape is `()`).
     func reshapedValue(_ name: String, shape: [Int], inputShape: [Int]) throws(KerasLayerError) -> [Float] {
-        if let tensor = values[name] {
-            guard tensor.count == MemoryBudget.saturatingProduct(shape) else {
-                throw .invalidWeights(
-                    layer: layer,
-                    message:
-                        "variable '\(name)' has shape \(PythonLiteral.tuple(tensor.shape)), but inputs of shape \(PythonLiteral.tuple(inputShape)) need \(PythonLiteral.tuple(shape)) (or any shape with \(MemoryBudget.saturatingProduct(shape)) elements)"
-                )
-            }
-            return tensor.scalars
+        try stored(name, shape: shape, inputShape: inputShape, anyShapeWithSameCount: true)
+    }
+
+    /// The set value of `name` checked against `shape` (exactly, or by element count), else its
+    /// initial value.
+    private func stored(_ name: String, shape: [Int], inputShape: [Int], anyShapeWithSameCount: Bool)
+        throws(KerasLayerError) -> [Float]
+    {
+        let count = MemoryBudget.saturatingProduct(shape)
+        guard let tensor = values[name] else { return try initialValue(name, count: count) }
+        guard anyShapeWithSameCount ? tensor.count == count : tensor.shape == shape else {
+            let alternative = anyShapeWithSameCount ? " (or any shape with \(count) elements)" : ""
+            throw .invalidWeights(
+                layer: layer,
+                message:
+                    "variable '\(name)' has shape \(PythonLiteral.tuple(tensor.shape)), but inputs of shape \(PythonLiteral.tuple(inputShape)) need \(PythonLiteral.tuple(shape))\(alternative)"
+            )
         }
-        return try initialValue(name, count: MemoryBudget.saturatingProduct(shape))
+        return tensor.scalars
     }
 
     private func initialValue(_ name: String, count: Int) throws(KerasLayerError) -> [Float] {
