@@ -63,4 +63,15 @@ public protocol LayerImplementation: Sendable {
     func implements(layer: String) -> Bool
     /// Builds the layer from `invocation.config`, sets its weights, calls it.
     func run(_ invocation: LayerInvocation) throws -> LayerResult
+    /// The backward pass of the same call as `run(invocation)`: for the loss L = sum(y * upstream),
+    /// y being the call's output, the vector-Jacobian products keyed by their golden `grads/` names:
+    /// "x" for ∂L/∂x (shape of the input) and each trainable variable's name (`gamma`, `beta`, ...)
+    /// for ∂L/∂variable. nil: the implementation has no backward pass for this layer, and the
+    /// case's gradients are reported as skipped, not failed (the default).
+    func gradients(_ invocation: LayerInvocation, upstream: ReferenceTensor) throws -> [String: ReferenceTensor]?
+}
+
+extension LayerImplementation {
+    /// No backward pass: every gradient part is skipped.
+    public func gradients(_ invocation: LayerInvocation, upstream: ReferenceTensor) throws -> [String: ReferenceTensor]? { nil }
 }

@@ -18,6 +18,47 @@ public struct KerasLayersImplementation: LayerImplementation {
     }
 
     public func run(_ invocation: LayerInvocation) throws -> LayerResult {
+        let call = try prepare(invocation)
+        let produced = try call.layer.call(call.input, options: call.options)
+        // A variable keeps its own dtype when the call updates it (e.g. float16 moving statistics).
+        var updated: [String: ReferenceTensor] = [:]
+        for (name, tensor) in produced.updatedWeights {
+            updated[name] = Self.referenceTensor(tensor, as: invocation.weights[name]?.elementType ?? .float32)
+        }
+        return LayerResult(output: Self.referenceTensor(produced.output), updated: updated, warnings: call.warnings)
+    }
+
+    /// The layer's `gradient(of:upstream:options:)` for the call `run` makes (same config,
+    /// weights, mask and `training`), keyed "x" and by variable name; nil when the layer has no
+    /// backward pass (it does not conform to `DifferentiableLayer`).
+    public func gradients(_ invocation: LayerInvocation, upstream: ReferenceTensor) throws -> [String: ReferenceTensor]? {
+        var call = try prepare(invocation)
+        guard let layer = call.layer as? any DifferentiableLayer else { return nil }
+        try call.options.memoryBudget.reserve(upstream.values.count, of: Float.self, for: "the float32 copy of dy", layer: invocation.layer)
+        try call.options.memoryBudget.reserve(
+            invocation.input.values.count, of: Double.self, for: "the input gradient handed back to the harness", layer: invocation.layer)
+        let dy = try Self.floatTensor(upstream, what: "dy")
+        let produced = try layer.gradient(of: call.input, upstream: dy, options: call.options)
+        // A variable's gradient has the variable's dtype, as its update does.
+        var gradients = ["x": Self.referenceTensor(produced.input)]
+        for (name, tensor) in produced.weights {
+            gradients[name] = Self.referenceTensor(tensor, as: invocation.weights[name]?.elementType ?? .float32)
+        }
+        return gradients
+    }
+
+    /// A built layer with its weights set, and the call `invocation` describes.
+    struct PreparedCall {
+        var layer: any KerasLayer
+        var input: Tensor<Float>
+        var options: CallOptions
+        var warnings: [String]
+    }
+
+    /// Builds the layer from the config (unread keys: warnings, or an error under strict config),
+    /// checks the output shape, reserves this adapter's copies in the memory budget, decodes the
+    /// call arguments and sets the weights: everything `run` and `gradients` share.
+    func prepare(_ invocation: LayerInvocation) throws -> PreparedCall {
         var (layer, unreadKeys) = try LayerRegistry.makeLayerReportingUnreadKeys(
             className: invocation.layer, config: invocation.config)
         var warnings: [String] = []
@@ -66,13 +107,7 @@ public struct KerasLayersImplementation: LayerImplementation {
         try layer.setWeights(weights)
         let input = try Self.floatTensor(invocation.input, what: "input")
         let mask = try invocation.mask.map { tensor throws in try Self.maskTensor(tensor) }
-        let produced = try layer.call(input, options: CallOptions(training: training, mask: mask, memoryBudget: budget))
-        // A variable keeps its own dtype when the call updates it (e.g. float16 moving statistics).
-        var updated: [String: ReferenceTensor] = [:]
-        for (name, tensor) in produced.updatedWeights {
-            updated[name] = Self.referenceTensor(tensor, as: invocation.weights[name]?.elementType ?? .float32)
-        }
-        return LayerResult(output: Self.referenceTensor(produced.output), updated: updated, warnings: warnings)
+        return PreparedCall(layer: layer, input: input, options: CallOptions(training: training, mask: mask, memoryBudget: budget), warnings: warnings)
     }
 
     /// float32 data as is; any other stored type only when every value is exactly a float32
