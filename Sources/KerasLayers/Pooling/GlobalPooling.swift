@@ -127,22 +127,9 @@ public struct GlobalPooling<Layer: GlobalPoolingLayer>: Sendable, Equatable {
         _ input: Tensor<Float>, layout: SpatialLayout, mask: Tensor<UInt8>, outShape: [Int], budget: inout MemoryBudget
     ) throws(KerasLayerError) -> Tensor<Float> {
         let batch = layout.batch, steps = layout.spatial[0], channels = layout.channels
-        let expected = [batch, steps]
-        guard mask.rank == 2,
-            mask.shape[0] == batch || mask.shape[0] == 1,
-            mask.shape[1] == steps || mask.shape[1] == 1
-        else {
-            throw .invalidInput(
-                "\(className) '\(name)': the `mask` must have shape (batch, steps) = \(PythonLiteral.tuple(expected)) for input of shape \(PythonLiteral.tuple(input.shape)) (data_format=\(dataFormat.rawValue)), got \(PythonLiteral.tuple(mask.shape))"
-            )
-        }
-        let maskBatchStride = mask.shape[0] == 1 ? 0 : mask.shape[1]
-        let maskStepStride = mask.shape[1] == 1 ? 0 : 1
-        try budget.reserve(batch, of: Float.self, for: "the mask's divisors", layer: className)
-        // Keras's divisor: the kept entries of the mask's own row, not of its broadcast (see the file comment).
-        let divisors = (0..<batch).map { b in
-            Float(mask.scalars[(b * maskBatchStride)..<(b * maskBatchStride + mask.shape[1])].reduce(0) { $0 + ($1 != 0 ? 1 : 0) })
-        }
+        let stepMask = try self.stepMask(mask, inputShape: input.shape, budget: &budget)
+        let maskBatchStride = stepMask.batchStride, maskStepStride = stepMask.stepStride
+        let divisors = stepMask.divisors
         let count = batch * channels
         let scalars = input.scalars.withUnsafeBufferPointer { source in
             mask.scalars.withUnsafeBufferPointer { maskBuffer in

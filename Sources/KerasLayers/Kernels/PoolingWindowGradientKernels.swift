@@ -1,0 +1,202 @@
+/// One spatial axis of a pooling, seen by the backward kernels: output `o` reads the input
+/// positions `box(o)`, either a sliding window clipped to the input (`PoolingAxis.window`) or
+/// adaptive pooling's window (`PoolingGeometry.adaptiveWindow`). The geometry is the forward
+/// pass's; this type only lets one kernel walk both.
+struct PoolingBoxAxis: Sendable, Equatable {
+    enum Rule: Sendable, Equatable {
+        case sliding(PoolingAxis)
+        case adaptive
+    }
+
+    let inputSize: Int
+    let outputSize: Int
+    let rule: Rule
+
+    static func sliding(_ axis: PoolingAxis) -> PoolingBoxAxis {
+        PoolingBoxAxis(inputSize: axis.inputSize, outputSize: axis.outputSize, rule: .sliding(axis))
+    }
+
+    static func adaptive(inputSize: Int, outputSize: Int) -> PoolingBoxAxis {
+        PoolingBoxAxis(inputSize: inputSize, outputSize: outputSize, rule: .adaptive)
+    }
+
+    /// A size-1 axis that fills the unused leading axes of 1-D and 2-D pooling.
+    static let trivial = PoolingBoxAxis.sliding(.trivial)
+
+    /// The input positions `lower..<upper` output `o` reads.
+    @inline(__always)
+    func box(_ o: Int) -> (lower: Int, upper: Int) {
+        switch rule {
+        case .sliding(let axis): return axis.window(o)
+        case .adaptive:
+            let window = PoolingGeometry.adaptiveWindow(o, inputSize: inputSize, outputSize: outputSize)
+            return (window.start, window.end)
+        }
+    }
+}
+
+/// Which element of a box takes the gradient of a maximum when several hold it.
+enum PoolingArgmaxOrder: Sendable, Equatable {
+    /// The first in row-major box order (d, then h, then w): `MaxPooling` on both backends
+    /// (TF's `MaxPoolGrad`, XLA's `select_and_scatter_add` with `ge`).
+    case rowMajor
+    /// The smallest w, then h, then d: adaptive max pooling, which Keras runs as one
+    /// stride-1 max pool per axis (depth, height, width); each backward pass routes to the
+    /// first maximum along its axis, the width pass first.
+    case lastAxisFirst
+}
+
+/// The backward passes of window and adaptive pooling over `[planes, D, H, W, channels]`
+/// (channels_last: planes = batch; channels_first: planes = batch × channels, channels = 1),
+/// on contiguous buffers of any floating-point storage type.
+///
+/// Work is split into units of one plane and one block of at most `channelBlock` channels;
+/// units write disjoint gradient elements, so they run in parallel without locks. Within a
+/// unit, outputs are visited in row-major order and add into the gradient in that order.
+enum PoolingWindowGradientKernels {
+    static let channelBlock = 64
+
+    /// The number of units and the channels per unit block.
+    static func units(planes: Int, channels: Int) -> (count: Int, block: Int) {
+        let block = Swift.max(1, Swift.min(channels, channelBlock))
+        let blocks = (channels + block - 1) / block
+        return (planes * blocks, block)
+    }
+
+    /// Scratch elements (one value and one position per channel of a block, per parallel
+    /// piece) the kernels allocate: an upper bound for `MemoryBudget`.
+    static func scratchCount(planes: Int, channels: Int) -> Int {
+        let (count, block) = units(planes: planes, channels: channels)
+        return Swift.min(count, 4 * ProcessInfoCores.activeCount) * block
+    }
+
+    /// Max pooling's vector-Jacobian product: every output's upstream value goes to the
+    /// element of its box holding the maximum,
+    ///
+    ///     dx[p, i, c] = Σ_{o : i = argmax_{j ∈ box(o)} x[p, j, c]} dy[p, o, c],
+    ///
+    /// the argmax chosen as the forward max reducer folds (`MaxPoolingReducer`): a later
+    /// element replaces the running maximum when it is larger or NaN, so among equal maxima
+    /// the first in `order` wins. `gradient` (planes × D × H × W × channels elements) is
+    /// overwritten.
+    static func maxGradient<T: BinaryFloatingPoint>(
+        input: UnsafePointer<T>, upstream: UnsafePointer<T>, gradient: UnsafeMutablePointer<T>,
+        planes: Int, channels: Int, d: PoolingBoxAxis, h: PoolingBoxAxis, w: PoolingBoxAxis, order: PoolingArgmaxOrder
+    ) {
+        let pixels = d.inputSize * h.inputSize * w.inputSize
+        let outPixels = d.outputSize * h.outputSize * w.outputSize
+        gradient.update(repeating: 0, count: planes * pixels * channels)
+        let (unitCount, block) = units(planes: planes, channels: channels)
+        let blocks = unitCount / Swift.max(planes, 1)
+        parallelChunks(count: unitCount, work: planes * outPixels * channels * 4, chunksPerThread: 4) { range in
+            var best = [T](repeating: 0, count: block)
+            var position = [Int](repeating: 0, count: block)
+            best.withUnsafeMutableBufferPointer { bestBuffer in
+                position.withUnsafeMutableBufferPointer { positionBuffer in
+                    let best = bestBuffer, position = positionBuffer
+                    for unit in range {
+                        let p = unit / blocks
+                        let c0 = (unit % blocks) * block
+                        let width = Swift.min(channels, c0 + block) - c0
+                        let x = input + p * pixels * channels + c0
+                        let dx = gradient + p * pixels * channels + c0
+                        var dy = upstream + p * outPixels * channels + c0
+                        for od in 0..<d.outputSize {
+                            let (d0, d1) = d.box(od)
+                            for oh in 0..<h.outputSize {
+                                let (h0, h1) = h.box(oh)
+                                for ow in 0..<w.outputSize {
+                                    let (w0, w1) = w.box(ow)
+                                    let first = (d0 * h.inputSize + h0) * w.inputSize + w0
+                                    for c in 0..<width {
+                                        best[c] = x[first * channels + c]
+                                        position[c] = first
+                                    }
+                                    let visit = { (pixel: Int) in
+                                        let row = x + pixel * channels
+                                        for c in 0..<width {
+                                            let v = row[c]
+                                            if v > best[c] || v != v {
+                                                best[c] = v
+                                                position[c] = pixel
+                                            }
+                                        }
+                                    }
+                                    switch order {
+                                    case .rowMajor:
+                                        for dd in d0..<d1 {
+                                            for hh in h0..<h1 {
+                                                for ww in w0..<w1 { visit((dd * h.inputSize + hh) * w.inputSize + ww) }
+                                            }
+                                        }
+                                    case .lastAxisFirst:
+                                        for ww in w0..<w1 {
+                                            for hh in h0..<h1 {
+                                                for dd in d0..<d1 { visit((dd * h.inputSize + hh) * w.inputSize + ww) }
+                                            }
+                                        }
+                                    }
+                                    for c in 0..<width { dx[position[c] * channels + c] += dy[c] }
+                                    dy += channels
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Average pooling's vector-Jacobian product: every output's upstream value, divided by
+    /// the number of elements its box holds (the forward divisor: real elements only, padding
+    /// excluded), is added to each of them,
+    ///
+    ///     dx[p, i, c] = Σ_{o : i ∈ box(o)} dy[p, o, c] / |box(o)|,
+    ///
+    /// in float arithmetic as the backends do it (one division per output, then the sums).
+    /// For adaptive pooling |box(o)| = Π_k |W_k(o_k)|, the divisor of the separable means.
+    /// `gradient` is overwritten.
+    static func averageGradient<T: BinaryFloatingPoint>(
+        upstream: UnsafePointer<T>, gradient: UnsafeMutablePointer<T>,
+        planes: Int, channels: Int, d: PoolingBoxAxis, h: PoolingBoxAxis, w: PoolingBoxAxis
+    ) {
+        let pixels = d.inputSize * h.inputSize * w.inputSize
+        let outPixels = d.outputSize * h.outputSize * w.outputSize
+        gradient.update(repeating: 0, count: planes * pixels * channels)
+        let (unitCount, block) = units(planes: planes, channels: channels)
+        let blocks = unitCount / Swift.max(planes, 1)
+        parallelChunks(count: unitCount, work: planes * outPixels * channels * 4, chunksPerThread: 4) { range in
+            var share = [T](repeating: 0, count: block)
+            share.withUnsafeMutableBufferPointer { share in
+                for unit in range {
+                    let p = unit / blocks
+                    let c0 = (unit % blocks) * block
+                    let width = Swift.min(channels, c0 + block) - c0
+                    let dx = gradient + p * pixels * channels + c0
+                    var dy = upstream + p * outPixels * channels + c0
+                    for od in 0..<d.outputSize {
+                        let (d0, d1) = d.box(od)
+                        for oh in 0..<h.outputSize {
+                            let (h0, h1) = h.box(oh)
+                            for ow in 0..<w.outputSize {
+                                let (w0, w1) = w.box(ow)
+                                let count = T((d1 - d0) * (h1 - h0) * (w1 - w0))
+                                for c in 0..<width { share[c] = dy[c] / count }
+                                for dd in d0..<d1 {
+                                    for hh in h0..<h1 {
+                                        var row = dx + ((dd * h.inputSize + hh) * w.inputSize + w0) * channels
+                                        for _ in w0..<w1 {
+                                            for c in 0..<width { row[c] += share[c] }
+                                            row += channels
+                                        }
+                                    }
+                                }
+                                dy += channels
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
