@@ -158,7 +158,9 @@ struct PoolingGradientTests {
             ),
             (
                 "AdaptiveMaxPooling\(rank)D", #"{"output_size": \#(poolingJSONList(ones.map { $0 * 2 }))}"#, false, true,
-                { o, n in let w = PoolingGeometry.adaptiveWindow(o, inputSize: n, outputSize: 2); return w.start..<w.end }, { _ in 2 }
+                { o, n in
+                    let w = PoolingGeometry.adaptiveWindow(o, inputSize: n, outputSize: 2); return w.start..<w.end
+                }, { _ in 2 }
             ),
             ("GlobalMaxPooling\(rank)D", #"{"keepdims": true}"#, true, false, { _, n in 0..<n }, { _ in 1 }),
         ]
@@ -175,7 +177,9 @@ struct PoolingGradientTests {
                 x, outputShape: [2] + outSpatial + [3],
                 box: { out in (0..<rank).map { k in c.box(out[k + 1], spatial[k]) } }, dy: dy, split: c.split, lastAxisFirst: c.lastAxisFirst)
             if let bad = (0..<x.count).first(where: { abs(Double(dx.scalars[$0]) - expected[$0]) > 1e-6 * max(1, abs(expected[$0])) }) {
-                Issue.record("\(c.name) \(c.config) ties: dx\(PythonLiteral.tuple(poolingMultiIndex(bad, x.shape))) = \(dx.scalars[bad]), the rule gives \(expected[bad])")
+                Issue.record(
+                    "\(c.name) \(c.config) ties: dx\(PythonLiteral.tuple(poolingMultiIndex(bad, x.shape))) = \(dx.scalars[bad]), the rule gives \(expected[bad])"
+                )
             }
         }
     }
