@@ -18,14 +18,16 @@ API (everything else in this module is private):
         run). `oracle.description` is the root attribute `oracle`.
 
     record = capture(layer, x, case_id=..., origin=..., mask=None, call=None, config=None,
-                     oracle=None)
+                     oracle=None, gradients="tie-free")
         Calls the built layer (weights already set) as `layer(x, mask=mask, **call)` and returns
         a CaseRecord: the config (default `json.dumps(layer.get_config())`; pass the JSON taken
         before build() when build() rewrites fields), the weights just before the call, the
-        output, the variables the call changed (`updated/<name>`), the float64 oracle of output
-        and updated variables when `oracle` is given and Keras can evaluate the call under the
-        float64 policy, and the cancellation bound (`cancellation/outputs/y`) where Keras's
-        formula cancels. The call updates the layer's variables exactly as Keras does.
+        output, the variables the call changed (`updated/<name>`), the backward pass of the
+        same call (`inputs/dy`, `grads/x`, `grads/<trainable variable>`, see "Gradients"
+        below), the float64 oracle of output, updated variables and gradients when `oracle` is
+        given and Keras can evaluate the call under the float64 policy, and the cancellation
+        bound (`cancellation/outputs/y`) where Keras's formula cancels. The call updates the
+        layer's variables exactly as Keras does.
 
     write_golden_file(path, records, generator=..., oracle=None)
         Writes the records (sorted by id) with the root attributes of the running Keras, atomically
@@ -36,15 +38,35 @@ API (everything else in this module is private):
     cancellation_bound(layer_name, config, x, mask, weights, call) -> {path: float64 array}
         The per-element rounding bound of Keras's own formula (see docs/golden-schema.md,
         "Cancellation bound"); {} for layers whose formula does not cancel.
+
+Gradients (docs/golden-schema.md, "Gradients"): the loss is L = sum(y * dy) with dy drawn
+from numpy `default_rng(crc32(case_id + "/dy"))`, standard normal, in the shape and dtype of
+the output, so every backend and every rerun sees the same dy. They are taken from the
+variables' values before the call (the call's own state), in the mode `call` names
+(BatchNormalization with training=True through its batch statistics), with the case's mask:
+on TensorFlow with `tf.GradientTape` around a second `layer(x, ...)` call, on JAX with
+`jax.vjp` of `layer.stateless_call` (the input converted as `Layer.__call__` converts it).
+The layer's variables are left as the recorded call left them. `gradients`:
+    "tie-free" (default): recorded unless the layer takes a maximum (Max, GlobalMax,
+        AdaptiveMax pooling) and some window holds its maximum more than once: there the
+        backends route the gradient differently (tools/golden/NOTES.md, "Max pooling
+        gradients with ties"), so such a case stays forward-only;
+    "always": recorded whatever the ties (the explicit tie cases; where a window ties, the
+        float64 oracle gets no `grads/`: it would only repeat TensorFlow's choice);
+    "never": forward-only.
+Gradients are recorded for floating inputs only; a trainable variable that the output does
+not depend on gets a zero gradient (what JAX returns; TensorFlow says None).
 """
 
 import dataclasses
+import itertools
 import json
 import os
 import pickle
 import subprocess
 import sys
 import warnings
+import zlib
 
 import numpy as np
 
@@ -101,14 +123,18 @@ class CaseRecord:
     weights: list          # [(name, array)] just before the call, in the layer's order
     y: np.ndarray
     updated: list          # [(name, array)] after the call, only variables the call changed
-    oracle: dict           # {"outputs/y" | "updated/<name>": float64 array}
+    oracle: dict           # {"outputs/y" | "updated/<name>" | "grads/<name>": float64 array}
     cancellation: dict     # {"outputs/y": float64 array}
+    dy: "np.ndarray | None" = None   # the upstream gradient (inputs/dy); None: forward-only
+    grads: list = dataclasses.field(default_factory=list)  # [("x" | variable name, array)]
 
 
-def capture(layer, x, *, case_id, origin, mask=None, call=None, config=None, oracle=None):
+def capture(layer, x, *, case_id, origin, mask=None, call=None, config=None, oracle=None, gradients="tie-free"):
     """Call `layer` on `x` and record the case (see the module docstring)."""
     import keras
 
+    if gradients not in ("tie-free", "always", "never"):
+        raise ValueError(f"{case_id}: gradients must be 'tie-free', 'always' or 'never', not {gradients!r}")
     call = dict(call or {})
     if config is None:
         config = json.dumps(layer.get_config())
@@ -122,31 +148,153 @@ def capture(layer, x, *, case_id, origin, mask=None, call=None, config=None, ora
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         y = _numpy(keras, layer(keras.ops.convert_to_tensor(x), **kwargs))
-    updated = []
-    for name, old, v in zip(names, before, layer.weights):
-        new = _numpy(keras, v.value)
-        if not np.array_equal(old, new, equal_nan=old.dtype.kind == "f"):
-            updated.append((name, new))
+    after = [_numpy(keras, v.value) for v in layer.weights]
+    updated = [(name, new) for name, old, new in zip(names, before, after)
+               if not np.array_equal(old, new, equal_nan=old.dtype.kind == "f")]
+
+    layer_name = type(layer).__name__
+    parsed_config = json.loads(config)
+    dy, grads = None, []
+    ties = gradients != "never" and max_window_ties(layer_name, parsed_config, x)
+    if x.dtype.kind == "f" and (gradients == "always" or (gradients == "tie-free" and not ties)):
+        dy = upstream_gradient(case_id, y)
+        for v, value in zip(layer.weights, before):
+            v.assign(value)
+        grads = _gradients(keras, layer, x, kwargs, dy, y, case_id)
+        for v, value in zip(layer.weights, after):
+            v.assign(value)
 
     weights = list(zip(names, before))
-    layer_name = type(layer).__name__
     oracle_values = {}
     if oracle is not None:
+        # At a tied maximum the gradient is a choice among subgradients, not a rounding
+        # question: the float64 oracle cannot arbitrate it, so it gets no oracle/grads.
         oracle_values = oracle.evaluate(case_id, layer_name, config, weights, x, mask, call,
-                                        [n for n, _ in updated]) or {}
+                                        [n for n, _ in updated], None if ties else dy) or {}
     return CaseRecord(
         id=case_id, layer=layer_name, config=config, call=json.dumps(call), origin=origin,
         x=x, mask=mask, weights=weights, y=y, updated=updated, oracle=oracle_values,
-        cancellation=cancellation_bound(layer_name, json.loads(config), x, mask, dict(weights), call),
+        cancellation=cancellation_bound(layer_name, parsed_config, x, mask, dict(weights), call),
+        dy=dy, grads=grads,
     )
+
+
+# ----------------------------------------------------------- gradients ----
+
+
+def upstream_gradient(case_id, y):
+    """The case's dy: standard normal from numpy default_rng(crc32(case_id + "/dy")), the
+    shape and dtype of the output y (values are float32 numbers whatever the dtype)."""
+    rng = np.random.default_rng(zlib.crc32(f"{case_id}/dy".encode("utf-8")))
+    dy = rng.standard_normal(np.shape(y)).astype(np.float32).astype(y.dtype)
+    return np.ascontiguousarray(dy)
+
+
+def _trainable_names(layer):
+    return [v.path.split("/")[-1] for v in layer.trainable_variables]
+
+
+def _gradients(keras, layer, x, kwargs, dy, y, case_id):
+    """[("x", dL/dx), (name, dL/d(variable)) for each trainable variable] of the call
+    `layer(x, **kwargs)` from the variables' current values, L = sum(y * dy)."""
+    backend = keras.backend.backend()
+    trainable = layer.trainable_variables
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if backend == "tensorflow":
+            import tensorflow as tf
+
+            xt = tf.convert_to_tensor(x)
+            with tf.GradientTape() as tape:
+                tape.watch(xt)
+                again = layer(xt, **kwargs)
+            values = tape.gradient(again, [xt] + [v.value for v in trainable],
+                                   output_gradients=tf.convert_to_tensor(dy))
+        elif backend == "jax":
+            import jax
+
+            call = dict(kwargs)
+            if "training" in call and not layer._call_has_training_arg:
+                del call["training"]  # as Layer.__call__ does
+            frozen = [v.value for v in layer.non_trainable_variables]
+
+            def forward(xx, variables):
+                xx = layer.dtype_policy.convert_input(xx, layer.autocast, layer.input_dtype)
+                return layer.stateless_call(variables, frozen, xx, **call)[0]
+
+            again, vjp = jax.vjp(forward, jax.numpy.asarray(x), [v.value for v in trainable])
+            dx, dvariables = vjp(jax.numpy.asarray(dy))
+            values = [dx] + list(dvariables)
+        else:
+            raise RuntimeError(f"{case_id}: no gradient capture for backend {backend}")
+    again = _numpy(keras, again)
+    if not np.array_equal(again, y, equal_nan=True):
+        raise RuntimeError(f"{case_id}: the differentiated call does not reproduce the recorded output "
+                           f"(max difference {np.nanmax(np.abs(again.astype(np.float64) - y)):g})")
+    out = []
+    for name, ref, value in zip(["x"] + _trainable_names(layer), [x] + [v.value for v in trainable], values):
+        if value is None:
+            out.append((name, np.zeros(np.shape(ref), dtype=_numpy(keras, ref).dtype)))
+        else:
+            out.append((name, np.ascontiguousarray(_numpy(keras, value))))
+    return out
+
+
+def _pool_tuple(value, rank):
+    return [value] * rank if isinstance(value, int) else list(value)
+
+
+def _pool_windows(layer_name, config, sizes):
+    """Per spatial axis, the list of (start, end) windows of a max-type pooling layer over
+    the real elements (padding excluded): global pooling one window, adaptive pooling
+    [floor(i·L/O), ceil((i+1)·L/O)), windowed pooling TensorFlow's valid / same windows
+    (same: out = ceil(L/s), padding max((out−1)·s + p − L, 0), the smaller half before)."""
+    rank = len(sizes)
+    if layer_name.startswith("Global"):
+        return [[(0, n)] for n in sizes]
+    if layer_name.startswith("Adaptive"):
+        outs = _pool_tuple(config["output_size"], rank)
+        return [[(i * n // o, -(-(i + 1) * n // o)) for i in range(o)] for n, o in zip(sizes, outs)]
+    pools = _pool_tuple(config["pool_size"], rank)
+    strides = _pool_tuple(config.get("strides") or config["pool_size"], rank)
+    windows = []
+    for n, p, s in zip(sizes, pools, strides):
+        if config.get("padding", "valid") == "same":
+            out = -(-n // s)
+            before = max((out - 1) * s + p - n, 0) // 2
+        else:
+            out, before = (n - p) // s + 1, 0
+        windows.append([(max(i * s - before, 0), min(i * s - before + p, n)) for i in range(out)])
+    return windows
+
+
+def max_window_ties(layer_name, config, x):
+    """True when `layer_name` takes a maximum over windows (MaxPooling, GlobalMaxPooling,
+    AdaptiveMaxPooling, any rank) and some window of `x` holds its maximum more than once."""
+    if "MaxPooling" not in layer_name:
+        return False
+    x = np.asarray(x)
+    rank = int(layer_name[-2])
+    first = 2 if config.get("data_format") == "channels_first" else 1
+    spatial = tuple(range(first, first + rank))
+    for window in itertools.product(*_pool_windows(layer_name, config, [x.shape[a] for a in spatial])):
+        index = [slice(None)] * x.ndim
+        for axis, (start, end) in zip(spatial, window):
+            index[axis] = slice(start, end)
+        w = x[tuple(index)]
+        if ((w == w.max(axis=spatial, keepdims=True)).sum(axis=spatial) > 1).any():
+            return True
+    return False
 
 
 # -------------------------------------------------------------- oracle ----
 
 
-def _evaluate_float64(keras, layer_name, config, weights, x, mask, call, updated_names):
+def _evaluate_float64(keras, layer_name, config, weights, x, mask, call, updated_names, dy=None):
     """Keras's layer under the float64 policy on the case's data cast to float64.
-    Returns {"outputs/y": ..., "updated/<name>": ...} as float64 arrays."""
+    Returns {"outputs/y": ..., "updated/<name>": ...} as float64 arrays, and with `dy` the
+    gradients {"grads/x": ..., "grads/<trainable>": ...} of the same call (tf.GradientTape,
+    dy cast to float64)."""
     keras.backend.clear_session()
     cls = getattr(keras.layers, layer_name)
     cfg = json.loads(config)
@@ -168,8 +316,23 @@ def _evaluate_float64(keras, layer_name, config, weights, x, mask, call, updated
         kwargs = dict(call)
         if mask is not None:
             kwargs["mask"] = keras.ops.convert_to_tensor(mask)
-        y = _numpy(keras, layer(keras.ops.convert_to_tensor(x64), **kwargs))
+        if dy is None:
+            y = _numpy(keras, layer(keras.ops.convert_to_tensor(x64), **kwargs))
+        else:
+            import tensorflow as tf
+
+            xt = tf.convert_to_tensor(x64)
+            trainable = layer.trainable_variables
+            with tf.GradientTape() as tape:
+                tape.watch(xt)
+                yt = layer(xt, **kwargs)
+            values = tape.gradient(yt, [xt] + [v.value for v in trainable],
+                                   output_gradients=tf.convert_to_tensor(np.asarray(dy).astype(np.float64)))
+            y = _numpy(keras, yt)
     out = {"outputs/y": y.astype(np.float64)}
+    if dy is not None:
+        for name, ref, value in zip(["x"] + _trainable_names(layer), [x64] + [v.value for v in trainable], values):
+            out[f"grads/{name}"] = (np.zeros(np.shape(ref)) if value is None else _numpy(keras, value)).astype(np.float64)
     after = dict(zip(names, (_numpy(keras, v.value) for v in layer.weights)))
     for n in updated_names:
         if after[n].dtype.kind == "f":
@@ -193,9 +356,10 @@ class Oracle:
         hello = pickle.load(self._proc.stdout)
         self.description = hello["description"]
 
-    def evaluate(self, case_id, layer_name, config, weights, x, mask, call, updated_names):
-        """{path: float64 array}, or None when Keras cannot evaluate this call in float64."""
-        request = (layer_name, config, weights, x, mask, call, updated_names)
+    def evaluate(self, case_id, layer_name, config, weights, x, mask, call, updated_names, dy=None):
+        """{path: float64 array}, or None when Keras cannot evaluate this call in float64.
+        With `dy`, also the gradients of the call at dy (`grads/<name>`)."""
+        request = (layer_name, config, weights, x, mask, call, updated_names, dy)
         try:
             pickle.dump(request, self._proc.stdin, protocol=4)
             self._proc.stdin.flush()
@@ -374,7 +538,8 @@ def _put(parent, name, array):
 
 
 def _put_paths(case_group, top, tensors):
-    """tensors {"outputs/y": a, "updated/m": b} under group `top`, mirrored paths, fixed order."""
+    """tensors {"outputs/y": a, "updated/m": b, "grads/x": c} under group `top`, mirrored paths,
+    fixed order (outputs first, then by path)."""
     if not tensors:
         return
     root = _group(case_group, top)
@@ -423,6 +588,8 @@ def write_golden_file(path, records, generator, oracle=None):
             _put(inputs, "x", rec.x)
             if rec.mask is not None:
                 _put(inputs, "mask", rec.mask.astype(np.uint8))
+            if rec.dy is not None:
+                _put(inputs, "dy", rec.dy)
             if rec.weights:
                 w = _group(g, "weights")
                 for name, value in rec.weights:
@@ -432,6 +599,10 @@ def write_golden_file(path, records, generator, oracle=None):
                 u = _group(g, "updated")
                 for name, value in rec.updated:
                     _put(u, name, value)
+            if rec.grads:
+                d = _group(g, "grads")
+                for name, value in rec.grads:
+                    _put(d, name, value)
             _put_paths(g, "oracle", rec.oracle)
             _put_paths(g, "cancellation", rec.cancellation)
     os.replace(tmp, path)

@@ -19,6 +19,8 @@ A case is a dict:
              "initial": the layer's own initial values are kept;
              {"adapt": <input spec>}: `layer.adapt(array)` (Normalization)
     origin   free text: which documented example or sweep this comes from
+    gradients  optional: "tie-free" (default), "always" or "never", passed to
+             capture_core.capture (the backward pass: inputs/dy, grads/*)
 
 Inputs, masks and weights are generated with numpy from seeds derived from
 the case id with zlib.crc32 (or from `x["seed"]` when several cases must
@@ -162,7 +164,7 @@ def random_weight(case_id, name, shape, dtype):
 CASES = []
 
 
-def case(id, layer, kwargs, x, origin, family, mask=None, call=None, weights="random"):
+def case(id, layer, kwargs, x, origin, family, mask=None, call=None, weights="random", gradients="tie-free"):
     c = {
         "id": id,
         "family": family,
@@ -175,6 +177,8 @@ def case(id, layer, kwargs, x, origin, family, mask=None, call=None, weights="ra
     }
     if mask is not None:
         c["mask"] = mask
+    if gradients != "tie-free":
+        c["gradients"] = gradients
     CASES.append(c)
 
 

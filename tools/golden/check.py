@@ -9,7 +9,9 @@ For every backend folder golden/<backend>/ (any folder holding *.h5 files):
   * the case ids of all its files == the ids of golden/MANIFEST.json, each
     case in the file of its family, layer/origin as declared;
   * every case has its required attributes and datasets; config and call are
-    valid JSON.
+    valid JSON; a case with gradients has inputs/dy of the shape and dtype of
+    outputs/y and grads/x of the shape and dtype of inputs/x (docs/golden-schema.md,
+    "Gradients").
 Across backends (same case id):
   * config, call, layer, origin, inputs/x, inputs/mask, weights/*, the float64
     oracle/* and the cancellation/* bounds are identical (byte-identical arrays);
@@ -21,7 +23,10 @@ Across backends (same case id):
     listed as disputed; each must have a
     float64 oracle that agrees with at least one backend there (within
     float32's tolerance plus the cancellation bound), and the backends that
-    do not agree are named (Keras bug candidates).
+    do not agree are named (Keras bug candidates). The gradients of the
+    declared max-pooling tie cases (gradients="always") may disagree without
+    an oracle: the backends pick different subgradients there (NOTES.md); they
+    are listed as tie routing.
 Exits non-zero on any structural problem or any undisputable cross-backend
 difference.
 """
@@ -87,6 +92,14 @@ def load_backend(folder, errors):
                 for req in ("inputs/x", "outputs/y"):
                     if req not in data:
                         errors.append(f"{path}:{cid}: missing dataset {req}")
+                has_grads = any(n.startswith("grads/") for n in data)
+                if has_grads != ("inputs/dy" in data):
+                    errors.append(f"{path}:{cid}: inputs/dy and grads/ go together")
+                for name, like in (("inputs/dy", "outputs/y"), ("grads/x", "inputs/x")):
+                    if name in data and like in data and (data[name].shape, data[name].dtype) != (
+                            data[like].shape, data[like].dtype):
+                        errors.append(f"{path}:{cid}: {name} {data[name].dtype}{data[name].shape} does not match "
+                                      f"{like} {data[like].dtype}{data[like].shape}")
                 for name, value in data.items():
                     top, _, mirrored = name.partition("/")
                     if top in ("oracle", "cancellation"):
@@ -139,7 +152,7 @@ def main():
                 errors.append(f"{b}:{cid}: layer/origin differ from the declaration")
         print(f"{b}: {len(cs)} cases in {len(glob.glob(os.path.join(args.golden, b, '*.h5')))} files")
 
-    diffs, disputes = [], []
+    diffs, disputes, ties = [], [], []
     if len(backends) >= 2:
         base = backends[0]
         for other in backends[1:]:
@@ -169,7 +182,9 @@ def main():
                     with np.errstate(invalid="ignore"):
                         apart = (na != nb) | (np.abs(fa - fb) > args.fail_atol + args.fail_rtol * np.abs(fb)
                                               + cancellation)
-                    if apart.any():
+                    if apart.any() and name.startswith("grads/") and declared.get(cid, {}).get("gradients") == "always":
+                        ties.append((cid, name, int(apart.sum()), apart.size))
+                    elif apart.any():
                         oracle = a["data"].get("oracle/" + name)
                         if oracle is None:
                             errors.append(f"{cid}: {name} differs across backends at {int(apart.sum())} elements "
@@ -197,6 +212,10 @@ def main():
         print("\ndisputed (the backends disagree; the float64 oracle names the backend that is off):")
         for cid, name, n, size, wrong in disputes:
             print(f"  {cid} {name}: {n}/{size} elements, off from the oracle: {', '.join(wrong)}")
+    if ties:
+        print("\ntie routing (max pooling gradients at tied maxima; each backend's rule in NOTES.md):")
+        for cid, name, n, size in ties:
+            print(f"  {cid} {name}: {n}/{size} elements differ")
     off = []  # (backend, case, tensor, elements off from the oracle, size), whatever the other backend says
     for b, cs in loaded.items():
         for cid, rec in sorted(cs.items()):

@@ -90,7 +90,8 @@ def run_case(keras, case, oracle):
             for v in layer.weights
         ])
     return core.capture(layer, x, case_id=case["id"], origin=case["origin"], mask=case_specs.make_mask(case),
-                        call=case["call"], config=config, oracle=oracle)
+                        call=case["call"], config=config, oracle=oracle,
+                        gradients=case.get("gradients", "tie-free"))
 
 
 def generate(args, families, only):
@@ -115,6 +116,7 @@ def generate(args, families, only):
             total += len(records)
             print(f"{args.backend}: wrote {os.path.relpath(path)} ({len(records)} cases, "
                   f"{sum(1 for r in records if r.oracle)} with oracle, "
+                  f"{sum(1 for r in records if r.dy is not None)} with gradients, "
                   f"{sum(1 for r in records if r.cancellation)} with cancellation bound, "
                   f"{time.time() - t0:.1f} s)", flush=True)
         for case_id, reason in oracle.failures:
