@@ -18,7 +18,7 @@ API (everything else in this module is private):
         run). `oracle.description` is the root attribute `oracle`.
 
     record = capture(layer, x, case_id=..., origin=..., mask=None, call=None, config=None,
-                     oracle=None, gradients="tie-free")
+                     oracle=None, gradients="tie-free", dy_key=None)
         Calls the built layer (weights already set) as `layer(x, mask=mask, **call)` and returns
         a CaseRecord: the config (default `json.dumps(layer.get_config())`; pass the JSON taken
         before build() when build() rewrites fields), the weights just before the call, the
@@ -32,7 +32,12 @@ API (everything else in this module is private):
     write_golden_file(path, records, generator=..., oracle=None)
         Writes the records (sorted by id) with the root attributes of the running Keras, atomically
         (a temporary file renamed into place) and reproducibly: no timestamps, contiguous
-        unfiltered datasets, a fixed order of attributes, groups and datasets. Same records ->
+        unfiltered datasets, a fixed order of attributes, groups and datasets, the HDF5 1.8 file
+        format (libver v108: groups keep their few links in their own header instead of a B-tree
+        and heap of their own, about a third of the bytes of the 1.6 format for small cases), and
+        each distinct tensor stored once per file: a tensor equal to one already written (same
+        dtype, shape and bytes, e.g. the seed cases' shared input) becomes a second hard link to
+        that dataset, which every HDF5 reader follows transparently. Same records ->
         byte-identical file.
 
     cancellation_bound(layer_name, config, x, mask, weights, call) -> {path: float64 array}
@@ -40,8 +45,10 @@ API (everything else in this module is private):
         "Cancellation bound"); {} for layers whose formula does not cancel.
 
 Gradients (docs/golden-schema.md, "Gradients"): the loss is L = sum(y * dy) with dy drawn
-from numpy `default_rng(crc32(case_id + "/dy"))`, standard normal, in the shape and dtype of
-the output, so every backend and every rerun sees the same dy. They are taken from the
+from numpy `default_rng(crc32(f"{dy_key}/dy/{shape}"))` (dy_key: the case id unless given;
+cases on one shared input pass its key, so those with the same output shape share dy),
+standard normal, in the shape and dtype of the output, so every backend and every rerun sees
+the same dy. They are taken from the
 variables' values before the call (the call's own state), in the mode `call` names
 (BatchNormalization with training=True through its batch statistics), with the case's mask:
 on TensorFlow with `tf.GradientTape` around a second `layer(x, ...)` call, on JAX with
@@ -59,6 +66,7 @@ not depend on gets a zero gradient (what JAX returns; TensorFlow says None).
 """
 
 import dataclasses
+import hashlib
 import itertools
 import json
 import os
@@ -129,7 +137,8 @@ class CaseRecord:
     grads: list = dataclasses.field(default_factory=list)  # [("x" | variable name, array)]
 
 
-def capture(layer, x, *, case_id, origin, mask=None, call=None, config=None, oracle=None, gradients="tie-free"):
+def capture(layer, x, *, case_id, origin, mask=None, call=None, config=None, oracle=None, gradients="tie-free",
+            dy_key=None):
     """Call `layer` on `x` and record the case (see the module docstring)."""
     import keras
 
@@ -154,13 +163,14 @@ def capture(layer, x, *, case_id, origin, mask=None, call=None, config=None, ora
 
     layer_name = type(layer).__name__
     parsed_config = json.loads(config)
+    cancellation = cancellation_bound(layer_name, parsed_config, x, mask, dict(zip(names, before)), call)
     dy, grads = None, []
     ties = gradients != "never" and max_window_ties(layer_name, parsed_config, x)
     if x.dtype.kind == "f" and (gradients == "always" or (gradients == "tie-free" and not ties)):
-        dy = upstream_gradient(case_id, y)
+        dy = upstream_gradient(dy_key or case_id, y)
         for v, value in zip(layer.weights, before):
             v.assign(value)
-        grads = _gradients(keras, layer, x, kwargs, dy, y, case_id)
+        grads = _gradients(keras, layer, x, kwargs, dy, y, cancellation.get("outputs/y", 0.0), case_id)
         for v, value in zip(layer.weights, after):
             v.assign(value)
 
@@ -174,18 +184,19 @@ def capture(layer, x, *, case_id, origin, mask=None, call=None, config=None, ora
     return CaseRecord(
         id=case_id, layer=layer_name, config=config, call=json.dumps(call), origin=origin,
         x=x, mask=mask, weights=weights, y=y, updated=updated, oracle=oracle_values,
-        cancellation=cancellation_bound(layer_name, parsed_config, x, mask, dict(weights), call),
-        dy=dy, grads=grads,
+        cancellation=cancellation, dy=dy, grads=grads,
     )
 
 
 # ----------------------------------------------------------- gradients ----
 
 
-def upstream_gradient(case_id, y):
-    """The case's dy: standard normal from numpy default_rng(crc32(case_id + "/dy")), the
-    shape and dtype of the output y (values are float32 numbers whatever the dtype)."""
-    rng = np.random.default_rng(zlib.crc32(f"{case_id}/dy".encode("utf-8")))
+def upstream_gradient(key, y):
+    """The case's dy: standard normal from numpy default_rng(crc32(f"{key}/dy/{shape}")), shape
+    written as "4x14x14x3", in the shape and dtype of the output y (values are float32 numbers
+    whatever the dtype)."""
+    shape = "x".join(str(n) for n in np.shape(y))
+    rng = np.random.default_rng(zlib.crc32(f"{key}/dy/{shape}".encode("utf-8")))
     dy = rng.standard_normal(np.shape(y)).astype(np.float32).astype(y.dtype)
     return np.ascontiguousarray(dy)
 
@@ -194,9 +205,10 @@ def _trainable_names(layer):
     return [v.path.split("/")[-1] for v in layer.trainable_variables]
 
 
-def _gradients(keras, layer, x, kwargs, dy, y, case_id):
+def _gradients(keras, layer, x, kwargs, dy, y, slack, case_id):
     """[("x", dL/dx), (name, dL/d(variable)) for each trainable variable] of the call
-    `layer(x, **kwargs)` from the variables' current values, L = sum(y * dy)."""
+    `layer(x, **kwargs)` from the variables' current values, L = sum(y * dy). The call's
+    output must be `y` within float32's tolerance plus `slack` (the cancellation bound)."""
     backend = keras.backend.backend()
     trainable = layer.trainable_variables
     with warnings.catch_warnings():
@@ -227,10 +239,14 @@ def _gradients(keras, layer, x, kwargs, dy, y, case_id):
             values = [dx] + list(dvariables)
         else:
             raise RuntimeError(f"{case_id}: no gradient capture for backend {backend}")
-    again = _numpy(keras, again)
-    if not np.array_equal(again, y, equal_nan=True):
+    again = _numpy(keras, again).astype(np.float64)
+    expected = y.astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        apart = (np.isnan(again) != np.isnan(expected)) | (np.abs(again - expected) > 1e-5 + 1.3e-6 * np.abs(expected)
+                                                           + slack)
+    if apart.any():  # the same call up to rounding (JAX's vjp may evaluate it differently)
         raise RuntimeError(f"{case_id}: the differentiated call does not reproduce the recorded output "
-                           f"(max difference {np.nanmax(np.abs(again.astype(np.float64) - y)):g})")
+                           f"at {int(apart.sum())} elements")
     out = []
     for name, ref, value in zip(["x"] + _trainable_names(layer), [x] + [v.value for v in trainable], values):
         if value is None:
@@ -533,11 +549,22 @@ def _group(parent, name):
     return h5py.Group(h5py.h5g.create(parent.id, name.encode("utf-8"), gcpl=gcpl))
 
 
-def _put(parent, name, array):
-    parent.create_dataset(name, data=np.ascontiguousarray(array), track_times=False)
+class _Writer:
+    """Writes datasets, each distinct tensor once per file (later equal ones are hard links)."""
+
+    def __init__(self):
+        self._written = {}  # (dtype, shape, sha256 of the bytes) -> the dataset
+
+    def put(self, parent, name, array):
+        array = np.ascontiguousarray(array)
+        key = (array.dtype.str, array.shape, hashlib.sha256(array.tobytes()).digest())
+        if key in self._written:
+            parent[name] = self._written[key]
+        else:
+            self._written[key] = parent.create_dataset(name, data=array, track_times=False)
 
 
-def _put_paths(case_group, top, tensors):
+def _put_paths(writer, case_group, top, tensors):
     """tensors {"outputs/y": a, "updated/m": b, "grads/x": c} under group `top`, mirrored paths,
     fixed order (outputs first, then by path)."""
     if not tensors:
@@ -548,7 +575,7 @@ def _put_paths(case_group, top, tensors):
         head, name = path.split("/", 1)
         if head not in subgroups:
             subgroups[head] = _group(root, head)
-        _put(subgroups[head], name, tensors[path])
+        writer.put(subgroups[head], name, tensors[path])
 
 
 def root_attributes(generator, oracle=None):
@@ -577,7 +604,8 @@ def write_golden_file(path, records, generator, oracle=None):
     tmp = path + ".tmp"
     if os.path.exists(tmp):
         os.remove(tmp)
-    with h5py.File(tmp, "w", libver="earliest") as f:
+    writer = _Writer()
+    with h5py.File(tmp, "w", libver=("v108", "v108")) as f:
         for k, v in root_attributes(generator, oracle).items():
             f.attrs[k] = v
         for rec in sorted(records, key=lambda r: r.id):
@@ -585,26 +613,26 @@ def write_golden_file(path, records, generator, oracle=None):
             for k in ("layer", "config", "call", "origin"):
                 g.attrs[k] = getattr(rec, k)
             inputs = _group(g, "inputs")
-            _put(inputs, "x", rec.x)
+            writer.put(inputs, "x", rec.x)
             if rec.mask is not None:
-                _put(inputs, "mask", rec.mask.astype(np.uint8))
+                writer.put(inputs, "mask", rec.mask.astype(np.uint8))
             if rec.dy is not None:
-                _put(inputs, "dy", rec.dy)
+                writer.put(inputs, "dy", rec.dy)
             if rec.weights:
                 w = _group(g, "weights")
                 for name, value in rec.weights:
-                    _put(w, name, value)
-            _put(_group(g, "outputs"), "y", rec.y)
+                    writer.put(w, name, value)
+            writer.put(_group(g, "outputs"), "y", rec.y)
             if rec.updated:
                 u = _group(g, "updated")
                 for name, value in rec.updated:
-                    _put(u, name, value)
+                    writer.put(u, name, value)
             if rec.grads:
                 d = _group(g, "grads")
                 for name, value in rec.grads:
-                    _put(d, name, value)
-            _put_paths(g, "oracle", rec.oracle)
-            _put_paths(g, "cancellation", rec.cancellation)
+                    writer.put(d, name, value)
+            _put_paths(writer, g, "oracle", rec.oracle)
+            _put_paths(writer, g, "cancellation", rec.cancellation)
     os.replace(tmp, path)
 
 

@@ -91,7 +91,7 @@ def run_case(keras, case, oracle):
         ])
     return core.capture(layer, x, case_id=case["id"], origin=case["origin"], mask=case_specs.make_mask(case),
                         call=case["call"], config=config, oracle=oracle,
-                        gradients=case.get("gradients", "tie-free"))
+                        gradients=case.get("gradients", "tie-free"), dy_key=case["x"].get("seed", case["id"]))
 
 
 def generate(args, families, only):
