@@ -153,11 +153,7 @@ public struct BatchNormalization: ShapePreservingLayer, HoldsNormVariables {
     public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
         let shape = input.shape
         let rank = shape.count
-        if let mask = options.mask, mask.rank != rank - 1 {
-            throw .invalidInput(
-                "BatchNormalization: The mask provided should be one dimension less than the inputs. Received: mask.shape=\(PythonLiteral.tuple(mask.shape)), inputs.shape=\(PythonLiteral.tuple(shape))"
-            )
-        }
+        try Self.checkMaskRank(options.mask, inputShape: shape)
         let a = try normCanonicalAxis(axis, rank: rank, shape: shape, layer: Self.className, received: String(axis))
         let channels = shape[a]
         let vectorShape = [channels]
@@ -193,7 +189,7 @@ public struct BatchNormalization: ShapePreservingLayer, HoldsNormVariables {
                     mask.scalars.withUnsafeBufferPointer { m in
                         Moments.meanAndVariance(
                             x, shape: shape, reduced: reduced,
-                            mask: Moments.Mask(values: m, strides: strides), maskEpsilon: Float(1e-7))
+                            mask: Moments.Mask(values: m, strides: strides), maskEpsilon: Self.maskEpsilon)
                     }
                 }
             } else {
@@ -207,18 +203,11 @@ public struct BatchNormalization: ShapePreservingLayer, HoldsNormVariables {
                 var renormMean = try variable("renorm_mean")
                 var renormStddev = try variable("renorm_stddev")
                 let rm = Float(renormMomentum), oneMinusRM = Float(1.0 - renormMomentum)
-                let sqrtEps = eps.squareRoot()
                 var effectiveGamma = [Float](repeating: 0, count: channels)
                 var effectiveBeta = [Float](repeating: 0, count: channels)
                 for c in 0..<channels {
                     let mu = stats.mean[c]
-                    let stddev = (stats.variance[c] + eps).squareRoot()
-                    let floor = Swift.max(renormStddev[c], sqrtEps)
-                    var r = stddev / floor
-                    var d = (mu - renormMean[c]) / floor
-                    if let rmin = renormClipping.rmin { r = Swift.max(r, Float(rmin)) }
-                    if let rmax = renormClipping.rmax { r = Swift.min(r, Float(rmax)) }
-                    if let dmax = renormClipping.dmax { d = Swift.min(Swift.max(d, Float(-dmax)), Float(dmax)) }
+                    let (r, d, stddev) = renormCorrection(mean: mu, variance: stats.variance[c], renormMean: renormMean[c], renormStddev: renormStddev[c])
                     if let g = gamma {
                         effectiveGamma[c] = r * g[c]
                         effectiveBeta[c] = d * g[c]
@@ -265,6 +254,33 @@ public struct BatchNormalization: ShapePreservingLayer, HoldsNormVariables {
         paramStrides[a] = 1
         let output = normAffineOutput(input, scale: inv, shift: shift, paramStrides: paramStrides)
         return LayerOutput(output: output, updatedWeights: updates)
+    }
+
+    /// Batch renormalization's corrections of one channel (float32, Keras's order): with the
+    /// batch's `σ = √(σ² + ε)` and `s = max(renorm_stddev, √ε)`, `r = σ / s` clipped to
+    /// `[rmin, rmax]` and `d = (μ − renorm_mean) / s` clipped to `[−dmax, dmax]`; also `σ`.
+    func renormCorrection(mean: Float, variance: Float, renormMean: Float, renormStddev: Float) -> (r: Float, d: Float, stddev: Float) {
+        let eps = Float(epsilon)
+        let stddev = (variance + eps).squareRoot()
+        let floor = Swift.max(renormStddev, eps.squareRoot())
+        var r = stddev / floor
+        var d = (mean - renormMean) / floor
+        if let rmin = renormClipping.rmin { r = Swift.max(r, Float(rmin)) }
+        if let rmax = renormClipping.rmax { r = Swift.min(r, Float(rmax)) }
+        if let dmax = renormClipping.dmax { d = Swift.min(Swift.max(d, Float(-dmax)), Float(dmax)) }
+        return (r, d, stddev)
+    }
+
+    /// `backend.epsilon()`, which Keras's masked moments add to the mask's weight sum (in float32).
+    static let maskEpsilon = Float(1e-7)
+
+    /// Keras's check that a mask has one dimension less than the input.
+    static func checkMaskRank(_ mask: Tensor<UInt8>?, inputShape shape: [Int]) throws(KerasLayerError) {
+        if let mask, mask.rank != shape.count - 1 {
+            throw .invalidInput(
+                "BatchNormalization: The mask provided should be one dimension less than the inputs. Received: mask.shape=\(PythonLiteral.tuple(mask.shape)), inputs.shape=\(PythonLiteral.tuple(shape))"
+            )
+        }
     }
 
     /// Strides of the mask over the input's axes: Keras expands the mask with a trailing

@@ -64,31 +64,9 @@ public struct GroupNormalization: ShapePreservingLayer, HoldsNormVariables {
     public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
         let shape = input.shape
         let rank = shape.count
-        let a = try normCanonicalAxis(axis, rank: rank, shape: shape, layer: Self.className, received: String(axis))
-        guard a != 0 else {
-            // Keras reshapes the batch axis into groups here (axis=0) or fails (axis=-rank).
-            throw .unsupported(
-                layer: Self.className,
-                message: "axis=\(axis) is the batch axis of inputs of shape \(PythonLiteral.tuple(shape)); the channel axis must be a non-batch axis")
-        }
+        let (a, g, grouped, reduced) = try groupedLayout(shape)
         let channels = shape[a]
-        let g = groups == -1 ? channels : groups
-        if channels < g {
-            throw .invalidConfig(
-                layer: Self.className, argument: "groups", message: "Number of groups (\(g)) cannot be more than the number of channels (\(channels)).")
-        }
-        if g == 0 || channels % g != 0 {
-            throw .invalidConfig(
-                layer: Self.className, argument: "groups", message: "Number of groups (\(g)) must be a multiple of the number of channels (\(channels)).")
-        }
-
-        // Statistics per (sample, group): the input viewed as (..., groups, channels/groups, ...),
-        // reduced over everything but the batch axis and the group axis.
         let perGroup = channels / g
-        let grouped = Array(shape[..<a]) + [g, perGroup] + Array(shape[(a + 1)...])
-        var reduced = Array(repeating: true, count: grouped.count)
-        reduced[0] = false
-        reduced[a] = false
         // Before anything is allocated: the output, the statistics' scratch, gamma and beta,
         // and inv and shift per (sample, channel).
         var budget = options.memoryBudget
@@ -126,5 +104,36 @@ public struct GroupNormalization: ShapePreservingLayer, HoldsNormVariables {
         paramStrides[0] = channels
         paramStrides[a] = 1
         return LayerOutput(output: normAffineOutput(input, scale: inv, shift: shift, paramStrides: paramStrides))
+    }
+
+    /// The input viewed as `(..., groups, channels / groups, ...)` (the channel axis `a` split
+    /// in two) and the axes its statistics reduce: every axis but the batch axis and the
+    /// group axis. Throws Keras's errors for a batch channel axis and for groups that do
+    /// not divide the channels.
+    func groupedLayout(_ shape: [Int]) throws(KerasLayerError) -> (axis: Int, groups: Int, grouped: [Int], reduced: [Bool]) {
+        let rank = shape.count
+        let a = try normCanonicalAxis(axis, rank: rank, shape: shape, layer: Self.className, received: String(axis))
+        guard a != 0 else {
+            // Keras reshapes the batch axis into groups here (axis=0) or fails (axis=-rank).
+            throw .unsupported(
+                layer: Self.className,
+                message: "axis=\(axis) is the batch axis of inputs of shape \(PythonLiteral.tuple(shape)); the channel axis must be a non-batch axis")
+        }
+        let channels = shape[a]
+        let g = groups == -1 ? channels : groups
+        if channels < g {
+            throw .invalidConfig(
+                layer: Self.className, argument: "groups", message: "Number of groups (\(g)) cannot be more than the number of channels (\(channels)).")
+        }
+        if g == 0 || channels % g != 0 {
+            throw .invalidConfig(
+                layer: Self.className, argument: "groups", message: "Number of groups (\(g)) must be a multiple of the number of channels (\(channels)).")
+        }
+        let perGroup = channels / g
+        let grouped = Array(shape[..<a]) + [g, perGroup] + Array(shape[(a + 1)...])
+        var reduced = Array(repeating: true, count: grouped.count)
+        reduced[0] = false
+        reduced[a] = false
+        return (a, g, grouped, reduced)
     }
 }

@@ -74,19 +74,9 @@ public struct LayerNormalization: ShapePreservingLayer, HoldsNormVariables {
 
     public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
         let shape = input.shape
-        let rank = shape.count
         let normalized = try normNormalizedAxes(axis, shape: shape, layer: Self.className)
 
-        // Variables: shaped over sorted(axis) as written; read in canonical order (Keras's reshape),
-        // or broadcast as they are when they have the input's rank.
-        let sortedAxes = axis.sorted()
-        let variableShape = sortedAxes.map { shape[$0 < 0 ? $0 + rank : $0] }
-        let paramStrides: [Int]
-        if variableShape.count == rank && sortedAxes != [rank - 1] {
-            paramStrides = try normBroadcastStrides(variableShape, to: shape, layer: Self.className, name: "gamma")
-        } else {
-            paramStrides = NormWalk.keptStrides(shape, kept: normalized)
-        }
+        let (variableShape, paramStrides) = try variableLayout(shape, normalized: normalized)
         // Before anything is allocated: the output, gamma and beta, and the statistics (mean,
         // variance, their scratch and 1/σ) of the general path.
         var budget = options.memoryBudget
@@ -147,6 +137,19 @@ public struct LayerNormalization: ShapePreservingLayer, HoldsNormVariables {
             }
         }
         return LayerOutput(output: output)
+    }
+
+    /// The variables' shape and their element strides over the input's axes: shaped over
+    /// `sorted(axis)` as written, read in canonical order (Keras's reshape), or broadcast as
+    /// they are when they have the input's rank.
+    func variableLayout(_ shape: [Int], normalized: [Bool]) throws(KerasLayerError) -> (shape: [Int], strides: [Int]) {
+        let rank = shape.count
+        let sortedAxes = axis.sorted()
+        let variableShape = sortedAxes.map { shape[$0 < 0 ? $0 + rank : $0] }
+        if variableShape.count == rank && sortedAxes != [rank - 1] {
+            return (variableShape, try normBroadcastStrides(variableShape, to: shape, layer: Self.className, name: "gamma"))
+        }
+        return (variableShape, NormWalk.keptStrides(shape, kept: normalized))
     }
 
     /// Calls `body` with a pointer to the elements of `values`, or nil.

@@ -83,6 +83,30 @@ public struct Normalization: ShapePreservingLayer, HoldsNormVariables {
 
     public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
         let shape = input.shape
+        // Before anything is allocated: the output, and the mean, variance and denominator
+        // (variables at their initial values are allocated here too).
+        var budget = options.memoryBudget
+        try budget.reserve(input.count, of: Float.self, for: "the output", layer: Self.className)
+        let (meanValues, denominator, strides) = try standardization(shape, budget: &budget)
+        let walk = NormWalk(shape: shape, strides: NormWalk.lanes(NormWalk.contiguousStrides(shape), strides))
+        let output = input.scalars.withUnsafeBufferPointer { x in
+            meanValues.withUnsafeBufferPointer { m in
+                denominator.withUnsafeBufferPointer { d in
+                    normMakeOutput(shape: shape) { y in
+                        NormalizationKernels.standardize(
+                            x.baseAddress!, y, walk: walk, mean: m.baseAddress!, denominator: d.baseAddress!, invert: invert)
+                    }
+                }
+            }
+        }
+        return LayerOutput(output: output)
+    }
+
+    /// The mean and the denominator `max(√variance, 1e-7)` for an input of shape `shape`, and
+    /// their element strides over the input's axes; reserves the statistics in `budget` first.
+    func standardization(
+        _ shape: [Int], budget: inout MemoryBudget
+    ) throws(KerasLayerError) -> (mean: [Float], denominator: [Float], strides: [Int]) {
         let rank = shape.count
         if axis.contains(where: { $0 < -rank || $0 >= rank }) {
             throw .invalidConfig(
@@ -91,15 +115,9 @@ public struct Normalization: ShapePreservingLayer, HoldsNormVariables {
         }
         let keep = axis.map { $0 < 0 ? $0 + rank : $0 }.sorted()
         let broadcastShape = shape.indices.map { keep.contains($0) ? shape[$0] : 1 }
-        // Before anything is allocated: the output, and the mean, variance and denominator
-        // (variables at their initial values are allocated here too).
-        var budget = options.memoryBudget
-        try budget.reserve(input.count, of: Float.self, for: "the output", layer: Self.className)
         try budget.reserve(
             MemoryBudget.saturatingProduct([3, mean?.count ?? MemoryBudget.saturatingProduct(broadcastShape)]), of: Float.self,
             for: "the statistics over the kept axes \(PythonLiteral.tuple(keep))", layer: Self.className)
-
-        // The statistics' elements and their strides over the input's axes.
         let meanValues: [Float], varianceValues: [Float], layoutShape: [Int]
         if let mean, let variance {
             meanValues = mean.scalars
@@ -141,18 +159,7 @@ public struct Normalization: ShapePreservingLayer, HoldsNormVariables {
         }
         let epsilon = Float(1e-7)
         let denominator = varianceValues.map { Swift.max($0.squareRoot(), epsilon) }
-        let walk = NormWalk(shape: shape, strides: NormWalk.lanes(NormWalk.contiguousStrides(shape), strides))
-        let output = input.scalars.withUnsafeBufferPointer { x in
-            meanValues.withUnsafeBufferPointer { m in
-                denominator.withUnsafeBufferPointer { d in
-                    normMakeOutput(shape: shape) { y in
-                        NormalizationKernels.standardize(
-                            x.baseAddress!, y, walk: walk, mean: m.baseAddress!, denominator: d.baseAddress!, invert: invert)
-                    }
-                }
-            }
-        }
-        return LayerOutput(output: output)
+        return (meanValues, denominator, strides)
     }
 
     // MARK: - Config values

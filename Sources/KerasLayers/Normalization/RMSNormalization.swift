@@ -40,9 +40,8 @@ public struct RMSNormalization: ShapePreservingLayer, HoldsNormVariables {
 
     public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
         let shape = input.shape
-        let rank = shape.count
         let normalized = try normNormalizedAxes(axis, shape: shape, layer: Self.className)
-        let scaleShape = axis.sorted().map { shape[$0 < 0 ? $0 + rank : $0] }
+        let (scaleShape, scaleStrides) = try scaleLayout(shape)
         // Before anything is allocated: the output, the scale, and the mean squares (with
         // their scratch) of the general path.
         var budget = options.memoryBudget
@@ -54,7 +53,6 @@ public struct RMSNormalization: ShapePreservingLayer, HoldsNormVariables {
             Moments.scratchDoubles(shape: shape, reduced: normalized, masked: false), of: Double.self,
             for: "the mean squares", layer: Self.className)
         let scale = try variables.value("scale", shape: scaleShape, inputShape: shape)
-        let scaleStrides = try normBroadcastStrides(scaleShape, to: shape, layer: Self.className, name: "scale")
         let eps = Float(epsilon)
 
         let output: Tensor<Float>
@@ -91,5 +89,13 @@ public struct RMSNormalization: ShapePreservingLayer, HoldsNormVariables {
             }
         }
         return LayerOutput(output: output)
+    }
+
+    /// The scale's shape, `input_shape[a]` for `a` in `sorted(axis)`, and its element strides
+    /// over the input's axes (NumPy broadcasting, trailing axes aligned).
+    func scaleLayout(_ shape: [Int]) throws(KerasLayerError) -> (shape: [Int], strides: [Int]) {
+        let rank = shape.count
+        let scaleShape = axis.sorted().map { shape[$0 < 0 ? $0 + rank : $0] }
+        return (scaleShape, try normBroadcastStrides(scaleShape, to: shape, layer: Self.className, name: "scale"))
     }
 }

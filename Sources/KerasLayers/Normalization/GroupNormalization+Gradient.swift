@@ -1,0 +1,48 @@
+extension GroupNormalization: DifferentiableLayer {
+    /// The vector-Jacobian product of `call`, per (sample, group) statistic with `N` elements
+    /// (the group's channels and every other non-batch axis), `r = 1/√(σ² + ε)`,
+    /// `x̂ = (x − μ)·r` and `u = dy·γ[c]`:
+    ///
+    ///     dx = r·(u − (Σu + x̂·Σu·x̂)/N)      dγ[c] = Σ dy·x̂      dβ[c] = Σ dy
+    ///
+    /// (`dγ`, `dβ` summed over every element of channel `c`).
+    public func gradient(of input: Tensor<Float>, upstream: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerGradients {
+        try checkUpstreamShape(input: input, upstream: upstream)
+        let shape = input.shape
+        let (a, g, grouped, reduced) = try groupedLayout(shape)
+        let channels = shape[a]
+        let statistics = MemoryBudget.saturatingProduct([shape[0], g])
+        // Before anything is allocated: the statistics (with their scratch, and the Double
+        // centre, factor and coefficients), gamma (Double) and the passes.
+        var budget = options.memoryBudget
+        try budget.reserve(
+            Moments.scratchDoubles(shape: grouped, reduced: reduced, masked: false), of: Double.self,
+            for: "the statistics of \(shape[0]) samples × \(g) groups", layer: Self.className)
+        try budget.reserve(MemoryBudget.saturatingProduct([5, statistics]), of: Double.self, for: "the backward coefficients", layer: Self.className)
+        try budget.reserve(channels, of: Double.self, for: "gamma", layer: Self.className)
+        try normReserveBackward(&budget, count: input.count, statistics: statistics, parameters: channels, masked: false, layer: Self.className)
+        let gamma = scale ? try variables.value("gamma", shape: [channels], inputShape: shape).map(Double.init) : nil
+        if center { _ = try variables.value("beta", shape: [channels], inputShape: shape) }
+
+        let stats = input.scalars.withUnsafeBufferPointer { x in Moments.meanAndVariance(x, shape: grouped, reduced: reduced) }
+        let eps = Float(epsilon)
+        let mean = stats.mean.map(Double.init)
+        let factor = stats.variance.map { 1 / Double($0 + eps).squareRoot() }
+        let count = Double(MemoryBudget.saturatingProduct(grouped.indices.filter { reduced[$0] }.map { grouped[$0] }))
+        let walk = NormWalk(
+            shape: grouped,
+            strides: NormWalk.lanes(
+                NormWalk.contiguousStrides(grouped), NormWalk.keptStrides(grouped, kept: reduced.map { !$0 }),
+                NormWalk.keptStrides(grouped, kept: grouped.indices.map { $0 == a || $0 == a + 1 })))
+        let (dx, sums) = normBackward(
+            input, upstream: upstream, walk: walk, statistics: statistics, parameters: channels,
+            centre: mean, factor: factor, gamma: gamma, mask: nil
+        ) { sums in normMomentCoefficients(sums, factor: factor, mean: mean, count: count) }
+        var weights: [String: Tensor<Float>] = [:]
+        if let sums {
+            if scale { weights["gamma"] = normVariableGradient(sums.scale, shape: [channels]) }
+            if center { weights["beta"] = normVariableGradient(sums.offset, shape: [channels]) }
+        }
+        return LayerGradients(input: dx, weights: weights)
+    }
+}

@@ -1,0 +1,94 @@
+// The normalization layers' backward pass on float32 tensors: the budget and the two passes
+// of `NormalizationGradientKernels`, which the layers parameterize with their statistics.
+
+/// Reserves what `normBackward` allocates for an input of `count` elements: the input
+/// gradient and the passes' Double accumulators for `statistics` and `parameters` values.
+func normReserveBackward(
+    _ budget: inout MemoryBudget, count: Int, statistics: Int, parameters: Int, masked: Bool, layer: String
+) throws(KerasLayerError) {
+    try budget.reserve(count, of: Float.self, for: "the input gradient", layer: layer)
+    try budget.reserve(
+        NormalizationGradientKernels.scratchDoubles(statistics: statistics, parameters: parameters, masked: masked), of: Double.self,
+        for: "the gradient sums of \(statistics) statistics and \(parameters) parameters", layer: layer)
+}
+
+/// The vector-Jacobian product of `y = (x − c[k])·f[k]·γ[p] + β[p]` (see
+/// `NormalizationGradientKernels`): lanes 1, 2, 3 of `walk` index the statistic, the parameter
+/// and `mask`. `coefficients` turns the first pass's sums into the second pass's coefficients
+/// when the statistics depend on the input (nil: constants, `dx = f·γ·dy`). The first pass
+/// runs when there are coefficients to compute or `parameters` gradients to return.
+func normBackward(
+    _ input: Tensor<Float>, upstream: Tensor<Float>, walk: NormWalk, statistics: Int, parameters: Int,
+    centre: [Double], factor: [Double], gamma: [Double]?, mask: Tensor<UInt8>?,
+    coefficients: ((NormalizationGradientKernels.Sums) -> NormalizationGradientKernels.Coefficients)?
+) -> (input: Tensor<Float>, sums: NormalizationGradientKernels.Sums?) {
+    input.scalars.withUnsafeBufferPointer { xb in
+        upstream.scalars.withUnsafeBufferPointer { gb in
+            centre.withUnsafeBufferPointer { cb in
+                factor.withUnsafeBufferPointer { fb in
+                    normWithOptional(gamma) { g in
+                        normWithOptionalMask(mask) { m in
+                            guard let x = xb.baseAddress, let dy = gb.baseAddress, input.count > 0 else {
+                                // No element: every sum is empty, so zero.
+                                let k = [Double](repeating: 0, count: statistics), p = [Double](repeating: 0, count: parameters)
+                                let zeros = NormalizationGradientKernels.Sums(upstream: k, moment: k, scale: p, offset: p, count: mask == nil ? [] : k)
+                                return (Tensor(uncheckedShape: input.shape, scalars: []), zeros)
+                            }
+                            var sums: NormalizationGradientKernels.Sums?
+                            if coefficients != nil || parameters > 0 {
+                                sums = NormalizationGradientKernels.reduce(
+                                    x: x, dy: dy, walk: walk, statistics: statistics, parameters: parameters,
+                                    centre: cb.baseAddress!, factor: fb.baseAddress!, gamma: g, mask: m)
+                            }
+                            let second = sums.flatMap { s in coefficients?(s) }
+                            let dx = normMakeOutput(shape: input.shape) { out in
+                                normWithOptional(second?.a) { a in
+                                    normWithOptional(second?.b) { b in
+                                        normWithOptional(second?.centre) { c in
+                                            NormalizationGradientKernels.inputGradient(
+                                                x: x, dy: dy, dx: out, walk: walk, factor: fb.baseAddress!, gamma: g, mask: m,
+                                                a: a, b: b, centre: c)
+                                        }
+                                    }
+                                }
+                            }
+                            return (dx, sums)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Calls `body` with a pointer to the elements of `values`, or nil.
+func normWithOptional<R>(_ values: [Double]?, _ body: (UnsafePointer<Double>?) -> R) -> R {
+    guard let values else { return body(nil) }
+    return values.withUnsafeBufferPointer { body($0.baseAddress) }
+}
+
+/// Calls `body` with a pointer to the mask bytes, or nil.
+func normWithOptionalMask<R>(_ mask: Tensor<UInt8>?, _ body: (UnsafePointer<UInt8>?) -> R) -> R {
+    guard let mask else { return body(nil) }
+    return mask.scalars.withUnsafeBufferPointer { body($0.baseAddress) }
+}
+
+/// A gradient of the variable of `shape`, rounded to float32 from its Double sums.
+func normVariableGradient(_ values: [Double], shape: [Int]) -> Tensor<Float> {
+    Tensor(uncheckedShape: shape, scalars: values.map { Float($0) })
+}
+
+/// The coefficients of mean/variance statistics over `count` elements each (`c = μ`,
+/// `f = r = 1/√(σ² + ε)`): `a = Σu/N`, `b = r²·Σu·(x − c)/N`, `c' = μ`; without the mean
+/// term (`centred` false: LayerNormalization's `rms_scaling`, whose output is not centred),
+/// `a = 0`.
+func normMomentCoefficients(
+    _ sums: NormalizationGradientKernels.Sums, factor: [Double], mean: [Double], count: Double, centred: Bool = true
+) -> NormalizationGradientKernels.Coefficients {
+    var a = [Double](repeating: 0, count: factor.count), b = a
+    for k in factor.indices {
+        if centred { a[k] = sums.upstream[k] / count }
+        b[k] = factor[k] * factor[k] * sums.moment[k] / count
+    }
+    return .init(a: a, b: b, centre: mean)
+}
