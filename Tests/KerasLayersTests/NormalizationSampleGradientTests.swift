@@ -171,4 +171,34 @@ struct NormalizationSampleGradientTests {
                 "\(type(of: layer).className): \(String(describing: error))")
         }
     }
+
+    @Test("a layer whose config says trainable: false returns dx only, the same dx")
+    func frozen() throws {
+        var rng = TestRNG(seed: 146)
+        let x = rng.tensor([3, 4]), dy = rng.tensor([3, 4])
+        for (className, config) in [("LayerNormalization", #"{"axis": -1"#), ("GroupNormalization", #"{"groups": 2"#), ("RMSNormalization", #"{"axis": -1"#)] {
+            let trainable = try #require(try normMakeLayer(className, config + "}") as? any DifferentiableLayer)
+            let frozen = try #require(try normMakeLayer(className, config + #", "trainable": false}"#) as? any DifferentiableLayer)
+            let open = try trainable.gradient(of: x, upstream: dy, options: CallOptions())
+            let closed = try frozen.gradient(of: x, upstream: dy, options: CallOptions())
+            #expect(!open.weights.isEmpty && closed.weights.isEmpty, "\(className): \(closed.weights.keys.sorted())")
+            #expect(open.input == closed.input, "\(className)")
+        }
+    }
+
+    @Test("a zero batch cannot hide the backward pass's statistics for a huge trailing size", arguments: NormalizationSampleGradientTests.hugeCases)
+    func zeroLeadingDimension(_ className: String, _ config: String) throws {
+        let x = try Tensor<Float>(shape: [0, 1 << 34], scalars: [])
+        let layer = try #require(try normMakeLayer(className, config) as? any DifferentiableLayer)
+        let error = normError { try layer.gradient(of: x, upstream: x, options: CallOptions(training: true)) }
+        guard case .memoryBudgetExceeded? = error else {
+            Issue.record("\(className): expected a memory budget error, got \(String(describing: error))")
+            return
+        }
+    }
+
+    static let hugeCases: [(String, String)] = [
+        ("LayerNormalization", #"{"axis": 0}"#), ("BatchNormalization", "{}"), ("RMSNormalization", #"{"axis": 0}"#),
+        ("UnitNormalization", #"{"axis": 0}"#), ("GroupNormalization", #"{"groups": -1}"#), ("Normalization", "{}"),
+    ]
 }

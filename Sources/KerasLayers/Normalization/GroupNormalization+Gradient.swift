@@ -39,7 +39,7 @@ extension GroupNormalization: DifferentiableLayer {
             centre: mean, factor: factor, gamma: gamma, mask: nil
         ) { sums in normMomentCoefficients(sums, factor: factor, mean: mean, count: count) }
         var weights: [String: Tensor<Float>] = [:]
-        if let sums {
+        if let sums, trainable {
             if scale { weights["gamma"] = normVariableGradient(sums.scale, shape: [channels]) }
             if center { weights["beta"] = normVariableGradient(sums.offset, shape: [channels]) }
         }

@@ -20,6 +20,9 @@ public struct GroupNormalization: ShapePreservingLayer, HoldsNormVariables {
     public let groups: Int
     public let axis: Int
     public let epsilon: Double
+    /// Keras's `layer.trainable` (the config's `trainable`): false freezes the variables, so
+    /// `gradient` returns no variable gradients (`trainable_variables` is empty).
+    public var trainable = true
     public let center: Bool
     public let scale: Bool
     var variables: NormVariables
@@ -59,6 +62,7 @@ public struct GroupNormalization: ShapePreservingLayer, HoldsNormVariables {
             center: try config.bool("center", default: true),
             scale: try config.bool("scale", default: true),
             initial: config.normInitializerConstants(["gamma": "ones", "beta": "zeros"]))
+        trainable = try config.bool("trainable", default: true)
     }
 
     public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {

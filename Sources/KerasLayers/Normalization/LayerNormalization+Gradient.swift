@@ -45,7 +45,7 @@ extension LayerNormalization: DifferentiableLayer {
             centre: rms ? [Double](repeating: 0, count: statistics) : mean, factor: factor, gamma: gamma, mask: nil
         ) { sums in normMomentCoefficients(sums, factor: factor, mean: mean, count: count, centred: !rms) }
         var weights: [String: Tensor<Float>] = [:]
-        if let sums {
+        if let sums, trainable {
             if hasGamma { weights["gamma"] = normVariableGradient(sums.scale, shape: variableShape) }
             if hasBeta { weights["beta"] = normVariableGradient(sums.offset, shape: variableShape) }
         }

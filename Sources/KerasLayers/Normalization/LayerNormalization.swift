@@ -26,6 +26,9 @@ public struct LayerNormalization: ShapePreservingLayer, HoldsNormVariables {
     /// The normalized axes as given (an int is a one-element list).
     public let axis: [Int]
     public let epsilon: Double
+    /// Keras's `layer.trainable` (the config's `trainable`): false freezes the variables, so
+    /// `gradient` returns no variable gradients (`trainable_variables` is empty).
+    public var trainable = true
     public let center: Bool
     public let scale: Bool
     public let rmsScaling: Bool
@@ -70,6 +73,7 @@ public struct LayerNormalization: ShapePreservingLayer, HoldsNormVariables {
             scale: try config.bool("scale", default: true),
             rmsScaling: try config.bool("rms_scaling", default: false),
             initial: config.normInitializerConstants(["gamma": "ones", "beta": "zeros"]))
+        trainable = try config.bool("trainable", default: true)
     }
 
     public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {

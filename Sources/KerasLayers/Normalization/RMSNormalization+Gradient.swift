@@ -9,7 +9,7 @@ extension RMSNormalization: DifferentiableLayer {
         try checkUpstreamShape(input: input, upstream: upstream)
         let shape = input.shape
         let normalized = try normNormalizedAxes(axis, shape: shape, layer: Self.className)
-        let (scaleShape, scaleStrides) = try scaleLayout(shape)
+        let scaleShape = scaleShape(shape)
         let statistics = MemoryBudget.saturatingProduct(shape.indices.filter { !normalized[$0] }.map { shape[$0] })
         let parameters = MemoryBudget.saturatingProduct(scaleShape)
         // Before anything is allocated: the mean squares (with their scratch, and the Double
@@ -22,6 +22,7 @@ extension RMSNormalization: DifferentiableLayer {
         try budget.reserve(parameters, of: Double.self, for: "the scale", layer: Self.className)
         try normReserveBackward(&budget, count: input.count, statistics: statistics, parameters: parameters, masked: false, layer: Self.className)
         let scale = try variables.value("scale", shape: scaleShape, inputShape: shape).map(Double.init)
+        let scaleStrides = try normBroadcastStrides(scaleShape, to: shape, layer: Self.className, name: "scale")
 
         let meanSquares = input.scalars.withUnsafeBufferPointer { x in Moments.meanOfSquares(x, shape: shape, reduced: normalized) }
         let eps = Float(epsilon)
@@ -37,7 +38,7 @@ extension RMSNormalization: DifferentiableLayer {
             centre: zero, factor: factor, gamma: scale, mask: nil
         ) { sums in normMomentCoefficients(sums, factor: factor, mean: zero, count: count, centred: false) }
         var weights: [String: Tensor<Float>] = [:]
-        if let sums { weights["scale"] = normVariableGradient(sums.scale, shape: scaleShape) }
+        if let sums, trainable { weights["scale"] = normVariableGradient(sums.scale, shape: scaleShape) }
         return LayerGradients(input: dx, weights: weights)
     }
 }

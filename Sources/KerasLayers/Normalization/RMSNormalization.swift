@@ -17,6 +17,9 @@ public struct RMSNormalization: ShapePreservingLayer, HoldsNormVariables {
     /// The normalized axes as given (an int is a one-element list).
     public let axis: [Int]
     public let epsilon: Double
+    /// Keras's `layer.trainable` (the config's `trainable`): false freezes the variables, so
+    /// `gradient` returns no variable gradients (`trainable_variables` is empty).
+    public var trainable = true
     var variables: NormVariables
 
     /// Keras's arguments and defaults (`axis: -1`, `epsilon: 1e-6`).
@@ -36,12 +39,13 @@ public struct RMSNormalization: ShapePreservingLayer, HoldsNormVariables {
 
     public init(config: LayerConfig) throws(KerasLayerError) {
         try self.init(axis: try config.normAxes(default: [-1]), epsilon: try config.normEpsilon(default: 1e-6))
+        trainable = try config.bool("trainable", default: true)
     }
 
     public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
         let shape = input.shape
         let normalized = try normNormalizedAxes(axis, shape: shape, layer: Self.className)
-        let (scaleShape, scaleStrides) = try scaleLayout(shape)
+        let scaleShape = scaleShape(shape)
         // Before anything is allocated: the output, the scale, and the mean squares (with
         // their scratch) of the general path.
         var budget = options.memoryBudget
@@ -53,6 +57,7 @@ public struct RMSNormalization: ShapePreservingLayer, HoldsNormVariables {
             Moments.scratchDoubles(shape: shape, reduced: normalized, masked: false), of: Double.self,
             for: "the mean squares", layer: Self.className)
         let scale = try variables.value("scale", shape: scaleShape, inputShape: shape)
+        let scaleStrides = try normBroadcastStrides(scaleShape, to: shape, layer: Self.className, name: "scale")
         let eps = Float(epsilon)
 
         let output: Tensor<Float>
@@ -91,11 +96,9 @@ public struct RMSNormalization: ShapePreservingLayer, HoldsNormVariables {
         return LayerOutput(output: output)
     }
 
-    /// The scale's shape, `input_shape[a]` for `a` in `sorted(axis)`, and its element strides
-    /// over the input's axes (NumPy broadcasting, trailing axes aligned).
-    func scaleLayout(_ shape: [Int]) throws(KerasLayerError) -> (shape: [Int], strides: [Int]) {
-        let rank = shape.count
-        let scaleShape = axis.sorted().map { shape[$0 < 0 ? $0 + rank : $0] }
-        return (scaleShape, try normBroadcastStrides(scaleShape, to: shape, layer: Self.className, name: "scale"))
+    /// The scale's shape for inputs of shape `shape`: `input_shape[a]` for `a` in `sorted(axis)`
+    /// (Keras then broadcasts it with NumPy's rules, trailing axes aligned).
+    func scaleShape(_ shape: [Int]) -> [Int] {
+        axis.sorted().map { shape[$0 < 0 ? $0 + shape.count : $0] }
     }
 }
