@@ -57,7 +57,7 @@ let package = Package(
         // ConformanceCLI for KerasLayers, plus this package's benchmark command.
         .executableTarget(
             name: "keras-conformance",
-            dependencies: ["ConformanceCLI", "KerasLayersConformance", "KerasLayers", "KerasJSON"]
+            dependencies: ["ConformanceCLI", "KerasLayersConformance", "KerasLayers", "KerasJSON", "CStreamingStores"]
         ),
         .testTarget(name: "KerasJSONTests", dependencies: ["KerasJSON"]),
         .testTarget(

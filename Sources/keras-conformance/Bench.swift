@@ -1,170 +1,191 @@
 import ConformanceCLI
 import Foundation
 import KerasJSON
-import KerasLayers
 
-/// `keras-conformance bench`: this package's own command beside the shared ones.
+/// `keras-conformance bench`: this package's own command beside the shared ones. The protocol is
+/// `BenchProtocol`'s; `tools/benchmark` runs it on both sides (`plan`, `serve`, `summarize`).
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Time the layers on the benchmark ops against copying the same tensor (use a release build).",
+        abstract: "Time the layers on the benchmark ops, cold and warm, against the roofline copy (use a release build).",
         discussion: """
-            Each op runs on float32 standard-normal input, after warm-up, as the median of repeated runs. \
-            GB/s counts each input byte read once and each output byte written once; copy_fraction is that \
-            GB/s over the GB/s of copying the input tensor into another buffer, measured in the same process.
-            """)
+            Each op runs in rounds (one sample of every op per round): cold on inputs rotated over copies \
+            totalling at least 3 x L3, and warm on one input run twice; median and p10/p90 of the samples. \
+            GB/s counts each input byte read once and each output byte written once; roofline_fraction is that \
+            GB/s over the GB/s of a two-thread streaming copy of the same bytes, timed cold in the same rounds. \
+            tools/benchmark runs the same protocol on Keras (TensorFlow, TensorFlow with XLA, JAX) in alternating rounds.
+            """,
+        subcommands: [Run.self, Plan.self, Serve.self, Summarize.self], defaultSubcommand: Run.self)
 
-    @Option(help: "Output format: text or json.")
-    var format: BenchFormat = .text
+    enum Format: String, ExpressibleByArgument { case text, json }
 
-    @Option(help: "Write the result to this file instead of standard output.")
-    var output: String?
+    /// The Swift side alone: the main ops under the standard (or quick) protocol.
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run the Swift side alone and print its table or the JSON contract.")
 
-    @Option(help: "Run only ops whose name matches this regular expression.")
-    var filter: String?
+        @Option(help: "Output format: text or json (an array with one object per op).")
+        var format: Format = .text
 
-    @Option(help: "Timed runs per op (after warm-up).")
-    var repeats: Int = 15
+        @Option(help: "Write the result to this file instead of standard output.")
+        var output: String?
 
-    func validate() throws {
-        guard repeats >= 1 else { throw ValidationError("--repeats must be >= 1") }
-        if let filter, (try? Regex(filter)) == nil { throw ValidationError("--filter is not a valid regular expression") }
-    }
+        @Option(help: "Run only ops whose name matches this regular expression.")
+        var filter: String?
 
-    func run() throws {
-        #if DEBUG
-            try? FileHandle.standardError.write(
-                contentsOf: Data("bench: this is a debug build; time a release build (swift run -c release keras-conformance bench)\n".utf8))
-        #endif
-        let regex = try filter.map { try Regex($0) }
-        var results: [BenchResult] = []
-        for op in BenchOp.all where try regex.map({ try $0.firstMatch(in: op.name) != nil }) ?? true {
-            results.append(try op.measure(repeats: repeats))
-            try? FileHandle.standardError.write(contentsOf: Data("bench: \(op.name) done\n".utf8))
+        @Option(help: "Timed rounds (default: 25, or 3 with --quick).")
+        var rounds: Int?
+
+        @Flag(help: "Small inputs and few rounds: a smoke test, not a measurement.")
+        var quick = false
+
+        func validate() throws {
+            if let rounds, rounds < 1 { throw ValidationError("--rounds must be >= 1") }
+            if let filter, (try? Regex(filter)) == nil { throw ValidationError("--filter is not a valid regular expression") }
         }
-        switch format {
-        case .json:
-            let array = JSONValue.array(results.map(\.json))
-            try ConformanceCLI.write(array.prettyText + "\n", to: output)
-        case .text:
-            try ConformanceCLI.write(BenchResult.table(results), to: output)
-        }
-    }
-}
 
-enum BenchFormat: String, ExpressibleByArgument { case text, json }
-
-/// One benchmark op: a layer from its Keras config, an input shape, a call mode.
-struct BenchOp {
-    var name: String
-    var layer: String
-    var config: String
-    var shape: [Int]
-    var training = false
-
-    /// The fixed op table of the performance issue.
-    static let all: [BenchOp] = [
-        BenchOp(
-            name: "maxpool2d_3x3_s2_same", layer: "MaxPooling2D",
-            config: #"{"pool_size": [3, 3], "strides": [2, 2], "padding": "same"}"#, shape: [8, 112, 112, 64]),
-        BenchOp(name: "avgpool2d_2x2", layer: "AveragePooling2D", config: #"{"pool_size": [2, 2]}"#, shape: [8, 56, 56, 256]),
-        BenchOp(name: "maxpool3d_2", layer: "MaxPooling3D", config: #"{"pool_size": [2, 2, 2]}"#, shape: [4, 32, 32, 32, 32]),
-        BenchOp(name: "global_avgpool2d", layer: "GlobalAveragePooling2D", config: "{}", shape: [32, 7, 7, 2048]),
-        BenchOp(name: "batchnorm_inference", layer: "BatchNormalization", config: "{}", shape: [8, 56, 56, 256]),
-        BenchOp(name: "batchnorm_training", layer: "BatchNormalization", config: "{}", shape: [8, 56, 56, 256], training: true),
-        BenchOp(name: "layernorm_last", layer: "LayerNormalization", config: "{}", shape: [64, 128, 768]),
-        BenchOp(name: "rmsnorm_last", layer: "RMSNormalization", config: "{}", shape: [64, 128, 768]),
-        BenchOp(name: "groupnorm_32", layer: "GroupNormalization", config: #"{"groups": 32}"#, shape: [8, 56, 56, 256]),
-    ]
-
-    func measure(repeats: Int) throws -> BenchResult {
-        let layer = try LayerRegistry.makeLayer(className: layer, config: try JSONValue(parsing: config))
-        let input = try Tensor(shape: shape, scalars: StandardNormal.sample(count: shape.reduce(1, *), seed: 42))
-        let options = CallOptions(training: training)
-        var outputCount = 0
-        let opTime = try Self.median(repeats: repeats) {
-            let result = try layer.call(input, options: options)
-            outputCount = result.output.count
-        }
-        // The copy baseline: the same bytes read and written by a plain buffer copy.
-        var destination = [Float](repeating: 0, count: input.count)
-        let copyTime = try Self.median(repeats: repeats) {
-            destination.withUnsafeMutableBufferPointer { d in
-                input.scalars.withUnsafeBufferPointer { s in
-                    d.baseAddress!.update(from: s.baseAddress!, count: s.count)
-                }
+        func run() throws {
+            #if DEBUG
+                try? FileHandle.standardError.write(
+                    contentsOf: Data("bench: this is a debug build; time a release build (swift run -c release keras-conformance bench)\n".utf8))
+            #endif
+            var benchProtocol = quick ? BenchProtocol.quick() : BenchProtocol.standard()
+            if let rounds { benchProtocol.rounds = rounds }
+            let regex = try filter.map { try Regex($0) }
+            let ops = try BenchOp.all.filter { op in try regex.map { try $0.firstMatch(in: op.name) != nil } ?? true }
+            let points = try BenchPlan(protocol: benchProtocol, ops: ops).main
+            let worker = BenchWorker(protocol: benchProtocol)
+            worker.setUp(points)
+            var samples = BenchSamples()
+            samples.notAvailable["swift"] = worker.notAvailable
+            for round in 0..<(benchProtocol.warmupRounds + benchProtocol.rounds) {
+                let taken = try worker.round()
+                if round >= benchProtocol.warmupRounds { samples.add(taken) }
+            }
+            let results = samples.results(side: "swift", points: points)
+            switch format {
+            case .json: try ConformanceCLI.write(JSONValue.array(results.map(\.json)).prettyText + "\n", to: output)
+            case .text: try ConformanceCLI.write(BenchResult.table(results), to: output)
             }
         }
-        let bytes = Double((input.count + outputCount) * MemoryLayout<Float>.size)
-        let copyBytes = Double(2 * input.count * MemoryLayout<Float>.size)
-        let gbPerSecond = bytes / opTime / 1e9
-        let copyGBPerSecond = copyBytes / copyTime / 1e9
-        return BenchResult(
-            op: name, shape: shape, medianSeconds: opTime, gbPerSecond: gbPerSecond,
-            copyFraction: gbPerSecond / copyGBPerSecond)
     }
 
-    /// The median wall time of `repeats` runs after two warm-up runs.
-    static func median(repeats: Int, _ body: () throws -> Void) throws -> Double {
-        try body()
-        try body()
-        var times: [Double] = []
-        for _ in 0..<repeats {
-            let start = DispatchTime.now().uptimeNanoseconds
-            try body()
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    /// The points of a run, for the driver and the Keras side.
+    struct Plan: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the run's protocol and points (ops, shapes, rotations, bytes) as JSON.")
+
+        @Flag(help: "The smoke-test protocol.")
+        var quick = false
+
+        func run() throws {
+            let plan = try BenchPlan(protocol: quick ? .quick() : .standard())
+            try ConformanceCLI.write(try plan.json.prettyText + "\n", to: nil)
         }
-        times.sort()
-        return times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+    }
+
+    /// The Swift side as a worker of `tools/bench/driver.py`: one JSON command per line on standard
+    /// input, one JSON reply per line on standard output.
+    struct Serve: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Serve the driver: setup / round / release commands as JSON lines on standard input.")
+
+        func run() throws {
+            var worker: BenchWorker?
+            while let line = readLine() {
+                let reply: JSONValue
+                do {
+                    reply = try Self.handle(try JSONValue(parsing: line), worker: &worker)
+                } catch {
+                    reply = .object(["error": .string("\(error)")])
+                }
+                FileHandle.standardOutput.write(Data((reply.jsonText + "\n").utf8))
+            }
+        }
+
+        /// `{"cmd": "setup", "protocol": {...}, "points": [...]}` → `{"na": {"swift": {id: reason}}}`;
+        /// `{"cmd": "round"}` → `{"samples": {side: {id: {"cold": s, "warm": s}}}}`; `{"cmd": "release"}` → `{"ok": true}`.
+        static func handle(_ command: JSONValue, worker: inout BenchWorker?) throws -> JSONValue {
+            switch command["cmd"]?.stringValue {
+            case "setup":
+                let benchProtocol = try BenchProtocol(json: command["protocol"] ?? .null)
+                let points = try (command["points"]?.arrayValue ?? []).map(BenchPoint.init(json:))
+                let newWorker = BenchWorker(protocol: benchProtocol)
+                worker = nil
+                newWorker.setUp(points)
+                worker = newWorker
+                return .object(["na": .object(["swift": .object(newWorker.notAvailable.mapValues { .string($0) })])])
+            case "round":
+                guard let worker else { throw BenchError("round before setup") }
+                let round = try worker.round()
+                return .object([
+                    "samples": .object(round.mapValues { .object($0.mapValues { .object($0.mapValues { .double($0) }) }) })
+                ])
+            case "release":
+                worker?.release()
+                worker = nil
+                return .object(["ok": .bool(true)])
+            default:
+                throw BenchError("unknown command \(command["cmd"]?.jsonText ?? "(none)"); expected setup, round or release")
+            }
+        }
+    }
+
+    /// Every side's samples → the contract objects, computed once, here.
+    struct Summarize: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Turn the driver's raw samples into the results JSON (one contract object per side and point).")
+
+        @Argument(help: "The driver's raw file: plan, samples and n/a reasons.")
+        var raw: String
+
+        @Option(help: "Write the results to this file instead of standard output.")
+        var output: String?
+
+        func run() throws {
+            let json = try JSONValue(parsing: String(contentsOfFile: raw, encoding: .utf8))
+            try ConformanceCLI.write(try BenchRun(raw: json).json.prettyText + "\n", to: output)
+        }
     }
 }
 
-struct BenchResult {
-    var op: String
-    var shape: [Int]
-    var medianSeconds: Double
-    var gbPerSecond: Double
-    var copyFraction: Double
+/// A whole run's results: every side on the main points and on the scaling points.
+struct BenchRun {
+    var plan: JSONValue
+    var main: [String: [BenchResult]] = [:]
+    var scaling: [String: [BenchResult]] = [:]
+
+    /// The sides of the results (the roofline is a field of each, not a side).
+    static let sides = ["swift", "tensorflow", "tensorflow_xla", "jax"]
+
+    init(raw: JSONValue) throws {
+        guard let plan = raw["plan"] else { throw BenchError("raw file: no plan") }
+        self.plan = plan
+        let samples = try BenchSamples(json: raw)
+        let mainPoints = try (plan["main"]?.arrayValue ?? []).map(BenchPoint.init(json:))
+        let scalingPoints = try (plan["scaling"]?.arrayValue ?? []).flatMap { try ($0.arrayValue ?? []).map(BenchPoint.init(json:)) }
+        for side in Self.sides {
+            main[side] = samples.results(side: side, points: mainPoints)
+            scaling[side] = samples.results(side: side, points: scalingPoints)
+        }
+    }
 
     var json: JSONValue {
         .object([
-            "op": .string(op), "shape": .array(shape.map { .int($0) }),
-            "median_s": .double(medianSeconds), "gb_per_s": .double(gbPerSecond), "copy_fraction": .double(copyFraction),
+            "protocol": plan["protocol"] ?? .null,
+            "main": .object(main.mapValues { .array($0.map(\.json)) }),
+            "scaling": .object(scaling.mapValues { .array($0.map(\.json)) }),
         ])
-    }
-
-    static func table(_ results: [BenchResult]) -> String {
-        var text = "op                      shape                   median ms   GB/s   copy_fraction\n"
-        for r in results {
-            let shape = "(" + r.shape.map(String.init).joined(separator: ", ") + ")"
-            text +=
-                r.op.padding(toLength: 24, withPad: " ", startingAt: 0)
-                + shape.padding(toLength: 24, withPad: " ", startingAt: 0)
-                + String(format: "%9.3f  %6.2f  %8.2f\n", r.medianSeconds * 1e3, r.gbPerSecond, r.copyFraction)
-        }
-        return text
     }
 }
 
-/// Standard-normal float32 samples from a fixed seed (xorshift64* and Box–Muller).
-enum StandardNormal {
-    static func sample(count: Int, seed: UInt64) -> [Float] {
-        var state = seed | 1
-        func next() -> Double {
-            state ^= state >> 12
-            state ^= state << 25
-            state ^= state >> 27
-            return Double((state &* 2_685_821_657_736_338_717) >> 11) * 0x1p-53
-        }
-        var values = [Float](repeating: 0, count: count)
-        var i = 0
-        while i < count {
-            let u1 = max(next(), 0x1p-53)
-            let u2 = next()
-            let r = (-2 * Foundation.log(u1)).squareRoot()
-            values[i] = Float(r * cos(2 * Double.pi * u2))
-            if i + 1 < count { values[i + 1] = Float(r * sin(2 * Double.pi * u2)) }
-            i += 2
-        }
-        return values
+extension BenchProtocol {
+    /// The `protocol` object of `BenchPlan.json`.
+    init(json: JSONValue) throws {
+        guard let rounds = json["rounds"]?.intValue, let warmupRounds = json["warmup_rounds"]?.intValue,
+            let coldFactor = json["cold_factor"]?.intValue, let l3Bytes = json["l3_bytes"]?.intValue,
+            let scaling = json["scaling_input_bytes"]?.arrayValue?.compactMap(\.intValue), let scalingRounds = json["scaling_rounds"]?.intValue,
+            let scalingWarmupRounds = json["scaling_warmup_rounds"]?.intValue, let quick = json["quick"]?.boolValue
+        else { throw BenchError("protocol: rounds, warmup_rounds, cold_factor, l3_bytes, scaling_* and quick are required") }
+        self.init(
+            rounds: rounds, warmupRounds: warmupRounds, coldFactor: coldFactor, l3Bytes: l3Bytes, scalingInputBytes: scaling,
+            scalingRounds: scalingRounds, scalingWarmupRounds: scalingWarmupRounds, quick: quick)
     }
 }

@@ -1,37 +1,154 @@
-"""Prints the side-by-side table of the Swift layers against Keras.
+"""The tables of a run: the Swift layers against Keras, cold and warm, with the roofline.
 
-Usage: python compare.py SWIFT.json TENSORFLOW.json JAX.json
+Usage: python compare.py RESULTS.json OUT.md
+
+RESULTS.json is what `keras-conformance bench summarize` wrote (every side's objects carry the
+same fields); this only formats them. Prints the markdown and writes it to OUT.md.
 """
 
 import json
 import math
 import sys
 
+KERAS = [("tensorflow", "TensorFlow"), ("tensorflow_xla", "TF+XLA"), ("jax", "JAX")]
+# The targets of the performance issue (cold, same run) and of the gradients and dtypes issues.
+SINGLE_PASS = {"maxpool2d_3x3_s2_same", "avgpool2d_2x2", "maxpool3d_2", "global_avgpool2d", "batchnorm_inference", "rmsnorm_last", "layernorm_last"}
+TWO_PASS = {"batchnorm_training", "groupnorm_32"}
+
+
+def ms(result, protocol):
+    median = result.get(f"{protocol}_median_s")
+    if result["status"] != "ok" or median is None:
+        return "n/a"
+    return f"{median * 1e3:.3f} ({result[f'{protocol}_p10_s'] * 1e3:.3f}–{result[f'{protocol}_p90_s'] * 1e3:.3f})"
+
+
+def speedup(swift, kerases, protocol):
+    """The fastest Keras side's median over Swift's, or None."""
+    times = [k.get(f"{protocol}_median_s") for k in kerases if k["status"] == "ok"]
+    times = [t for t in times if t is not None]
+    mine = swift.get(f"{protocol}_median_s")
+    if swift["status"] != "ok" or mine is None or not times:
+        return None
+    return min(times) / mine
+
+
+def geometric_mean(values):
+    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else None
+
+
+def shape(result):
+    return "(" + ", ".join(map(str, result["shape"])) + ")"
+
+
+def spread(results):
+    """Median over ops of (p90 - p10) / median, in percent."""
+    values = sorted(
+        (r[f"{p}_p90_s"] - r[f"{p}_p10_s"]) / r[f"{p}_median_s"] * 100
+        for r in results
+        for p in ("cold", "warm")
+        if r["status"] == "ok" and r.get(f"{p}_median_s")
+    )
+    return values[len(values) // 2] if values else None
+
+
+def tables(results):
+    main = results["main"]
+    swift = main["swift"]
+    by_op = {side: {r["op"]: r for r in main[side]} for side, _ in KERAS}
+    lines = []
+    cold_speedups, warm_speedups, targets, over = {}, {}, [], []
+    lines.append("### Cold (inputs rotated over more than 3 × L3)\n")
+    lines.append(
+        "| op | shape | Swift ms (p10–p90) | GB/s | roofline GB/s | roofline fraction | "
+        + " | ".join(f"{label} ms" for _, label in KERAS)
+        + " | speed-up vs fastest Keras |"
+    )
+    lines.append("|---|---|---|---|---|---|" + "---|" * len(KERAS) + "---|")
+    for r in swift:
+        kerases = [by_op[side].get(r["op"], {"status": "n/a"}) for side, _ in KERAS]
+        s = speedup(r, kerases, "cold")
+        if s is not None:
+            cold_speedups[r["op"]] = s
+        fraction = r.get("roofline_fraction")
+        if fraction is not None and fraction > 1:
+            over.append(r["op"])
+        gb = f"{r['gb_per_s']:.1f}" if r["status"] == "ok" and r.get("gb_per_s") else "n/a"
+        roof = f"{r['roofline_gb_per_s']:.1f}" if r.get("roofline_gb_per_s") else "n/a"
+        frac = f"{fraction:.2f}" if fraction is not None else "n/a"
+        lines.append(
+            f"| `{r['op']}` | {shape(r)} | {ms(r, 'cold')} | {gb} | {roof} | {frac} | "
+            + " | ".join(ms(k, "cold") for k in kerases)
+            + f" | {f'{s:.2f}×' if s is not None else 'n/a'} |"
+        )
+    lines.append("\n### Warm (the same input run twice, the second timed)\n")
+    lines.append("| op | Swift ms (p10–p90) | warm GB/s | " + " | ".join(f"{label} ms" for _, label in KERAS) + " | speed-up vs fastest Keras |")
+    lines.append("|---|---|---|" + "---|" * len(KERAS) + "---|")
+    for r in swift:
+        kerases = [by_op[side].get(r["op"], {"status": "n/a"}) for side, _ in KERAS]
+        s = speedup(r, kerases, "warm")
+        if s is not None:
+            warm_speedups[r["op"]] = s
+        gb = f"{r['warm_gb_per_s']:.1f}" if r["status"] == "ok" and r.get("warm_gb_per_s") else "n/a"
+        lines.append(f"| `{r['op']}` | {ms(r, 'warm')} | {gb} | " + " | ".join(ms(k, "warm") for k in kerases) + f" | {f'{s:.2f}×' if s is not None else 'n/a'} |")
+
+    lines.append("\n### Summary\n")
+    for label, values in (("cold", cold_speedups), ("warm", warm_speedups)):
+        g = geometric_mean(list(values.values()))
+        if g is not None:
+            slowest = min(values, key=values.get)
+            lines.append(f"- {label}: geometric mean speed-up over the fastest Keras side **{g:.2f}×** over {len(values)} ops; slowest `{slowest}` {values[slowest]:.2f}×.")
+    for r in swift:
+        op, s, fraction = r["op"], cold_speedups.get(r["op"]), r.get("roofline_fraction")
+        wanted = 1.0 if r["op"].endswith(("_grad", "_f16", "_bf16")) else 1.5
+        if s is not None and s < wanted:
+            targets.append(f"`{op}` {s:.2f}× (target ≥ {wanted}×)")
+        need = 0.8 if op in SINGLE_PASS else 0.5 if op in TWO_PASS else None
+        if need is not None and fraction is not None and fraction < need:
+            targets.append(f"`{op}` roofline fraction {fraction:.2f} (target ≥ {need})")
+    g = geometric_mean([v for k, v in cold_speedups.items() if not k.endswith(("_grad", "_f16", "_bf16"))])
+    if g is not None and g < 2:
+        targets.append(f"geometric mean of the nine forward ops {g:.2f}× (target ≥ 2×)")
+    lines.append("- Targets missed (cold): " + ("; ".join(targets) if targets else "none") + ".")
+    lines.append(
+        "- Cold figures above the roofline (a protocol bug if any): " + (", ".join(f"`{o}`" for o in over) if over else "none") + "."
+    )
+    noise = {side: spread(main[side]) for side in ["swift"] + [s for s, _ in KERAS]}
+    lines.append(
+        "- Noise, the median over ops of (p90 − p10) / median: "
+        + ", ".join(f"{side} {v:.0f} %" for side, v in noise.items() if v is not None)
+        + "."
+    )
+    na = [(side, r["op"], r.get("reason", "")) for side in main for r in main[side] if r["status"] != "ok"]
+    if na:
+        lines.append("- n/a:")
+        for side, op, reason in na:
+            lines.append(f"  - {side} `{op}`: {reason}")
+    return "\n".join(lines) + "\n"
+
+
+def machine_text(results):
+    m, run, p = results["machine"], results["run"], results["protocol"]
+    cpu = m["lscpu"]
+    return (
+        f"Run of {run['started']}, {run['minutes']} minutes; load average {run['load_average_before']} before, "
+        f"{run['load_average_after']} after.\n"
+        f"Machine: {cpu.get('Model name', '?')}, {cpu.get('CPU(s)', '?')} CPUs ({cpu.get('Thread(s) per core', '?')} thread per core), "
+        f"L1d {cpu.get('L1d cache', '?')}, L2 {cpu.get('L2 cache', '?')}, L3 {cpu.get('L3 cache', '?')} (protocol assumes {p['l3_bytes'] >> 20} MiB), "
+        f"{m['memory'].split(':')[-1].strip()} RAM, {cpu.get('Hypervisor vendor', 'no')} hypervisor, vector extensions {', '.join(m['vector_extensions'])}; "
+        f"Linux {m['kernel']}; {m['swift']}; Python {m['python']}, "
+        + ", ".join(f"{k} {v}" for k, v in m["packages"].items())
+        + f".\nProtocol: {p['rounds']} timed rounds after {p['warmup_rounds']} untimed; scaling {p['scaling_rounds']} rounds after "
+        f"{p['scaling_warmup_rounds']}{'; QUICK MODE (a smoke test, not a measurement)' if p['quick'] else ''}.\n"
+    )
+
 
 def main():
-    swift = {r["op"]: r for r in json.load(open(sys.argv[1]))}
-    kerases = [json.load(open(p)) for p in sys.argv[2:]]
-    header = f"{'op':24} {'swift ms':>9} {'GB/s':>6} {'copy_frac':>9}"
-    for k in kerases:
-        header += f" {k['backend'] + ' ms':>14}"
-    header += f" {'speed-up':>9}"
-    print(header)
-    speedups = []
-    for op, r in swift.items():
-        line = f"{op:24} {r['median_s'] * 1e3:9.3f} {r['gb_per_s']:6.2f} {r['copy_fraction']:9.2f}"
-        best = math.inf
-        for k in kerases:
-            match = [x for x in k["results"] if x["op"] == op]
-            t = match[0]["median_s"] if match else math.nan
-            best = min(best, t)
-            line += f" {t * 1e3:14.3f}"
-        speedup = best / r["median_s"]
-        speedups.append(speedup)
-        line += f" {speedup:8.2f}x"
-        print(line)
-    geo = math.exp(sum(math.log(s) for s in speedups) / len(speedups))
-    print(f"geometric mean speed-up over the faster Keras backend: {geo:.2f}x")
-    print(f"slowest op speed-up: {min(speedups):.2f}x")
+    results = json.load(open(sys.argv[1]))
+    text = machine_text(results) + "\n" + tables(results)
+    with open(sys.argv[2], "w") as f:
+        f.write(text)
+    print(text)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,124 @@
+import KerasJSON
+import KerasLayers
+
+/// The Swift side of a run: builds the points' layers and inputs, and takes their samples.
+///
+/// Sides are named as in the results: `swift` (the layers) and `roofline` (`StreamingCopy` of
+/// each point's bytes). A point whose layer cannot run (no backward pass yet, a dtype policy not
+/// implemented) is "n/a" with the reason, not an error of the run.
+final class BenchWorker {
+    let benchProtocol: BenchProtocol
+    private var prepared: [PreparedPoint] = []
+    private(set) var notAvailable: [String: String] = [:]
+    private var copy: StreamingCopy?
+    private var ring = CopyRing(capacity: 0)
+
+    init(protocol benchProtocol: BenchProtocol) { self.benchProtocol = benchProtocol }
+
+    /// Builds every point's layer and inputs (and runs each once, which also pages everything in),
+    /// and the roofline's buffers for the largest of them. Replaces what an earlier `setUp` built.
+    func setUp(_ points: [BenchPoint]) {
+        prepared = []
+        notAvailable = [:]
+        copy = nil
+        for point in points {
+            do {
+                prepared.append(try PreparedPoint(point))
+            } catch {
+                notAvailable[point.id] = "\(error)"
+            }
+        }
+        let largestRead = points.map(\.bytesRead).max() ?? 0
+        let capacity = CopyRing.capacity(reuseBytes: benchProtocol.coldFactor * benchProtocol.l3Bytes, largest: largestRead)
+        ring = CopyRing(capacity: capacity)
+        // The warm copies read from just past the ring, so the cold copies never meet them in a cache.
+        copy = StreamingCopy(sourceBytes: capacity + CopyRing.round64(largestRead), destinationBytes: points.map(\.bytesWritten).max() ?? 0)
+    }
+
+    /// One round: per point, a cold sample (when the point rotates inputs) and a warm sample of the
+    /// op, and a cold and a warm sample of the roofline copy. Returns side → point id → protocol → seconds.
+    func round() throws -> [String: [String: [String: Double]]] {
+        guard let copy else { return [:] }
+        var swift: [String: [String: Double]] = [:]
+        var roofline: [String: [String: Double]] = [:]
+        for point in prepared {
+            let spec = point.point
+            var op: [String: Double] = [:]
+            var limit: [String: Double] = [:]
+            if spec.rotation > 0 { op["cold"] = try point.coldSample() }
+            let offset = ring.next(bytes: spec.bytesRead)
+            limit["cold"] = BenchClock.time { copy.run(sourceOffset: offset, readBytes: spec.bytesRead, writeBytes: spec.bytesWritten) }
+            op["warm"] = try point.warmSample()
+            copy.run(sourceOffset: ring.capacity, readBytes: spec.bytesRead, writeBytes: spec.bytesWritten)
+            limit["warm"] = BenchClock.time { copy.run(sourceOffset: ring.capacity, readBytes: spec.bytesRead, writeBytes: spec.bytesWritten) }
+            swift[spec.id] = op
+            roofline[spec.id] = limit
+        }
+        return ["swift": swift, "roofline": roofline]
+    }
+
+    /// Frees the points and the roofline's buffers.
+    func release() {
+        prepared = []
+        copy = nil
+    }
+}
+
+/// A point ready to run: its layer, the rotated cold inputs and the warm input.
+private final class PreparedPoint {
+    let point: BenchPoint
+    let step: (Tensor<Float>, Tensor<Float>) throws -> Void
+    /// (x, dy) pairs; dy is empty for a forward op.
+    let cold: [(Tensor<Float>, Tensor<Float>)]
+    let warm: (Tensor<Float>, Tensor<Float>)
+    private var next = 0
+
+    init(_ point: BenchPoint) throws {
+        self.point = point
+        let op = point.op
+        let layer = try LayerRegistry.makeLayer(className: op.layer, config: try op.configJSON())
+        let options = CallOptions(training: op.training)
+        if op.gradient {
+            guard let differentiable = layer as? any DifferentiableLayer else {
+                throw BenchError("\(op.layer) has no backward pass yet (DifferentiableLayer)")
+            }
+            step = { x, dy in
+                _ = try differentiable.call(x, options: options)
+                _ = try differentiable.gradient(of: x, upstream: dy, options: options)
+            }
+        } else {
+            step = { x, _ in _ = try layer.call(x, options: options) }
+        }
+        let outputShape = try layer.outputShape(forInputShape: point.shape)
+        let x = try Tensor(shape: point.shape, scalars: StandardNormal.sample(count: point.shape.reduce(1, *), seed: 42))
+        let dy = try Tensor(shape: op.gradient ? outputShape : [0], scalars: StandardNormal.sample(count: op.gradient ? outputShape.reduce(1, *) : 0, seed: 43))
+        // Distinct buffers with the same values: caches hold addresses, so each copy is cold in turn.
+        func copies() throws -> (Tensor<Float>, Tensor<Float>) {
+            (try Tensor(shape: x.shape, scalars: Self.distinctCopy(x.scalars)), try Tensor(shape: dy.shape, scalars: Self.distinctCopy(dy.scalars)))
+        }
+        cold = try (0..<point.rotation).map { _ in try copies() }
+        warm = try copies()
+        try step(warm.0, warm.1)
+    }
+
+    /// A copy of `scalars` in storage of its own (not shared copy-on-write).
+    static func distinctCopy(_ scalars: [Float]) -> [Float] {
+        [Float](unsafeUninitializedCapacity: scalars.count) { buffer, count in
+            _ = scalars.withUnsafeBufferPointer { buffer.initialize(from: $0) }
+            count = scalars.count
+        }
+    }
+
+    /// One timed run on the next rotated input.
+    func coldSample() throws -> Double {
+        let (x, dy) = cold[next]
+        next = (next + 1) % cold.count
+        return try BenchClock.time { try step(x, dy) }
+    }
+
+    /// An untimed run and a timed run on the same input.
+    func warmSample() throws -> Double {
+        try step(warm.0, warm.1)
+        return try BenchClock.time { try step(warm.0, warm.1) }
+    }
+}

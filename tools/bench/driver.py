@@ -1,0 +1,181 @@
+"""Runs the benchmark on both sides in alternating rounds (what `tools/benchmark` calls).
+
+Usage: python driver.py --swift BIN --out DIR [--quick]
+
+1. `BIN bench plan` gives the protocol and the points (ops, shapes, rotation counts, bytes);
+   the protocol itself is stated in Sources/keras-conformance/Bench+Protocol.swift.
+2. Three workers start: `BIN bench serve` (sides swift and roofline), and
+   tools/bench/keras_worker.py on the TensorFlow backend (tensorflow, tensorflow_xla) and on
+   JAX (jax). Each sets up the main points (in parallel: nothing is timed during setup).
+3. Rounds alternate between the workers, one round of each in turn, the order rotating every
+   round, so that no side is always first after another's run, and all see the same machine.
+4. The scaling sweep: per op, its sizes are set up on every worker, then timed the same way.
+5. `BIN bench summarize` turns the samples into the results (one implementation of the
+   statistics, on every side alike); compare.py writes the tables, plot.py the scaling plot.
+
+Writes DIR/raw.json, DIR/results.json, DIR/tables.md and DIR/scaling.png.
+"""
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+START = time.monotonic()
+
+
+def log(message):
+    print(f"[{time.monotonic() - START:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+class WorkerProcess:
+    """A worker speaking one JSON line per command and per reply."""
+
+    def __init__(self, name, argv, env=None):
+        self.name = name
+        self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, bufsize=1)
+
+    def send(self, command):
+        self.process.stdin.write(json.dumps(command) + "\n")
+        self.process.stdin.flush()
+
+    def receive(self):
+        line = self.process.stdout.readline()
+        if not line:
+            raise SystemExit(f"driver: worker {self.name} exited (status {self.process.wait()})")
+        reply = json.loads(line)
+        if "error" in reply:
+            raise SystemExit(f"driver: worker {self.name}: {reply['error']}")
+        return reply
+
+    def close(self):
+        self.process.stdin.close()
+        self.process.wait()
+
+
+class Run:
+    def __init__(self, workers):
+        self.workers = workers
+        self.samples = {}
+        self.na = {}
+
+    def setup(self, protocol, points):
+        for worker in self.workers:
+            worker.send({"cmd": "setup", "protocol": protocol, "points": points})
+        for worker in self.workers:
+            for side, reasons in worker.receive()["na"].items():
+                self.na.setdefault(side, {}).update(reasons)
+
+    def rounds(self, warmup, timed, label):
+        for r in range(warmup + timed):
+            order = self.workers[r % len(self.workers) :] + self.workers[: r % len(self.workers)]
+            for worker in order:
+                worker.send({"cmd": "round"})
+                reply = worker.receive()
+                if r < warmup:
+                    continue
+                for side, points in reply["samples"].items():
+                    for point_id, protocols in points.items():
+                        for name, seconds in protocols.items():
+                            self.samples.setdefault(side, {}).setdefault(point_id, {}).setdefault(name, []).append(seconds)
+        log(f"{label}: {timed} rounds (+{warmup} untimed)")
+
+    def release(self):
+        for worker in self.workers:
+            worker.send({"cmd": "release"})
+        for worker in self.workers:
+            worker.receive()
+
+
+def machine():
+    """What the results depend on, stated with them."""
+
+    def run(argv):
+        try:
+            return subprocess.run(argv, capture_output=True, text=True, timeout=60).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    lscpu = {}
+    for line in run(["lscpu"]).splitlines():
+        key, _, value = line.partition(":")
+        lscpu[key.strip()] = value.strip()
+    flags = lscpu.get("Flags", "").split()
+    keep = ["Model name", "CPU(s)", "Thread(s) per core", "L1d cache", "L2 cache", "L3 cache", "Hypervisor vendor"]
+    return {
+        "lscpu": {k: lscpu[k] for k in keep if k in lscpu},
+        "vector_extensions": [f for f in ("sse2", "avx", "avx2", "fma", "avx512f") if f in flags],
+        "memory": run(["sh", "-c", "grep MemTotal /proc/meminfo"]),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+    }
+
+
+def package_versions():
+    import importlib.metadata as metadata
+
+    return {name: metadata.version(name) for name in ("keras", "tensorflow-cpu", "jax", "jaxlib", "numpy")}
+
+
+def load_average():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--swift", required=True, help="the release keras-conformance binary")
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+
+    plan = json.loads(subprocess.run([args.swift, "bench", "plan"] + (["--quick"] if args.quick else []), check=True, capture_output=True, text=True).stdout)
+    protocol = plan["protocol"]
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    load_before = load_average()
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    workers = [WorkerProcess("swift", [args.swift, "bench", "serve"])]
+    for backend in ("tensorflow", "jax"):
+        workers.append(WorkerProcess(backend, [sys.executable, os.path.join(HERE, "keras_worker.py")], env=dict(env, KERAS_BACKEND=backend)))
+    run = Run(workers)
+    try:
+        log(f"main: setting up {len(plan['main'])} ops on {len(workers)} workers")
+        run.setup(protocol, plan["main"])
+        run.rounds(protocol["warmup_rounds"], protocol["rounds"], "main")
+        run.release()
+        for points in plan["scaling"]:
+            run.setup(protocol, points)
+            run.rounds(protocol["scaling_warmup_rounds"], protocol["scaling_rounds"], f"scaling {points[0]['op']} ({len(points)} sizes)")
+            run.release()
+    finally:
+        for worker in workers:
+            worker.close()
+
+    raw_path = os.path.join(args.out, "raw.json")
+    with open(raw_path, "w") as f:
+        json.dump({"plan": plan, "samples": run.samples, "na": run.na}, f)
+    results = json.loads(subprocess.run([args.swift, "bench", "summarize", raw_path], check=True, capture_output=True, text=True).stdout)
+    results["machine"] = machine()
+    results["machine"]["packages"] = package_versions()
+    results["machine"]["swift"] = subprocess.run(["swift", "--version"], capture_output=True, text=True).stdout.strip().splitlines()[0]
+    results["run"] = {
+        "started": started,
+        "minutes": round((time.monotonic() - START) / 60, 1),
+        "load_average_before": load_before,
+        "load_average_after": load_average(),
+    }
+    with open(os.path.join(args.out, "results.json"), "w") as f:
+        json.dump(results, f, indent=1, sort_keys=True)
+        f.write("\n")
+    subprocess.run([sys.executable, os.path.join(HERE, "compare.py"), os.path.join(args.out, "results.json"), os.path.join(args.out, "tables.md")], check=True)
+    subprocess.run([sys.executable, os.path.join(HERE, "plot.py"), os.path.join(args.out, "results.json"), os.path.join(args.out, "scaling.png")], check=True)
+    log(f"done: {args.out}/results.json, tables.md, scaling.png")
+
+
+if __name__ == "__main__":
+    main()
