@@ -92,7 +92,7 @@ final class StreamingCopy {
             i += 1
         }
         var j = common
-        while j < writeCount, (j % 4 != 0) {
+        while j < writeCount, j % 4 != 0 {
             to[j] = 0
             j += 1
         }

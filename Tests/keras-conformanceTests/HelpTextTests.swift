@@ -44,8 +44,12 @@ import KerasLayersConformance
         let report = ConformanceCommand.helpMessage(for: ConformanceCommand.Report.self, columns: 2000)
         #expect(report.contains("golden/REPORT.md"))
         let bench = ConformanceCommand.helpMessage(for: Bench.self, columns: 2000)
-        #expect(bench.contains("USAGE: keras-conformance bench [--format <format>] [--output <output>] [--filter <filter>] [--repeats <repeats>]"))
-        #expect(bench.contains("copy_fraction is that GB/s over the GB/s of copying the input tensor into another buffer"))
+        #expect(bench.contains("USAGE: keras-conformance bench <subcommand>"))
+        #expect(bench.contains("roofline_fraction is that GB/s over the GB/s of a two-thread streaming copy of the same bytes"))
+        for subcommand in ["run (default)", "plan", "serve", "summarize"] { #expect(bench.contains("  \(subcommand)"), "bench help lacks \(subcommand)") }
+        let benchRun = ConformanceCommand.helpMessage(for: Bench.Run.self, columns: 2000)
+        #expect(
+            benchRun.contains("USAGE: keras-conformance bench run [--format <format>] [--output <output>] [--filter <filter>] [--rounds <rounds>] [--quick]"))
     }
 
     @Test(arguments: [["run", "--format", "yaml"], ["run", "--atol", "-1"], ["run", "--filter", "("], ["frobnicate", "--x"]])

@@ -136,7 +136,7 @@ def machine_text(results):
         f"Machine: {cpu.get('Model name', '?')}, {cpu.get('CPU(s)', '?')} CPUs ({cpu.get('Thread(s) per core', '?')} thread per core), "
         f"L1d {cpu.get('L1d cache', '?')}, L2 {cpu.get('L2 cache', '?')}, L3 {cpu.get('L3 cache', '?')} (protocol assumes {p['l3_bytes'] >> 20} MiB), "
         f"{m['memory'].split(':')[-1].strip()} RAM, {cpu.get('Hypervisor vendor', 'no')} hypervisor, vector extensions {', '.join(m['vector_extensions'])}; "
-        f"Linux {m['kernel']}; {m['swift']}; Python {m['python']}, "
+        f"Linux {m['kernel']}; {m['swift']} ({m.get('build', 'release')}); Python {m['python']}, "
         + ", ".join(f"{k} {v}" for k, v in m["packages"].items())
         + f".\nProtocol: {p['rounds']} timed rounds after {p['warmup_rounds']} untimed; scaling {p['scaling_rounds']} rounds after "
         f"{p['scaling_warmup_rounds']}{'; QUICK MODE (a smoke test, not a measurement)' if p['quick'] else ''}.\n"

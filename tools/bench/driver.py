@@ -1,6 +1,6 @@
 """Runs the benchmark on both sides in alternating rounds (what `tools/benchmark` calls).
 
-Usage: python driver.py --swift BIN --out DIR [--quick]
+Usage: python driver.py --swift BIN [--build LABEL] --out DIR [--quick]
 
 1. `BIN bench plan` gives the protocol and the points (ops, shapes, rotation counts, bytes);
    the protocol itself is stated in Sources/keras-conformance/Bench+Protocol.swift.
@@ -129,6 +129,7 @@ def load_average():
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--swift", required=True, help="the release keras-conformance binary")
+    parser.add_argument("--build", default="release", help="how the binary was built, stated with the results")
     parser.add_argument("--out", required=True)
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
@@ -163,6 +164,7 @@ def main():
     results["machine"] = machine()
     results["machine"]["packages"] = package_versions()
     results["machine"]["swift"] = subprocess.run(["swift", "--version"], capture_output=True, text=True).stdout.strip().splitlines()[0]
+    results["machine"]["build"] = args.build
     results["run"] = {
         "started": started,
         "minutes": round((time.monotonic() - START) / 60, 1),
