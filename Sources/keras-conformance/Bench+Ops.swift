@@ -83,17 +83,19 @@ struct BenchOp: Sendable, Equatable {
         return gradient ? (input + output, output + input) : (input, output)
     }
 
-    /// This op's shape scaled to about `bytes` of input: the batch axis first; below one example,
-    /// one example and the next axis (kept even, at least 2, so every window still fits).
-    func shape(forInputBytes bytes: Int) -> [Int] {
-        let perExample = shape.dropFirst().reduce(1, *) * elementBytes * (gradient ? 2 : 1)
+    /// This op's shape scaled to read about `bytes` (x, and dy for a backward op): the batch axis
+    /// first; below one example, one example and the next axis (kept even, at least 2, so every
+    /// window still fits).
+    func shape(forBytesRead bytes: Int) throws -> [Int] {
         var scaled = shape
+        scaled[0] = 1
+        let perExample = try traffic(for: scaled).read
         if bytes >= perExample {
             scaled[0] = bytes / perExample
         } else {
-            scaled[0] = 1
-            let perRow = shape.dropFirst(2).reduce(1, *) * elementBytes * (gradient ? 2 : 1)
-            scaled[1] = max(2, bytes / perRow / 2 * 2)
+            scaled[1] = 2
+            let perTwoRows = try traffic(for: scaled).read
+            scaled[1] = max(2, bytes / perTwoRows * 2)
         }
         return scaled
     }
@@ -151,15 +153,15 @@ struct BenchPlan: Sendable {
     init(protocol benchProtocol: BenchProtocol, ops: [BenchOp] = BenchOp.all) throws {
         self.benchProtocol = benchProtocol
         main = try ops.map { op in
-            let shape = benchProtocol.quick ? op.shape(forInputBytes: BenchProtocol.quickInputBytes) : op.shape
+            let shape = benchProtocol.quick ? try op.shape(forBytesRead: BenchProtocol.quickBytesRead) : op.shape
             let traffic = try op.traffic(for: shape)
             return BenchPoint(
                 id: op.name, op: op, shape: shape, rotation: benchProtocol.rotationCount(inputBytes: traffic.read), traffic: traffic)
         }
         scaling = try ops.map { op in
             var shapes: [[Int]] = []
-            for bytes in benchProtocol.scalingInputBytes where !shapes.contains(op.shape(forInputBytes: bytes)) {
-                shapes.append(op.shape(forInputBytes: bytes))
+            for bytes in benchProtocol.scalingBytesRead where try !shapes.contains(op.shape(forBytesRead: bytes)) {
+                shapes.append(try op.shape(forBytesRead: bytes))
             }
             return try shapes.map { shape in
                 BenchPoint(
@@ -175,7 +177,7 @@ struct BenchPlan: Sendable {
             return .object([
                 "protocol": .object([
                     "rounds": .int(p.rounds), "warmup_rounds": .int(p.warmupRounds), "cold_factor": .int(p.coldFactor),
-                    "l3_bytes": .int(p.l3Bytes), "scaling_input_bytes": .array(p.scalingInputBytes.map { .int($0) }),
+                    "l3_bytes": .int(p.l3Bytes), "scaling_bytes_read": .array(p.scalingBytesRead.map { .int($0) }),
                     "scaling_rounds": .int(p.scalingRounds), "scaling_warmup_rounds": .int(p.scalingWarmupRounds), "quick": .bool(p.quick),
                 ]),
                 "main": .array(try main.map { try $0.json }),

@@ -20,7 +20,7 @@ import Foundation
 ///   written with non-temporal stores, timed in the same rounds under the same cold protocol (its
 ///   sources rotate through a `CopyRing`). `roofline_fraction` = op GB/s / roofline GB/s. A cold
 ///   fraction above 1 means the protocol is wrong, not that the op beat the memory.
-/// - **Scaling.** Each op again at input sizes `scalingInputBytes` (from inside L2 to 8 × L3),
+/// - **Scaling.** Each op again at the sizes `scalingBytesRead` (bytes read per step, from inside L2 to 8 × L3),
 ///   warm, `scalingRounds` timed rounds after one untimed round, with the roofline copy cold and warm
 ///   at each size.
 struct BenchProtocol: Sendable, Equatable {
@@ -30,30 +30,30 @@ struct BenchProtocol: Sendable, Equatable {
     var coldFactor: Int
     /// The last-level cache size assumed (`detectedL3Bytes`).
     var l3Bytes: Int
-    /// Input sizes of the scaling sweep.
-    var scalingInputBytes: [Int]
+    /// Bytes read per step (x, and dy for a backward op) at the sizes of the scaling sweep.
+    var scalingBytesRead: [Int]
     var scalingRounds: Int
     var scalingWarmupRounds: Int
     /// `--quick`: every op and side, at small sizes and few rounds (a smoke test, not a measurement).
     var quick: Bool
 
     /// The protocol of the published run: 25 timed rounds, inputs cold over 3 × L3, scaling
-    /// from 256 KiB (input and output fit the two 512 KiB L2 caches) by factors of 4 to 8 × L3.
+    /// from 256 KiB read (input and output fit the two 512 KiB L2 caches) by factors of 4 to 8 × L3.
     static func standard(l3Bytes: Int = detectedL3Bytes) -> BenchProtocol {
         BenchProtocol(
             rounds: 25, warmupRounds: 2, coldFactor: 3, l3Bytes: l3Bytes,
-            scalingInputBytes: ladder(from: 256 << 10, through: 8 * l3Bytes), scalingRounds: 7, scalingWarmupRounds: 1, quick: false)
+            scalingBytesRead: ladder(from: 256 << 10, through: 8 * l3Bytes), scalingRounds: 7, scalingWarmupRounds: 1, quick: false)
     }
 
-    /// The smoke test: the main ops shrunk to `quickInputBytes`, three rounds, two small scaling sizes.
+    /// The smoke test: the main ops shrunk to `quickBytesRead`, three rounds, two small scaling sizes.
     static func quick(l3Bytes: Int = detectedL3Bytes) -> BenchProtocol {
         BenchProtocol(
             rounds: 3, warmupRounds: 1, coldFactor: 3, l3Bytes: l3Bytes,
-            scalingInputBytes: [64 << 10, 256 << 10], scalingRounds: 2, scalingWarmupRounds: 1, quick: true)
+            scalingBytesRead: [64 << 10, 256 << 10], scalingRounds: 2, scalingWarmupRounds: 1, quick: true)
     }
 
-    /// The main ops' input size in quick mode.
-    static let quickInputBytes = 1 << 20
+    /// The main ops' bytes read per step in quick mode.
+    static let quickBytesRead = 1 << 20
 
     /// Sizes from `start`, times 4, up to the first at least `limit`.
     static func ladder(from start: Int, through limit: Int) -> [Int] {

@@ -181,11 +181,11 @@ extension BenchProtocol {
     init(json: JSONValue) throws {
         guard let rounds = json["rounds"]?.intValue, let warmupRounds = json["warmup_rounds"]?.intValue,
             let coldFactor = json["cold_factor"]?.intValue, let l3Bytes = json["l3_bytes"]?.intValue,
-            let scaling = json["scaling_input_bytes"]?.arrayValue?.compactMap(\.intValue), let scalingRounds = json["scaling_rounds"]?.intValue,
+            let scaling = json["scaling_bytes_read"]?.arrayValue?.compactMap(\.intValue), let scalingRounds = json["scaling_rounds"]?.intValue,
             let scalingWarmupRounds = json["scaling_warmup_rounds"]?.intValue, let quick = json["quick"]?.boolValue
         else { throw BenchError("protocol: rounds, warmup_rounds, cold_factor, l3_bytes, scaling_* and quick are required") }
         self.init(
-            rounds: rounds, warmupRounds: warmupRounds, coldFactor: coldFactor, l3Bytes: l3Bytes, scalingInputBytes: scaling,
+            rounds: rounds, warmupRounds: warmupRounds, coldFactor: coldFactor, l3Bytes: l3Bytes, scalingBytesRead: scaling,
             scalingRounds: scalingRounds, scalingWarmupRounds: scalingWarmupRounds, quick: quick)
     }
 }

@@ -147,6 +147,7 @@ def main():
     try:
         log(f"main: setting up {len(plan['main'])} ops on {len(workers)} workers")
         run.setup(protocol, plan["main"])
+        log("main: set up")
         run.rounds(protocol["warmup_rounds"], protocol["rounds"], "main")
         run.release()
         for points in plan["scaling"]:

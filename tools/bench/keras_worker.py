@@ -183,6 +183,10 @@ def main():
     sys.stdout = sys.stderr
     import keras
 
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.get_logger().setLevel("ERROR")  # one tf.function per point and side is meant, not retracing
     worker = Worker(keras.backend.backend())
     for line in sys.stdin:
         try:
