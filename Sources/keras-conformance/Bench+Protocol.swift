@@ -21,8 +21,9 @@ import Foundation
 ///   sources rotate through a `CopyRing`). `roofline_fraction` = op GB/s / roofline GB/s. A cold
 ///   fraction above 1 means the protocol is wrong, not that the op beat the memory.
 /// - **Scaling.** Each op again at the sizes `scalingBytesRead` (bytes read per step, from inside L2 to 8 × L3),
-///   warm, `scalingRounds` timed rounds after one untimed round, with the roofline copy cold and warm
-///   at each size.
+///   warm, `scalingRounds` timed rounds (setup has run each step once, and a warm sample runs its
+///   input once untimed first, so no untimed round is needed), with the roofline copy cold and warm
+///   at each size; one size of one op is set up at a time (the largest take gigabytes on the Keras side).
 struct BenchProtocol: Sendable, Equatable {
     var rounds: Int
     var warmupRounds: Int
@@ -37,30 +38,24 @@ struct BenchProtocol: Sendable, Equatable {
     /// `--quick`: every op and side, at small sizes and few rounds (a smoke test, not a measurement).
     var quick: Bool
 
-    /// The protocol of the published run: 25 timed rounds, inputs cold over 3 × L3, scaling
-    /// from 256 KiB read (input and output fit the two 512 KiB L2 caches) by factors of 4 to 8 × L3.
+    /// The protocol of the published run: 25 timed rounds, inputs cold over 3 × L3; scaling at
+    /// 256 KiB read (input and output fit the two 512 KiB L2 caches), 2 MiB (inside L3), L3 / 2
+    /// (input and output together fill L3), 2 × L3 and 8 × L3, 5 timed rounds each.
     static func standard(l3Bytes: Int = detectedL3Bytes) -> BenchProtocol {
         BenchProtocol(
             rounds: 25, warmupRounds: 2, coldFactor: 3, l3Bytes: l3Bytes,
-            scalingBytesRead: ladder(from: 256 << 10, through: 8 * l3Bytes), scalingRounds: 7, scalingWarmupRounds: 1, quick: false)
+            scalingBytesRead: [256 << 10, 2 << 20, l3Bytes / 2, 2 * l3Bytes, 8 * l3Bytes], scalingRounds: 5, scalingWarmupRounds: 0, quick: false)
     }
 
     /// The smoke test: the main ops shrunk to `quickBytesRead`, three rounds, two small scaling sizes.
     static func quick(l3Bytes: Int = detectedL3Bytes) -> BenchProtocol {
         BenchProtocol(
             rounds: 3, warmupRounds: 1, coldFactor: 3, l3Bytes: l3Bytes,
-            scalingBytesRead: [64 << 10, 256 << 10], scalingRounds: 2, scalingWarmupRounds: 1, quick: true)
+            scalingBytesRead: [64 << 10, 256 << 10], scalingRounds: 2, scalingWarmupRounds: 0, quick: true)
     }
 
     /// The main ops' bytes read per step in quick mode.
     static let quickBytesRead = 1 << 20
-
-    /// Sizes from `start`, times 4, up to the first at least `limit`.
-    static func ladder(from start: Int, through limit: Int) -> [Int] {
-        var sizes = [start]
-        while sizes.last! < limit { sizes.append(sizes.last! * 4) }
-        return sizes
-    }
 
     /// How many copies of an op's inputs (`inputBytes` in all) the cold samples rotate through:
     /// enough that the copies read between two uses of one copy total at least `coldFactor` × L3.

@@ -131,7 +131,7 @@ def machine_text(results):
     m, run, p = results["machine"], results["run"], results["protocol"]
     cpu = m["lscpu"]
     return (
-        f"Run of {run['started']}, {run['minutes']} minutes; load average {run['load_average_before']} before, "
+        f"Run of {run['started']}, {run['minutes']} minutes (the workers' CPU time {run['worker_cpu_minutes']} minutes); load average {run['load_average_before']} before, "
         f"{run['load_average_after']} after.\n"
         f"Machine: {cpu.get('Model name', '?')}, {cpu.get('CPU(s)', '?')} CPUs ({cpu.get('Thread(s) per core', '?')} thread per core), "
         f"L1d {cpu.get('L1d cache', '?')}, L2 {cpu.get('L2 cache', '?')}, L3 {cpu.get('L3 cache', '?')} (protocol assumes {p['l3_bytes'] >> 20} MiB), "

@@ -9,7 +9,7 @@ Usage: python driver.py --swift BIN [--build LABEL] --out DIR [--quick]
    JAX (jax). Each sets up the main points (in parallel: nothing is timed during setup).
 3. Rounds alternate between the workers, one round of each in turn, the order rotating every
    round, so that no side is always first after another's run, and all see the same machine.
-4. The scaling sweep: per op, its sizes are set up on every worker, then timed the same way.
+4. The scaling sweep: one size of one op at a time is set up on every worker, then timed the same way.
 5. `BIN bench summarize` turns the samples into the results (one implementation of the
    statistics, on every side alike); compare.py writes the tables, plot.py the scaling plot.
 
@@ -82,7 +82,19 @@ class Run:
                     for point_id, protocols in points.items():
                         for name, seconds in protocols.items():
                             self.samples.setdefault(side, {}).setdefault(point_id, {}).setdefault(name, []).append(seconds)
-        log(f"{label}: {timed} rounds (+{warmup} untimed)")
+        log(f"{label}: {timed} rounds (+{warmup} untimed); worker CPU {self.cpu_seconds():.0f} s")
+
+    def cpu_seconds(self):
+        """User + system CPU time of the workers so far (wall time far above it means a busy machine)."""
+        total = 0
+        for worker in self.workers:
+            try:
+                with open(f"/proc/{worker.process.pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            except (OSError, IndexError, ValueError):
+                pass
+        return total
 
     def release(self):
         for worker in self.workers:
@@ -150,11 +162,14 @@ def main():
         log("main: set up")
         run.rounds(protocol["warmup_rounds"], protocol["rounds"], "main")
         run.release()
+        # One size of one op at a time: the largest sizes take gigabytes on the Keras side.
         for points in plan["scaling"]:
-            run.setup(protocol, points)
-            run.rounds(protocol["scaling_warmup_rounds"], protocol["scaling_rounds"], f"scaling {points[0]['op']} ({len(points)} sizes)")
-            run.release()
+            for point in points:
+                run.setup(protocol, [point])
+                run.rounds(protocol["scaling_warmup_rounds"], protocol["scaling_rounds"], f"scaling {point['id']}")
+                run.release()
     finally:
+        worker_cpu = run.cpu_seconds()
         for worker in workers:
             worker.close()
 
@@ -168,6 +183,7 @@ def main():
     results["machine"]["build"] = args.build
     results["run"] = {
         "started": started,
+        "worker_cpu_minutes": round(worker_cpu / 60, 1),
         "minutes": round((time.monotonic() - START) / 60, 1),
         "load_average_before": load_before,
         "load_average_after": load_average(),

@@ -50,7 +50,7 @@ def main():
         for key, label in (("roofline_gb_per_s", "roofline (copy, cold)"), ("warm_roofline_gb_per_s", "copy, warm")):
             y = [r.get(key) for r in swift_points]
             if any(v is not None for v in y):
-                axis.plot(x, [v if v is not None else math.nan for v in y], "k-" if key == "roofline_gb_per_s" else "k--", linewidth=1.2, label=label)
+                axis.plot(x, [v if v is not None else math.nan for v in y], "kx-" if key == "roofline_gb_per_s" else "k+--", markersize=4, linewidth=1.2, label=label)
         for side, label, color in SIDES:
             points = [r for r in scaling.get(side, []) if r["op"] == op and r["status"] == "ok" and r.get("warm_gb_per_s")]
             if points:
