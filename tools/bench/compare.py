@@ -131,14 +131,14 @@ def machine_text(results):
     m, run, p = results["machine"], results["run"], results["protocol"]
     cpu = m["lscpu"]
     return (
-        f"Run of {run['started']}, {run['minutes']} minutes (the workers' CPU time {run['worker_cpu_minutes']} minutes); load average {run['load_average_before']} before, "
+        f"- Run of {run['started']}, {run['minutes']} minutes (the workers' CPU time {run['worker_cpu_minutes']} minutes); load average {run['load_average_before']} before, "
         f"{run['load_average_after']} after.\n"
-        f"Machine: {cpu.get('Model name', '?')}, {cpu.get('CPU(s)', '?')} CPUs ({cpu.get('Thread(s) per core', '?')} thread per core), "
+        f"- Machine: {cpu.get('Model name', '?')}, {cpu.get('CPU(s)', '?')} CPUs ({cpu.get('Thread(s) per core', '?')} thread per core), "
         f"L1d {cpu.get('L1d cache', '?')}, L2 {cpu.get('L2 cache', '?')}, L3 {cpu.get('L3 cache', '?')} (protocol assumes {p['l3_bytes'] >> 20} MiB), "
         f"{m['memory'].split(':')[-1].strip()} RAM, {cpu.get('Hypervisor vendor', 'no')} hypervisor, vector extensions {', '.join(m['vector_extensions'])}; "
         f"Linux {m['kernel']}; {m['swift']} ({m.get('build', 'release')}); Python {m['python']}, "
         + ", ".join(f"{k} {v}" for k, v in m["packages"].items())
-        + f".\nProtocol: {p['rounds']} timed rounds after {p['warmup_rounds']} untimed; scaling {p['scaling_rounds']} rounds after "
+        + f".\n- Protocol: {p['rounds']} timed rounds after {p['warmup_rounds']} untimed; scaling {p['scaling_rounds']} rounds after "
         f"{p['scaling_warmup_rounds']}{'; QUICK MODE (a smoke test, not a measurement)' if p['quick'] else ''}.\n"
     )
 
