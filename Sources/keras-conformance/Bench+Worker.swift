@@ -8,7 +8,8 @@ import KerasLayers
 /// implemented) is "n/a" with the reason, not an error of the run.
 final class BenchWorker {
     let benchProtocol: BenchProtocol
-    private var prepared: [PreparedPoint] = []
+    /// Every point, with its prepared op when the op runs here (nil: "n/a", only the roofline runs).
+    private var points: [(point: BenchPoint, op: PreparedPoint?)] = []
     private(set) var notAvailable: [String: String] = [:]
     private var copy: StreamingCopy?
     private var ring = CopyRing(capacity: 0)
@@ -18,13 +19,14 @@ final class BenchWorker {
     /// Builds every point's layer and inputs (and runs each once, which also pages everything in),
     /// and the roofline's buffers for the largest of them. Replaces what an earlier `setUp` built.
     func setUp(_ points: [BenchPoint]) {
-        prepared = []
+        self.points = []
         notAvailable = [:]
         copy = nil
         for point in points {
             do {
-                prepared.append(try PreparedPoint(point))
+                self.points.append((point, try PreparedPoint(point)))
             } catch {
+                self.points.append((point, nil))
                 notAvailable[point.id] = "\(error)"
             }
         }
@@ -36,22 +38,24 @@ final class BenchWorker {
     }
 
     /// One round: per point, a cold sample (when the point rotates inputs) and a warm sample of the
-    /// op, and a cold and a warm sample of the roofline copy. Returns side → point id → protocol → seconds.
+    /// op, and a cold and a warm sample of the roofline copy (also for an op that is "n/a" here: the
+    /// other sides' results use it). Returns side → point id → protocol → seconds.
     func round() throws -> [String: [String: [String: Double]]] {
         guard let copy else { return [:] }
         var swift: [String: [String: Double]] = [:]
         var roofline: [String: [String: Double]] = [:]
-        for point in prepared {
-            let spec = point.point
+        for (spec, prepared) in points {
             var op: [String: Double] = [:]
             var limit: [String: Double] = [:]
-            if spec.rotation > 0 { op["cold"] = try point.coldSample() }
+            if spec.rotation > 0, let prepared { op["cold"] = try prepared.coldSample() }
             let offset = ring.next(bytes: spec.bytesRead)
             limit["cold"] = BenchClock.time { copy.run(sourceOffset: offset, readBytes: spec.bytesRead, writeBytes: spec.bytesWritten) }
-            op["warm"] = try point.warmSample()
+            if let prepared {
+                op["warm"] = try prepared.warmSample()
+                swift[spec.id] = op
+            }
             copy.run(sourceOffset: ring.capacity, readBytes: spec.bytesRead, writeBytes: spec.bytesWritten)
             limit["warm"] = BenchClock.time { copy.run(sourceOffset: ring.capacity, readBytes: spec.bytesRead, writeBytes: spec.bytesWritten) }
-            swift[spec.id] = op
             roofline[spec.id] = limit
         }
         return ["swift": swift, "roofline": roofline]
@@ -59,7 +63,7 @@ final class BenchWorker {
 
     /// Frees the points and the roofline's buffers.
     func release() {
-        prepared = []
+        points = []
         copy = nil
     }
 }

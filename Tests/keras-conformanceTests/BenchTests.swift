@@ -195,4 +195,15 @@ import Testing
         #expect(throws: BenchError.self) { _ = try Bench.Serve.handle(.object(["cmd": .string("round")]), worker: &worker) }
         #expect(throws: BenchError.self) { _ = try Bench.Serve.handle(.object(["cmd": .string("frobnicate")]), worker: &worker) }
     }
+
+    @Test func anOpThatCannotRunHereStillGetsItsRoofline() throws {
+        let op = BenchOp(name: "missing", layer: "NoSuchLayer", config: "{}", shape: [4, 16])
+        let point = BenchPoint(id: "missing", op: op, shape: op.shape, rotation: 2, traffic: (256, 256))
+        let worker = BenchWorker(protocol: .quick(l3Bytes: 1 << 20))
+        worker.setUp([point])
+        #expect(worker.notAvailable["missing"]?.contains("NoSuchLayer") == true)
+        let round = try worker.round()
+        #expect(round["swift"]?["missing"] == nil)
+        #expect(round["roofline"]?["missing"]?["cold"] != nil && round["roofline"]?["missing"]?["warm"] != nil)
+    }
 }
