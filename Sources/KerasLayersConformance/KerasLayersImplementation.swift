@@ -5,9 +5,9 @@ import ReferenceData
 
 /// This package's layers behind the harness's `LayerImplementation` protocol.
 ///
-/// The conversion is the only thing here: golden tensors to `Tensor<Float>` (refusing
-/// data that float32 cannot hold exactly), the `training` call argument, and the output
-/// back to a float32 `ReferenceTensor`.
+/// The conversion is the only thing here: golden tensors to `AnyTensor` in the element type
+/// they were stored with (Keras's, so the layer makes Keras's casts itself), the `training`
+/// call argument, and the output and updated variables back in the types the layer gives.
 public struct KerasLayersImplementation: LayerImplementation {
     public init() {}
 
@@ -20,29 +20,31 @@ public struct KerasLayersImplementation: LayerImplementation {
     public func run(_ invocation: LayerInvocation) throws -> LayerResult {
         let call = try prepare(invocation)
         let produced = try call.layer.call(call.input, options: call.options)
-        // A variable keeps its own dtype when the call updates it (e.g. float16 moving statistics).
+        // `Variable.assign` casts to the variable's own dtype: an updated variable keeps the type it was given in.
         var updated: [String: ReferenceTensor] = [:]
         for (name, tensor) in produced.updatedWeights {
-            updated[name] = Self.referenceTensor(tensor, as: invocation.weights[name]?.elementType ?? .float32)
+            updated[name] = Self.referenceTensor(call.weightTypes[name].map { tensor.cast(to: $0) } ?? tensor)
         }
         return LayerResult(output: Self.referenceTensor(produced.output), updated: updated, warnings: call.warnings)
     }
 
     /// The layer's `gradient(of:upstream:options:)` for the call `run` makes (same config,
     /// weights, mask and `training`), keyed "x" and by variable name; nil when the layer has no
-    /// backward pass (it does not conform to `DifferentiableLayer`).
+    /// backward pass (it does not conform to `DifferentiableLayer`) or the backward pass is
+    /// float32 only and the layer's dtype policy is another.
     public func gradients(_ invocation: LayerInvocation, upstream: ReferenceTensor) throws -> [String: ReferenceTensor]? {
         var call = try prepare(invocation)
-        guard let layer = call.layer as? any DifferentiableLayer else { return nil }
+        guard let layer = call.layer as? any DifferentiableLayer, layer.dtypePolicy == .float32 else { return nil }
         try call.options.memoryBudget.reserve(upstream.values.count, of: Float.self, for: "the float32 copy of dy", layer: invocation.layer)
         try call.options.memoryBudget.reserve(
             invocation.input.values.count, of: Double.self, for: "the input gradient handed back to the harness", layer: invocation.layer)
-        let dy = try Self.floatTensor(upstream, what: "dy")
-        let produced = try layer.gradient(of: call.input, upstream: dy, options: call.options)
+        let dy = try Self.anyTensor(upstream, what: "dy", layer: invocation.layer).exactFloat32(layer: invocation.layer, what: "dy")
+        let input = try call.input.exactFloat32(layer: invocation.layer, what: "input")
+        let produced = try layer.gradient(of: input, upstream: dy, options: call.options)
         // A variable's gradient has the variable's dtype, as its update does.
-        var gradients = ["x": Self.referenceTensor(produced.input)]
+        var gradients = ["x": Self.referenceTensor(.float32(produced.input))]
         for (name, tensor) in produced.weights {
-            gradients[name] = Self.referenceTensor(tensor, as: invocation.weights[name]?.elementType ?? .float32)
+            gradients[name] = Self.referenceTensor(call.weightTypes[name].map { AnyTensor.float32(tensor).cast(to: $0) } ?? .float32(tensor))
         }
         return gradients
     }
@@ -50,7 +52,9 @@ public struct KerasLayersImplementation: LayerImplementation {
     /// A built layer with its weights set, and the call `invocation` describes.
     struct PreparedCall {
         var layer: any KerasLayer
-        var input: Tensor<Float>
+        var input: AnyTensor
+        /// The element type each weight was given in (an updated variable keeps it).
+        var weightTypes: [String: DType]
         var options: CallOptions
         var warnings: [String]
     }
@@ -77,13 +81,13 @@ public struct KerasLayersImplementation: LayerImplementation {
         if let expected = invocation.expectedOutputShape, expected != outputShape {
             throw KerasLayerError.outputShapeMismatch(layer: invocation.layer, computed: outputShape, expected: expected)
         }
-        // This adapter's own copies (float32 input, mask bytes, the float64 output) come out of the budget too.
+        // This adapter's own copies (input and weights, mask bytes, the float64 output) come out of the budget too.
         var budget = MemoryBudget(bytes: invocation.memoryBudget ?? MemoryBudget.defaultBytes)
         let outputCount = outputShape.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
-        try budget.reserve(invocation.input.values.count, of: Float.self, for: "the float32 copy of the input", layer: invocation.layer)
+        try budget.reserve(invocation.input.values.count, of: Double.self, for: "the copy of the input", layer: invocation.layer)
         try budget.reserve(invocation.mask?.values.count ?? 0, of: UInt8.self, for: "the mask", layer: invocation.layer)
         for (name, weight) in invocation.weights.sorted(by: { $0.key < $1.key }) {
-            try budget.reserve(weight.values.count, of: Float.self, for: "the float32 copy of weight '\(name)'", layer: invocation.layer)
+            try budget.reserve(weight.values.count, of: Double.self, for: "the copy of weight '\(name)'", layer: invocation.layer)
         }
         try budget.reserve(outputCount, of: Double.self, for: "the output handed back to the harness", layer: invocation.layer)
         var training = false
@@ -100,28 +104,37 @@ public struct KerasLayersImplementation: LayerImplementation {
                 throw KerasLayerError.unsupported(layer: invocation.layer, message: "call argument `\(key)`")
             }
         }
-        var weights: [String: Tensor<Float>] = [:]
+        var weights: [String: AnyTensor] = [:]
         for (name, tensor) in invocation.weights {
-            weights[name] = try Self.floatTensor(tensor, what: "weight '\(name)'")
+            weights[name] = try Self.anyTensor(tensor, what: "weight '\(name)'", layer: invocation.layer)
         }
-        try layer.setWeights(weights)
-        let input = try Self.floatTensor(invocation.input, what: "input")
+        try layer.setWeights(any: weights)
+        let input = try Self.anyTensor(invocation.input, what: "input", layer: invocation.layer)
         let mask = try invocation.mask.map { tensor throws in try Self.maskTensor(tensor) }
-        return PreparedCall(layer: layer, input: input, options: CallOptions(training: training, mask: mask, memoryBudget: budget), warnings: warnings)
+        return PreparedCall(
+            layer: layer, input: input, weightTypes: weights.mapValues(\.dtype),
+            options: CallOptions(training: training, mask: mask, memoryBudget: budget), warnings: warnings)
     }
 
-    /// float32 data as is; any other stored type only when every value is exactly a float32
-    /// (e.g. a float16 weight, or Normalization's int64 `count`), so nothing is rounded silently.
-    static func floatTensor(_ tensor: ReferenceTensor, what: String) throws -> Tensor<Float> {
-        let values = tensor.floatValues
-        if tensor.elementType != .float32 {
-            for (value, original) in zip(values, tensor.values) where Double(value) != original && !original.isNaN {
-                throw KerasLayerError.unsupported(
-                    layer: "KerasLayers",
-                    message: "\(what) is \(tensor.elementType.rawValue) and holds \(original), which float32 cannot represent; the layers compute in float32")
-            }
+    /// A golden tensor in the element type it was stored with; int64 (Normalization's `count`)
+    /// as float32 when every value is exactly a float32, so nothing is rounded silently.
+    static func anyTensor(_ tensor: ReferenceTensor, what: String, layer: String) throws -> AnyTensor {
+        func make<Scalar: TensorElement>(_: Scalar.Type) throws -> AnyTensor {
+            AnyTensor(try Tensor<Scalar>(shape: tensor.shape, scalars: tensor.values.map(Scalar.init(casting:))))
         }
-        return try Tensor(shape: tensor.shape, scalars: values)
+        switch tensor.elementType {
+        case .float16: return try make(Float16.self)
+        case .bfloat16: return try make(BFloat16.self)
+        case .float32: return try make(Float.self)
+        case .float64: return try make(Double.self)
+        case .uint8: return try make(UInt8.self)
+        case .int8: return try make(Int8.self)
+        case .int16: return try make(Int16.self)
+        case .int32: return try make(Int32.self)
+        case .int64:
+            let wide = AnyTensor(try Tensor<Double>(shape: tensor.shape, scalars: tensor.values))
+            return .float32(try wide.exactFloat32(layer: layer, what: "\(what) (int64)"))
+        }
     }
 
     static func maskTensor(_ tensor: ReferenceTensor) throws -> Tensor<UInt8> {
@@ -131,16 +144,11 @@ public struct KerasLayersImplementation: LayerImplementation {
         return try Tensor(shape: tensor.shape, scalars: tensor.values.map { UInt8($0) })
     }
 
-    /// The tensor as `type`: float32 as is; float16 rounded to nearest as Keras's cast does; float64 widened.
-    static func referenceTensor(_ tensor: Tensor<Float>, as type: ElementType = .float32) -> ReferenceTensor {
-        let values: [Double]
-        switch type {
-        #if !(os(macOS) && arch(x86_64))  // Float16 does not exist on Intel Macs
-            case .float16: values = tensor.scalars.map { Double(Float16($0)) }
-        #endif
-        default: values = tensor.scalars.map(Double.init)
+    /// The tensor in its own element type, widened to Double exactly.
+    static func referenceTensor(_ tensor: AnyTensor) -> ReferenceTensor {
+        guard let type = ElementType(rawValue: tensor.dtype.rawValue) else {
+            preconditionFailure("every DType names an ElementType")
         }
-        let stored: ElementType = [.float16, .float64].contains(type) ? type : .float32
-        return ReferenceTensor(shape: tensor.shape, elementType: stored, values: values)
+        return ReferenceTensor(shape: tensor.shape, elementType: type, values: tensor.doubleValues)
     }
 }

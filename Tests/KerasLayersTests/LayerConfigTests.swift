@@ -69,11 +69,37 @@ import KerasJSON
         #expect(throws: KerasLayerError.self) { try c.axes("bad") }
     }
 
-    @Test func dtypePolicyName() throws {
+    @Test func dtypePolicyFromAStringOrASerializedPolicy() throws {
         let keras = #"{"dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float64"}, "registered_name": null}}"#
-        #expect(try config(keras).dtypePolicyName == "float64")
-        #expect(try config(#"{"dtype": "float16"}"#).dtypePolicyName == "float16")
-        #expect(try config("{}").dtypePolicyName == "float32")
+        #expect(try config(keras).dtypePolicy() == .float64)
+        #expect(try config(#"{"dtype": "mixed_bfloat16"}"#).dtypePolicy() == .mixedBFloat16)
+        #expect(try config(#"{"dtype": "double"}"#).dtypePolicy() == .float64)
+        #expect(try config("{}").dtypePolicy() == .float32)
+        #expect(try config(#"{"dtype": null}"#).dtypePolicy() == .float32)
+    }
+
+    @Test(arguments: [
+        #"{"dtype": "float8"}"#, #"{"dtype": "int8_from_float32"}"#, #"{"dtype": 3}"#,
+        #"{"dtype": {"class_name": "QuantizedDTypePolicy", "config": {"name": "int8_from_float32"}}}"#,
+        #"{"dtype": {"class_name": "DTypePolicy", "config": {}}}"#,
+    ])
+    func unknownDTypePolicyIsAConfigErrorNamingIt(json: String) throws {
+        let error = #expect(throws: KerasLayerError.self, "\(json)") { try config(json).dtypePolicy() }
+        guard case .invalidConfig(_, let argument, let message)? = error else {
+            Issue.record("\(json): \(String(describing: error))")
+            return
+        }
+        #expect(argument == "dtype", "\(json)")
+        #expect(["float8", "int8_from_float32", "3", "config.name"].contains { message.contains($0) }, "\(json): \(message)")
+    }
+
+    @Test func everyPolicyKerasNamesHasItsComputeAndVariableType() {
+        for policy in DTypePolicy.supported {
+            #expect(DTypePolicy(name: policy.name) == policy)
+            let expectedCompute = policy.name.replacingOccurrences(of: "mixed_", with: "")
+            #expect(policy.computeDType.rawValue == expectedCompute, "\(policy)")
+            #expect(policy.variableDType.rawValue == (policy.isMixed ? "float32" : expectedCompute), "\(policy)")
+        }
     }
 
     @Test func configMustBeAJSONObject() {
@@ -86,17 +112,6 @@ import KerasJSON
         #expect(LayerRegistry.canonicalName("GlobalAvgPool3D") == "GlobalAveragePooling3D")
         #expect(throws: KerasLayerError.unknownLayer("Conv2D")) {
             try LayerRegistry.makeLayer(className: "Conv2D", config: .object([:]))
-        }
-    }
-
-    @Test func otherDTypePoliciesAreRefusedClearly() throws {
-        let config = try JSONValue(
-            parsing: #"{"pool_size": 2, "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float64"}, "registered_name": null}}"#)
-        #expect(
-            throws: KerasLayerError.unsupported(
-                layer: "MaxPooling1D", message: "dtype policy 'float64': this implementation computes in float32")
-        ) {
-            try LayerRegistry.makeLayer(className: "MaxPool1D", config: config)
         }
     }
 }

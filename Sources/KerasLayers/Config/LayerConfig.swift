@@ -171,14 +171,6 @@ public struct LayerConfig: Sendable {
         }
         return padding
     }
-
-    /// The name of the layer's dtype policy (`float32` unless the config says otherwise).
-    public var dtypePolicyName: String {
-        guard let dtype = value("dtype") else { return "float32" }
-        if let name = dtype.stringValue { return name }
-        if let name = dtype["config"]?["name"]?.stringValue { return name }
-        return "float32"
-    }
 }
 
 /// The keys a `LayerConfig` has read, shared by its copies.

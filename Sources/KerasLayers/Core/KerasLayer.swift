@@ -53,6 +53,16 @@ public protocol KerasLayer: Sendable {
 
     /// Runs the layer on `input`.
     func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput
+
+    /// The layer's dtype policy (`float32` unless built with another; see `KerasLayer+DTypes.swift`).
+    var dtypePolicy: DTypePolicy { get }
+
+    /// Sets the variables from tensors of any element type (see `KerasLayer+DTypes.swift`).
+    mutating func setWeights(any weights: [String: AnyTensor]) throws(KerasLayerError)
+
+    /// Runs the layer on an input of any element type, with the casts Keras makes under
+    /// `dtypePolicy`; the output and updated variables come back in the types Keras gives them.
+    func call(_ input: AnyTensor, options: CallOptions) throws(KerasLayerError) -> AnyLayerOutput
 }
 
 /// A layer whose output has its input's shape (the normalization layers).
@@ -69,10 +79,5 @@ extension KerasLayer {
         if let name = weights.keys.sorted().first {
             throw .invalidWeights(layer: Self.className, message: "the layer has no variables, but got '\(name)'")
         }
-    }
-
-    /// `layer(input)` in Keras: inference, no mask.
-    public func callAsFunction(_ input: Tensor<Float>, training: Bool = false, mask: Tensor<UInt8>? = nil) throws(KerasLayerError) -> Tensor<Float> {
-        try call(input, options: CallOptions(training: training, mask: mask)).output
     }
 }

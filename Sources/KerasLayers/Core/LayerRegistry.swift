@@ -24,7 +24,7 @@ public enum LayerRegistry {
 
     /// Arguments of Keras's base `Layer` that cannot change what a call computes here: the
     /// name, `trainable` (BatchNormalization reads it itself), the activity regularizer (a
-    /// loss), and the legacy input-shape keywords. `dtype` is read by `makeLayer`.
+    /// loss), and the legacy input-shape keywords. `dtype` (the policy) is read by `makeLayer` and the layer.
     public static let baseLayerKeys = [
         "name", "trainable", "activity_regularizer", "autocast",
         "input_shape", "batch_input_shape", "batch_size", "input_dim",
@@ -44,12 +44,13 @@ public enum LayerRegistry {
         let name = canonicalName(className)
         guard let type = layerTypes[name] else { throw .unknownLayer(className) }
         let layerConfig = try LayerConfig(layer: name, json: config)
-        let policy = layerConfig.dtypePolicyName
-        guard policy == "float32" else {
-            throw .unsupported(layer: name, message: "dtype policy '\(policy)': this implementation computes in float32")
-        }
+        let policy = try layerConfig.dtypePolicy()
         layerConfig.accept(baseLayerKeys)
         let layer = try type.init(config: layerConfig)
+        // A layer type that does not read `dtype` stays float32: refuse rather than compute in the wrong type.
+        guard layer.dtypePolicy == policy else {
+            throw .unsupported(layer: name, message: "dtype policy '\(policy.name)': this layer computes in \(layer.dtypePolicy.name) only")
+        }
         return (layer, layerConfig.unreadKeys)
     }
 }

@@ -9,7 +9,7 @@ enum PoolingReduceKernels {
     /// core gets work.
     static func globalChannelsLast<R: PoolingReducer>(
         _ reducer: R.Type,
-        input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+        input: UnsafePointer<R.Scalar>, output: UnsafeMutablePointer<R.Scalar>,
         batch: Int, spatial: Int, channels: Int
     ) {
         let cores = ProcessInfoCores.activeCount
@@ -37,7 +37,7 @@ enum PoolingReduceKernels {
     /// to a few ulps rather than bit for bit; for max the result is exact whatever the order.
     static func globalRows<R: PoolingReducer>(
         _ reducer: R.Type,
-        input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+        input: UnsafePointer<R.Scalar>, output: UnsafeMutablePointer<R.Scalar>,
         rows: Int, length: Int
     ) {
         parallelChunks(count: rows, work: rows * length, chunksPerThread: 4) { range in
@@ -46,7 +46,7 @@ enum PoolingReduceKernels {
                 var i = 0
                 var total = R.identity
                 if length >= 16 {
-                    var lanes = SIMD16<Float>(repeating: R.identity)
+                    var lanes = SIMD16<R.Scalar>(repeating: R.identity)
                     while i + 16 <= length {
                         lanes = R.combine(lanes, poolingLoad16(p + i))
                         i += 16
@@ -68,9 +68,9 @@ enum PoolingReduceKernels {
     /// channel, Σ_{s: mask[b,s] ≠ 0} x[b,s,c] / divisors[b] (Keras's divisor, the kept count
     /// of the unbroadcast mask row; 0 / 0 = NaN when nothing is kept).
     /// `mask(b, s)` reads the (possibly broadcast) mask.
-    static func maskedMeanChannelsLast(
-        input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-        batch: Int, steps: Int, channels: Int, mask: (Int, Int) -> Bool, divisors: [Float]
+    static func maskedMeanChannelsLast<C: ComputeScalar>(
+        input: UnsafePointer<C>, output: UnsafeMutablePointer<C>,
+        batch: Int, steps: Int, channels: Int, mask: (Int, Int) -> Bool, divisors: [C]
     ) {
         for b in 0..<batch {
             let out = output + b * channels
@@ -79,7 +79,7 @@ enum PoolingReduceKernels {
                 let row = input + (b * steps + s) * channels
                 var c = 0
                 while c + 8 <= channels {
-                    poolingStore(poolingLoad8(out + c) + poolingLoad8(row + c), to: out + c)
+                    poolingStore(C.lanesAdd(poolingLoad8(out + c), poolingLoad8(row + c)), to: out + c)
                     c += 8
                 }
                 while c < channels {
@@ -94,15 +94,15 @@ enum PoolingReduceKernels {
 
     /// GlobalAveragePooling1D with a mask, channels_first `[batch, C, S]`: the mask runs
     /// along the last (steps) axis of every channel row; the divisors as there.
-    static func maskedMeanChannelsFirst(
-        input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-        batch: Int, channels: Int, steps: Int, mask: (Int, Int) -> Bool, divisors: [Float]
+    static func maskedMeanChannelsFirst<C: ComputeScalar>(
+        input: UnsafePointer<C>, output: UnsafeMutablePointer<C>,
+        batch: Int, channels: Int, steps: Int, mask: (Int, Int) -> Bool, divisors: [C]
     ) {
         for b in 0..<batch {
             let divisor = divisors[b]
             for c in 0..<channels {
                 let row = input + (b * channels + c) * steps
-                var sum: Float = 0
+                var sum: C = 0
                 for s in 0..<steps where mask(b, s) { sum += row[s] }
                 output[b * channels + c] = sum / divisor
             }
@@ -113,7 +113,7 @@ enum PoolingReduceKernels {
     /// input positions ⌊i·L/out⌋ ..< ⌈(i+1)·L/out⌉ (and, for the mean, dividing by their count).
     static func adaptiveAxis<R: PoolingReducer>(
         _ reducer: R.Type,
-        input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+        input: UnsafePointer<R.Scalar>, output: UnsafeMutablePointer<R.Scalar>,
         outer: Int, length: Int, outLength: Int, inner: Int
     ) {
         let rows = outer * outLength

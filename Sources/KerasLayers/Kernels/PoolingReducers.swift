@@ -1,22 +1,22 @@
-import CStreamingStores
-
 /// The two reductions pooling uses, written once for scalars and for SIMD vectors so the
-/// kernels can be generic over them (specialised away in release builds).
+/// kernels can be generic over them (specialised away in release builds). A reducer carries
+/// the scalar type it computes in (`Float` or `Double`); the vector operations are
+/// `ComputeScalar` requirements with concrete witnesses, since inside a generic the `SIMD`
+/// protocol's own operators are per-lane loops that do not vectorise.
 protocol PoolingReducer {
+    associatedtype Scalar: ComputeScalar
     /// The value an empty reduction starts from: −∞ for max, 0 for sum.
-    static var identity: Float { get }
-    /// Folds one more element into the accumulator. (Concrete vector types, not a generic
-    /// `V: SIMD`: inside a generic the comparison and select operators resolve to the
-    /// per-lane fallbacks and do not vectorise.)
-    static func combine(_ accumulator: Float, _ x: Float) -> Float
-    static func combine(_ accumulator: SIMD8<Float>, _ x: SIMD8<Float>) -> SIMD8<Float>
-    static func combine(_ accumulator: SIMD16<Float>, _ x: SIMD16<Float>) -> SIMD16<Float>
+    static var identity: Scalar { get }
+    /// Folds one more element into the accumulator.
+    static func combine(_ accumulator: Scalar, _ x: Scalar) -> Scalar
+    static func combine(_ accumulator: SIMD8<Scalar>, _ x: SIMD8<Scalar>) -> SIMD8<Scalar>
+    static func combine(_ accumulator: SIMD16<Scalar>, _ x: SIMD16<Scalar>) -> SIMD16<Scalar>
     /// Whether `finish` changes the accumulator (false for max).
     static var needsFinish: Bool { get }
     /// Turns the accumulator of `count` elements into the pooled value.
-    static func finish(_ accumulator: Float, count: Int) -> Float
-    static func finish(_ accumulator: SIMD8<Float>, count: Int) -> SIMD8<Float>
-    static func finish(_ accumulator: SIMD16<Float>, count: Int) -> SIMD16<Float>
+    static func finish(_ accumulator: Scalar, count: Int) -> Scalar
+    static func finish(_ accumulator: SIMD8<Scalar>, count: Int) -> SIMD8<Scalar>
+    static func finish(_ accumulator: SIMD16<Scalar>, count: Int) -> SIMD16<Scalar>
 }
 
 /// Max-like reducers need no finishing: the accumulator is the pooled value.
@@ -24,128 +24,126 @@ extension PoolingReducer {
     static var needsFinish: Bool { false }
 
     @inline(__always)
-    static func finish(_ accumulator: Float, count: Int) -> Float { accumulator }
+    static func finish(_ accumulator: Scalar, count: Int) -> Scalar { accumulator }
 
     @inline(__always)
-    static func finish(_ accumulator: SIMD8<Float>, count: Int) -> SIMD8<Float> { accumulator }
+    static func finish(_ accumulator: SIMD8<Scalar>, count: Int) -> SIMD8<Scalar> { accumulator }
 
     @inline(__always)
-    static func finish(_ accumulator: SIMD16<Float>, count: Int) -> SIMD16<Float> { accumulator }
+    static func finish(_ accumulator: SIMD16<Scalar>, count: Int) -> SIMD16<Scalar> { accumulator }
 }
 
 /// Max with NaN propagation: max(a, x) is NaN when either is NaN, so a window holding a NaN
 /// pools to NaN (JAX/XLA's `lax.max`; TensorFlow's kernels instead skip NaN, see `MaxPooling2D`).
-/// Starting from −∞ means a window of −∞ pools to −∞.
-enum MaxPoolingReducer: PoolingReducer {
-    static var identity: Float { -.infinity }
+/// Starting from −∞ means a window of −∞ pools to −∞. Max never rounds, so it is exact in the
+/// compute type for every element type that widens to it.
+enum MaxPoolingReducer<Scalar: ComputeScalar>: PoolingReducer {
+    static var identity: Scalar { -.infinity }
 
     @inline(__always)
-    static func combine(_ accumulator: Float, _ x: Float) -> Float {
+    static func combine(_ accumulator: Scalar, _ x: Scalar) -> Scalar {
         (x > accumulator || x != x) ? x : accumulator
     }
 
     @inline(__always)
-    static func combine(_ accumulator: SIMD8<Float>, _ x: SIMD8<Float>) -> SIMD8<Float> {
-        accumulator.replacing(with: x, where: (x .> accumulator) .| (x .!= x))
+    static func combine(_ accumulator: SIMD8<Scalar>, _ x: SIMD8<Scalar>) -> SIMD8<Scalar> {
+        Scalar.lanesMaxPropagatingNaN(accumulator, x)
     }
 
     @inline(__always)
-    static func combine(_ accumulator: SIMD16<Float>, _ x: SIMD16<Float>) -> SIMD16<Float> {
-        accumulator.replacing(with: x, where: (x .> accumulator) .| (x .!= x))
+    static func combine(_ accumulator: SIMD16<Scalar>, _ x: SIMD16<Scalar>) -> SIMD16<Scalar> {
+        Scalar.lanesMaxPropagatingNaN(accumulator, x)
     }
-
 }
 
 /// Max for data known to hold no NaN: `x > m ? x : m`, a single `maxps` per vector, about
 /// three times cheaper than `MaxPoolingReducer`'s NaN-propagating select. Equal to
 /// `MaxPoolingReducer` whenever no NaN is involved; callers check (`poolingRowIsClean`).
-enum UncheckedMaxReducer: PoolingReducer {
-    static var identity: Float { -.infinity }
+enum UncheckedMaxReducer<Scalar: ComputeScalar>: PoolingReducer {
+    static var identity: Scalar { -.infinity }
 
     @inline(__always)
-    static func combine(_ accumulator: Float, _ x: Float) -> Float { x > accumulator ? x : accumulator }
+    static func combine(_ accumulator: Scalar, _ x: Scalar) -> Scalar { x > accumulator ? x : accumulator }
 
     @inline(__always)
-    static func combine(_ accumulator: SIMD8<Float>, _ x: SIMD8<Float>) -> SIMD8<Float> {
-        accumulator.replacing(with: x, where: x .> accumulator)
-    }
+    static func combine(_ accumulator: SIMD8<Scalar>, _ x: SIMD8<Scalar>) -> SIMD8<Scalar> { Scalar.lanesMax(accumulator, x) }
 
     @inline(__always)
-    static func combine(_ accumulator: SIMD16<Float>, _ x: SIMD16<Float>) -> SIMD16<Float> {
-        accumulator.replacing(with: x, where: x .> accumulator)
-    }
-
+    static func combine(_ accumulator: SIMD16<Scalar>, _ x: SIMD16<Scalar>) -> SIMD16<Scalar> { Scalar.lanesMax(accumulator, x) }
 }
 
-/// Mean: a float32 sum (0 + x₀ + x₁ + … in the order the kernel feeds it) divided — not
-/// multiplied by a reciprocal — by the number of elements summed, as Keras's `average_pool`
-/// does on both backends (TF's exclude-padding average; `pooled / window_counts` on JAX).
-enum MeanPoolingReducer: PoolingReducer {
-    static var identity: Float { 0 }
+/// Mean in `Element`'s arithmetic: a sum (0 + x₀ + x₁ + … in the order the kernel feeds it)
+/// divided — not multiplied by a reciprocal — by the number of elements summed, as Keras's
+/// `average_pool` does on both backends (TF's exclude-padding average; `pooled / window_counts`
+/// on JAX). Every addition and the division round to `Element` (`TensorElement.roundTrip`: a
+/// no-op for float32 and float64), which is what TensorFlow's float16/bfloat16 kernels do —
+/// measured bit for bit on float16 (the sum accumulates in float16, row-major).
+enum MeanPoolingReducer<Element: TensorElement>: PoolingReducer {
+    typealias Scalar = Element.Compute
+    static var identity: Scalar { 0 }
     static var needsFinish: Bool { true }
 
     @inline(__always)
-    static func combine(_ accumulator: Float, _ x: Float) -> Float { accumulator + x }
+    static func combine(_ accumulator: Scalar, _ x: Scalar) -> Scalar { Element.roundTrip(accumulator + x) }
 
     @inline(__always)
-    static func combine(_ accumulator: SIMD8<Float>, _ x: SIMD8<Float>) -> SIMD8<Float> { accumulator + x }
-
-    @inline(__always)
-    static func combine(_ accumulator: SIMD16<Float>, _ x: SIMD16<Float>) -> SIMD16<Float> { accumulator + x }
-
-    @inline(__always)
-    static func finish(_ accumulator: Float, count: Int) -> Float { accumulator / Float(count) }
-
-    @inline(__always)
-    static func finish(_ accumulator: SIMD8<Float>, count: Int) -> SIMD8<Float> {
-        accumulator / SIMD8(repeating: Float(count))
+    static func combine(_ accumulator: SIMD8<Scalar>, _ x: SIMD8<Scalar>) -> SIMD8<Scalar> {
+        Element.roundTrip(Scalar.lanesAdd(accumulator, x))
     }
 
     @inline(__always)
-    static func finish(_ accumulator: SIMD16<Float>, count: Int) -> SIMD16<Float> {
-        accumulator / SIMD16(repeating: Float(count))
+    static func combine(_ accumulator: SIMD16<Scalar>, _ x: SIMD16<Scalar>) -> SIMD16<Scalar> {
+        Element.roundTrip(Scalar.lanesAdd(accumulator, x))
+    }
+
+    @inline(__always)
+    static func finish(_ accumulator: Scalar, count: Int) -> Scalar { Element.roundTrip(accumulator / Scalar(count)) }
+
+    @inline(__always)
+    static func finish(_ accumulator: SIMD8<Scalar>, count: Int) -> SIMD8<Scalar> {
+        Element.roundTrip(Scalar.lanesDivide(accumulator, by: Scalar(count)))
+    }
+
+    @inline(__always)
+    static func finish(_ accumulator: SIMD16<Scalar>, count: Int) -> SIMD16<Scalar> {
+        Element.roundTrip(Scalar.lanesDivide(accumulator, by: Scalar(count)))
     }
 }
 
 @inline(__always)
-func poolingLoad8(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
-    UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
+func poolingLoad8<C: ComputeScalar>(_ pointer: UnsafePointer<C>) -> SIMD8<C> {
+    UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<C>.self)
 }
 
 @inline(__always)
-func poolingLoad16(_ pointer: UnsafePointer<Float>) -> SIMD16<Float> {
-    UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float>.self)
+func poolingLoad16<C: ComputeScalar>(_ pointer: UnsafePointer<C>) -> SIMD16<C> {
+    UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<C>.self)
 }
 
 /// Stores a chunk that kernels may read back (a running sum or maximum).
 @inline(__always)
-func poolingStore(_ value: SIMD8<Float>, to pointer: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<Float>.self)
+func poolingStore<C: ComputeScalar>(_ value: SIMD8<C>, to pointer: UnsafeMutablePointer<C>) {
+    UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<C>.self)
 }
 
 @inline(__always)
-func poolingStore(_ value: SIMD16<Float>, to pointer: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD16<Float>.self)
+func poolingStore<C: ComputeScalar>(_ value: SIMD16<C>, to pointer: UnsafeMutablePointer<C>) {
+    UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD16<C>.self)
 }
 
 /// Stores a finished output chunk. Pooling outputs are written once and not read back
-/// soon, so an aligned chunk goes out with streaming stores that skip the caches
-/// (`parallelChunks` fences them); an unaligned one is stored normally. Never for a
-/// chunk the kernel reads again: a streamed line is evicted, and reading it back is slow.
+/// soon, so float32 chunks go out with streaming stores that skip the caches when aligned
+/// (`ComputeScalar.storeFinal`; `parallelChunks` fences them). Never for a chunk the kernel
+/// reads again: a streamed line is evicted, and reading it back is slow.
 @inline(__always)
-func poolingStoreFinal(_ value: SIMD8<Float>, to pointer: UnsafeMutablePointer<Float>) {
-    if Int(bitPattern: pointer) & 15 == 0 {
-        streaming_store4(pointer, value.lowHalf)
-        streaming_store4(pointer + 4, value.highHalf)
-    } else {
-        poolingStore(value, to: pointer)
-    }
+func poolingStoreFinal<C: ComputeScalar>(_ value: SIMD8<C>, to pointer: UnsafeMutablePointer<C>) {
+    C.storeFinal(value, to: pointer)
 }
 
 @inline(__always)
-func poolingStoreFinal(_ value: SIMD16<Float>, to pointer: UnsafeMutablePointer<Float>) {
-    poolingStoreFinal(value.lowHalf, to: pointer)
-    poolingStoreFinal(value.highHalf, to: pointer + 8)
+func poolingStoreFinal<C: ComputeScalar>(_ value: SIMD16<C>, to pointer: UnsafeMutablePointer<C>) {
+    C.storeFinal(value.lowHalf, to: pointer)
+    C.storeFinal(value.highHalf, to: pointer + 8)
 }
 
 /// Reduces a box of input "pixels" to one output pixel, vectorised across the `pixelStride`
@@ -159,17 +157,17 @@ func poolingStoreFinal(_ value: SIMD16<Float>, to pointer: UnsafeMutablePointer<
 @inline(__always)
 func poolingReduceBox<R: PoolingReducer>(
     _: R.Type,
-    base: UnsafePointer<Float>, pixelStride: Int,
+    base: UnsafePointer<R.Scalar>, pixelStride: Int,
     d0: Int, d1: Int, strideD: Int,
     h0: Int, h1: Int, strideH: Int,
     w0: Int, w1: Int,
     count: Int,
-    into out: UnsafeMutablePointer<Float>
+    into out: UnsafeMutablePointer<R.Scalar>
 ) {
     let width = pixelStride
     var c = 0
     while c + 32 <= width {
-        var a0 = SIMD16<Float>(repeating: R.identity)
+        var a0 = SIMD16<R.Scalar>(repeating: R.identity)
         var a1 = a0
         for d in d0..<d1 {
             for h in h0..<h1 {
@@ -186,7 +184,7 @@ func poolingReduceBox<R: PoolingReducer>(
         c += 32
     }
     while c + 8 <= width {
-        var a = SIMD8<Float>(repeating: R.identity)
+        var a = SIMD8<R.Scalar>(repeating: R.identity)
         for d in d0..<d1 {
             for h in h0..<h1 {
                 var p = base + d * strideD + h * strideH + w0 * pixelStride + c
@@ -217,8 +215,8 @@ func poolingReduceBox<R: PoolingReducer>(
 
 /// Allocates a float array of `count` elements and lets `body` fill all of them.
 @inline(__always)
-func poolingMakeArray(count: Int, _ body: (UnsafeMutablePointer<Float>) -> Void) -> [Float] {
-    [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+func poolingMakeArray<C: ComputeScalar>(count: Int, _ body: (UnsafeMutablePointer<C>) -> Void) -> [C] {
+    [C](unsafeUninitializedCapacity: count) { buffer, initialized in
         if count > 0, let base = buffer.baseAddress { body(base) }
         initialized = count
     }
@@ -232,12 +230,12 @@ func poolingMakeArray(count: Int, _ body: (UnsafeMutablePointer<Float>) -> Void)
 @inline(__always)
 func poolingStreamBox<R: PoolingReducer>(
     _: R.Type,
-    base: UnsafePointer<Float>, pixelStride: Int,
+    base: UnsafePointer<R.Scalar>, pixelStride: Int,
     d0: Int, d1: Int, strideD: Int,
     h0: Int, h1: Int, strideH: Int,
     w0: Int, w1: Int,
     count: Int,
-    into out: UnsafeMutablePointer<Float>
+    into out: UnsafeMutablePointer<R.Scalar>
 ) {
     let width = pixelStride
     var first = true
@@ -248,7 +246,7 @@ func poolingStreamBox<R: PoolingReducer>(
                 var c = 0
                 if first {
                     while c + 16 <= width {
-                        poolingStore(R.combine(SIMD16(repeating: R.identity), poolingLoad16(p + c)), to: out + c)
+                        poolingStore(R.combine(SIMD16<R.Scalar>(repeating: R.identity), poolingLoad16(p + c)), to: out + c)
                         c += 16
                     }
                     while c < width {
@@ -292,21 +290,20 @@ func poolingStreamBox<R: PoolingReducer>(
 /// (+∞ and −∞ together, or an overflow followed by the opposite infinity, also give NaN —
 /// a false alarm that only sends the caller to its exact NaN-propagating path.)
 @inline(__always)
-func poolingRowIsClean(_ p: UnsafePointer<Float>, count: Int) -> Bool {
-    var s0 = SIMD16<Float>(), s1 = SIMD16<Float>()
+func poolingRowIsClean<C: ComputeScalar>(_ p: UnsafePointer<C>, count: Int) -> Bool {
+    var s0 = SIMD16<C>(), s1 = SIMD16<C>()
     var i = 0
     while i + 32 <= count {
-        s0 += poolingLoad16(p + i)
-        s1 += poolingLoad16(p + i + 16)
+        s0 = C.lanesAdd(s0, poolingLoad16(p + i))
+        s1 = C.lanesAdd(s1, poolingLoad16(p + i + 16))
         i += 32
     }
-    var tail: Float = 0
+    var tail: C = 0
     while i < count {
         tail += p[i]
         i += 1
     }
-    let s = s0 + s1
-    return !any(s .!= s) && !tail.isNaN
+    return !C.lanesHaveNaN(C.lanesAdd(s0, s1)) && !tail.isNaN
 }
 
 /// Folds `rows` rows of `width` floats (row r at `base + r·rowStride`) into `out` in row
@@ -315,8 +312,8 @@ func poolingRowIsClean(_ p: UnsafePointer<Float>, count: Int) -> Bool {
 @inline(__always)
 func poolingStreamRows<R: PoolingReducer>(
     _: R.Type,
-    base: UnsafePointer<Float>, rowStride: Int, rows: Int, width: Int,
-    into out: UnsafeMutablePointer<Float>
+    base: UnsafePointer<R.Scalar>, rowStride: Int, rows: Int, width: Int,
+    into out: UnsafeMutablePointer<R.Scalar>
 ) {
     var r = 0
     while r < rows {
@@ -327,7 +324,7 @@ func poolingStreamRows<R: PoolingReducer>(
         if n == 4 {
             let p1 = p0 + rowStride, p2 = p1 + rowStride, p3 = p2 + rowStride
             while c + 16 <= width {
-                var v = r == 0 ? SIMD16<Float>(repeating: R.identity) : poolingLoad16(out + c)
+                var v = r == 0 ? SIMD16<R.Scalar>(repeating: R.identity) : poolingLoad16(out + c)
                 v = R.combine(v, poolingLoad16(p0 + c))
                 v = R.combine(v, poolingLoad16(p1 + c))
                 v = R.combine(v, poolingLoad16(p2 + c))
@@ -347,7 +344,7 @@ func poolingStreamRows<R: PoolingReducer>(
             }
         } else {
             while c + 16 <= width {
-                var v = r == 0 ? SIMD16<Float>(repeating: R.identity) : poolingLoad16(out + c)
+                var v = r == 0 ? SIMD16<R.Scalar>(repeating: R.identity) : poolingLoad16(out + c)
                 var p = p0 + c
                 for _ in 0..<n {
                     v = R.combine(v, poolingLoad16(p))

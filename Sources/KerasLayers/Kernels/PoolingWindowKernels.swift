@@ -1,5 +1,5 @@
 /// Sliding-window max / average pooling over up to three spatial axes (1-D and 2-D pooling
-/// run with trivial leading axes), on contiguous float32 buffers.
+/// run with trivial leading axes), on contiguous float32 or float64 buffers.
 enum PoolingWindowKernels {
     /// Above this many channels a channels_last pixel is walked whole (`poolingStreamBox`);
     /// at or below it the window is folded per 32-channel register chunk (`poolingReduceBox`).
@@ -17,7 +17,7 @@ enum PoolingWindowKernels {
     /// none, folds with a plain `maxps`; otherwise with the NaN-propagating select.
     static func channelsLast<R: PoolingReducer>(
         _ reducer: R.Type,
-        input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+        input: UnsafePointer<R.Scalar>, output: UnsafeMutablePointer<R.Scalar>,
         batch: Int, channels: Int, d: PoolingAxis, h: PoolingAxis, w: PoolingAxis
     ) {
         let c = channels
@@ -27,7 +27,7 @@ enum PoolingWindowKernels {
         // Windows clipped to the input: the work estimate only picks the thread count.
         let windowVolume = min(d.window, d.inputSize) * min(h.window, h.inputSize) * min(w.window, w.inputSize)
         let work = rows * w.outputSize * c * max(windowVolume, 1)
-        let checkRows = R.self == MaxPoolingReducer.self
+        let checkRows = R.self == MaxPoolingReducer<R.Scalar>.self
         let stream = c > streamThreshold
         parallelChunks(count: rows, work: work, chunksPerThread: 4) { range in
             // Per input row (d, h) of the current batch: 0 unchecked, 1 no NaN, 2 NaN (or ±∞ mix).
@@ -67,12 +67,12 @@ enum PoolingWindowKernels {
                         switch (clean, stream) {
                         case (true, true):
                             poolingStreamBox(
-                                UncheckedMaxReducer.self, base: base, pixelStride: inStrideW,
+                                UncheckedMaxReducer<R.Scalar>.self, base: base, pixelStride: inStrideW,
                                 d0: d0, d1: d1, strideD: inStrideD, h0: h0, h1: h1, strideH: inStrideH,
                                 w0: w0, w1: w1, count: count, into: out)
                         case (true, false):
                             poolingReduceBox(
-                                UncheckedMaxReducer.self, base: base, pixelStride: inStrideW,
+                                UncheckedMaxReducer<R.Scalar>.self, base: base, pixelStride: inStrideW,
                                 d0: d0, d1: d1, strideD: inStrideD, h0: h0, h1: h1, strideH: inStrideH,
                                 w0: w0, w1: w1, count: count, into: out)
                         case (false, true):
@@ -112,7 +112,7 @@ enum PoolingWindowKernels {
     /// Max checks the window's input rows for NaN first, as in `channelsLast`.
     static func channelsFirst<R: PoolingReducer>(
         _ reducer: R.Type,
-        input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+        input: UnsafePointer<R.Scalar>, output: UnsafeMutablePointer<R.Scalar>,
         planes: Int, d: PoolingAxis, h: PoolingAxis, w: PoolingAxis
     ) {
         let inStrideH = w.inputSize, inStrideD = h.inputSize * inStrideH
@@ -144,7 +144,7 @@ enum PoolingWindowKernels {
             let (w0, w1) = w.window(o)
             widthCount[o] = w1 - w0
         }
-        let checkRows = R.self == MaxPoolingReducer.self
+        let checkRows = R.self == MaxPoolingReducer<R.Scalar>.self
         lower.withUnsafeBufferPointer { lower in
             upper.withUnsafeBufferPointer { upper in
                 widthCount.withUnsafeBufferPointer { widthCount in
@@ -183,7 +183,7 @@ enum PoolingWindowKernels {
                                     strideD: inStrideD, strideH: inStrideH, rowLength: w.inputSize)
                                 if clean {
                                     poolRow(
-                                        UncheckedMaxReducer.self, rowWindow, w: w, lower: lower, upper: upper,
+                                        UncheckedMaxReducer<R.Scalar>.self, rowWindow, w: w, lower: lower, upper: upper,
                                         widthCount: widthCount, into: output + row * ow)
                                 } else {
                                     poolRow(
@@ -199,8 +199,8 @@ enum PoolingWindowKernels {
     }
 
     /// The input rows one channels_first output row pools: plane rows (d, h) in the box.
-    struct RowWindow {
-        var plane: UnsafePointer<Float>
+    struct RowWindow<C: ComputeScalar> {
+        var plane: UnsafePointer<C>
         var d0: Int, d1: Int, h0: Int, h1: Int
         var strideD: Int, strideH: Int, rowLength: Int
     }
@@ -209,9 +209,9 @@ enum PoolingWindowKernels {
     /// row[o·s + j − pad] — row-major window order for every output element.
     @inline(__always)
     static func poolRow<Q: PoolingReducer>(
-        _: Q.Type, _ window: RowWindow, w: PoolingAxis,
+        _: Q.Type, _ window: RowWindow<Q.Scalar>, w: PoolingAxis,
         lower: UnsafeBufferPointer<Int>, upper: UnsafeBufferPointer<Int>,
-        widthCount: UnsafeBufferPointer<Int>, into out: UnsafeMutablePointer<Float>
+        widthCount: UnsafeBufferPointer<Int>, into out: UnsafeMutablePointer<Q.Scalar>
     ) {
         let ow = w.outputSize
         let s = w.stride

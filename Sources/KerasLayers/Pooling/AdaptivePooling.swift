@@ -41,13 +41,15 @@ public struct AdaptivePooling<Layer: AdaptivePoolingLayer>: Sendable, Equatable 
     let mode: PoolingMode
     let outputSize: [Int]
     let dataFormat: DataFormat
+    let dtypePolicy: DTypePolicy
 
     var spatialRank: Int { outputSize.count }
 
     init(
         className: String, rank: Int, mode: PoolingMode,
-        outputSize: [Int], dataFormat: DataFormat, name: String?
+        outputSize: [Int], dataFormat: DataFormat, name: String?, dtypePolicy: DTypePolicy
     ) throws(KerasLayerError) {
+        self.dtypePolicy = dtypePolicy
         guard outputSize.count == rank else {
             throw .invalidConfig(
                 layer: className, argument: "output_size", message: AdaptivePooling.shapeMessage(rank: rank, received: PythonLiteral.tuple(outputSize)))
@@ -100,6 +102,7 @@ public struct AdaptivePooling<Layer: AdaptivePoolingLayer>: Sendable, Equatable 
         self.mode = mode
         self.outputSize = sizes
         self.dataFormat = format
+        self.dtypePolicy = try config.dtypePolicy()
     }
 
     /// Keras's messages for an `output_size` of the wrong length or type.
@@ -132,7 +135,10 @@ public struct AdaptivePooling<Layer: AdaptivePoolingLayer>: Sendable, Equatable 
         return output
     }
 
-    func call(_ input: Tensor<Float>, budget: inout MemoryBudget) throws(KerasLayerError) -> Tensor<Float> {
+    /// Pools `input` in its own element type, one spatial axis per pass; for the mean every
+    /// addition and division rounds to `Element` (see `MeanPoolingReducer`), and so does every
+    /// intermediate between passes.
+    func call<Element: TensorElement>(_ input: Tensor<Element>, budget: inout MemoryBudget) throws(KerasLayerError) -> Tensor<Element> {
         let outShape = try outputShape(forInputShape: input.shape)
         var layout = SpatialLayout(shape: input.shape, dataFormat: dataFormat)
         if outShape.contains(0) || input.count == 0 {
@@ -143,7 +149,10 @@ public struct AdaptivePooling<Layer: AdaptivePoolingLayer>: Sendable, Equatable 
             }
             return Tensor(uncheckedShape: outShape, scalars: [])
         }
-        var current = input.scalars
+        if Element.self != Element.Compute.self {
+            try budget.reserve(input.count, of: Element.Compute.self, for: "the input widened to \(Element.Compute.self)", layer: className)
+        }
+        var current = Element.widen(input.scalars)
         // One pass per spatial axis, in order; an axis already at its output size is unchanged.
         for k in 0..<spatialRank where layout.spatial[k] != outputSize[k] {
             let length = layout.spatial[k]
@@ -160,7 +169,7 @@ public struct AdaptivePooling<Layer: AdaptivePoolingLayer>: Sendable, Equatable 
             let passShape = layout.shape(spatial: layout.spatial.enumerated().map { $0.offset == k ? outLength : $0.element })
             let count = MemoryBudget.saturatingProduct(passShape)
             try budget.reserve(
-                count, of: Float.self,
+                count, of: Element.Compute.self,
                 for: "the pass over spatial axis \(k + 1) (an intermediate of shape \(PythonLiteral.tuple(passShape)))", layer: className)
             let previous = current.count
             let previousIsIntermediate = previous != input.count || k > 0
@@ -170,19 +179,19 @@ public struct AdaptivePooling<Layer: AdaptivePoolingLayer>: Sendable, Equatable 
                     switch mode {
                     case .max:
                         PoolingReduceKernels.adaptiveAxis(
-                            MaxPoolingReducer.self, input: x, output: out,
+                            MaxPoolingReducer<Element.Compute>.self, input: x, output: out,
                             outer: outer, length: length, outLength: outLength, inner: inner)
                     case .average:
                         PoolingReduceKernels.adaptiveAxis(
-                            MeanPoolingReducer.self, input: x, output: out,
+                            MeanPoolingReducer<Element>.self, input: x, output: out,
                             outer: outer, length: length, outLength: outLength, inner: inner)
                     }
                 }
             }
             layout.spatial[k] = outLength
-            if previousIsIntermediate { budget.release(previous, of: Float.self) }
+            if previousIsIntermediate || Element.self != Element.Compute.self { budget.release(previous, of: Element.Compute.self) }
         }
-        return Tensor(uncheckedShape: outShape, scalars: current)
+        return Tensor(uncheckedShape: outShape, scalars: Element.narrow(current))
     }
 }
 
@@ -206,16 +215,20 @@ extension AdaptivePoolingLayer {
     /// Keras's `AdaptiveMaxPoolingND` / `AdaptiveAveragePoolingND(output_size, data_format=None)`.
     /// - Throws: `KerasLayerError.invalidConfig` when `outputSize` does not have `spatialRank`
     ///   values or holds a value ≤ 0.
-    public init(outputSize: [Int], dataFormat: DataFormat = .channelsLast, name: String? = nil) throws(KerasLayerError) {
+    public init(
+        outputSize: [Int], dataFormat: DataFormat = .channelsLast, name: String? = nil, dtype: DTypePolicy = .float32
+    ) throws(KerasLayerError) {
         self.init(
             core: try AdaptivePooling<Self>(
                 className: Self.className, rank: Self.spatialRank, mode: Self.mode,
-                outputSize: outputSize, dataFormat: dataFormat, name: name))
+                outputSize: outputSize, dataFormat: dataFormat, name: name, dtypePolicy: dtype))
     }
 
     /// The same size on every spatial axis, as Keras accepts an int.
-    public init(outputSize: Int, dataFormat: DataFormat = .channelsLast, name: String? = nil) throws(KerasLayerError) {
-        try self.init(outputSize: [Int](repeating: outputSize, count: Self.spatialRank), dataFormat: dataFormat, name: name)
+    public init(
+        outputSize: Int, dataFormat: DataFormat = .channelsLast, name: String? = nil, dtype: DTypePolicy = .float32
+    ) throws(KerasLayerError) {
+        try self.init(outputSize: [Int](repeating: outputSize, count: Self.spatialRank), dataFormat: dataFormat, name: name, dtype: dtype)
     }
 
     public init(config: LayerConfig) throws(KerasLayerError) {
@@ -229,8 +242,26 @@ extension AdaptivePoolingLayer {
 
     /// Pools `input`. A mask in `options` is ignored (Keras's `call` has no `mask` argument).
     public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
-        var budget = options.memoryBudget
-        return LayerOutput(output: try core.call(input, budget: &budget))
+        LayerOutput(output: try typedCall(input, options: options))
+    }
+
+    public var dtypePolicy: DTypePolicy { core.dtypePolicy }
+
+    /// Pools `input` under the layer's dtype policy (see `PoolingDTypes`).
+    public func call(_ input: AnyTensor, options: CallOptions) throws(KerasLayerError) -> AnyLayerOutput {
+        let cast = try PoolingDTypes.autocast(input, policy: dtypePolicy, mode: Self.mode, layer: Self.className)
+        return AnyLayerOutput(output: try cast.visit(AdaptivePoolingVisitor(core: core, budget: options.memoryBudget)))
+    }
+}
+
+/// Runs an adaptive pooling on the typed tensor inside an `AnyTensor`.
+private struct AdaptivePoolingVisitor<Layer: AdaptivePoolingLayer>: AnyTensorVisitor {
+    let core: AdaptivePooling<Layer>
+    let budget: MemoryBudget
+
+    func visit<Scalar: TensorElement>(_ tensor: Tensor<Scalar>) throws(KerasLayerError) -> AnyTensor {
+        var budget = self.budget
+        return AnyTensor(try core.call(tensor, budget: &budget))
     }
 }
 

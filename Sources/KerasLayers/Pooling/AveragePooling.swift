@@ -27,14 +27,15 @@ extension AveragePoolingLayer {
     public static var mode: PoolingMode { .average }
     public static var defaultPoolSize: Int? { nil }
 
-    /// Keras's `AveragePoolingND(pool_size, strides=None, padding="valid", data_format=None)`.
+    /// Keras's `AveragePoolingND(pool_size, strides=None, padding="valid", data_format=None, dtype=None)`.
     /// - Throws: `KerasLayerError.invalidConfig` when `poolSize` or `strides` does not have
     ///   `spatialRank` values or holds a value ≤ 0.
     public init(
         poolSize: [Int], strides: [Int]? = nil, padding: Padding = .valid,
-        dataFormat: DataFormat = .channelsLast, name: String? = nil
+        dataFormat: DataFormat = .channelsLast, name: String? = nil,
+        dtype: DTypePolicy = .float32
     ) throws(KerasLayerError) {
-        try self.init(validatingPoolSize: poolSize, strides: strides, padding: padding, dataFormat: dataFormat, name: name)
+        try self.init(validatingPoolSize: poolSize, strides: strides, padding: padding, dataFormat: dataFormat, name: name, dtype: dtype)
     }
 }
 

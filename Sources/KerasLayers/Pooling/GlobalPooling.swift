@@ -54,11 +54,16 @@ public struct GlobalPooling<Layer: GlobalPoolingLayer>: Sendable, Equatable {
     let spatialRank: Int
     let dataFormat: DataFormat
     let keepdims: Bool
+    let dtypePolicy: DTypePolicy
 
     var acceptsMask: Bool { spatialRank == 1 && mode == .average }
 
-    init(className: String, rank: Int, mode: PoolingMode, dataFormat: DataFormat, keepdims: Bool, name: String?) {
+    init(
+        className: String, rank: Int, mode: PoolingMode, dataFormat: DataFormat, keepdims: Bool, name: String?,
+        dtypePolicy: DTypePolicy
+    ) {
         self.className = className
+        self.dtypePolicy = dtypePolicy
         self.name = name ?? PoolingGeometry.defaultName(className)
         self.mode = mode
         self.spatialRank = rank
@@ -70,7 +75,7 @@ public struct GlobalPooling<Layer: GlobalPoolingLayer>: Sendable, Equatable {
         self.init(
             className: className, rank: rank, mode: mode,
             dataFormat: try config.dataFormat(), keepdims: try config.bool("keepdims", default: false),
-            name: PoolingGeometry.layerName(config, className: className))
+            name: PoolingGeometry.layerName(config, className: className), dtypePolicy: try config.dtypePolicy())
     }
 
     /// Keras's `compute_output_shape`.
@@ -81,12 +86,21 @@ public struct GlobalPooling<Layer: GlobalPoolingLayer>: Sendable, Equatable {
         return [layout.batch, layout.channels]
     }
 
-    func call(_ input: Tensor<Float>, mask: Tensor<UInt8>?, budget: inout MemoryBudget) throws(KerasLayerError) -> Tensor<Float> {
+    /// Pools `input` in its own element type, accumulating in `Element.Compute` and rounding
+    /// once at the end (Keras's `ops.mean`/`ops.max` on half-precision inputs: measured bit for
+    /// bit on float16 and bfloat16 against both backends' unmasked means).
+    func call<Element: TensorElement>(
+        _ input: Tensor<Element>, mask: Tensor<UInt8>?, budget: inout MemoryBudget
+    ) throws(KerasLayerError) -> Tensor<Element> {
         let outShape = try outputShape(forInputShape: input.shape)
         let layout = SpatialLayout(shape: input.shape, dataFormat: dataFormat)
         let positions = layout.spatial.reduce(1, *)
         let count = MemoryBudget.saturatingProduct(outShape)
-        try budget.reserve(count, of: Float.self, for: "the output of shape \(PythonLiteral.tuple(outShape))", layer: className)
+        try budget.reserve(count, of: Element.self, for: "the output of shape \(PythonLiteral.tuple(outShape))", layer: className)
+        if Element.self != Element.Compute.self {
+            try budget.reserve(
+                input.count + count, of: Element.Compute.self, for: "the input and output widened to \(Element.Compute.self)", layer: className)
+        }
         if acceptsMask, let mask {
             return try maskedMean(input, layout: layout, mask: mask, outShape: outShape, budget: &budget)
         }
@@ -94,8 +108,10 @@ public struct GlobalPooling<Layer: GlobalPoolingLayer>: Sendable, Equatable {
             throw .invalidInput(
                 "\(className) '\(name)': cannot take the maximum over zero spatial positions (input shape \(PythonLiteral.tuple(input.shape)))")
         }
-        let scalars = input.scalars.withUnsafeBufferPointer { source in
-            poolingMakeArray(count: count) { out in
+        typealias Max = MaxPoolingReducer<Element.Compute>
+        typealias Mean = MeanPoolingReducer<Element.Compute>
+        let scalars = Element.widen(input.scalars).withUnsafeBufferPointer { source in
+            poolingMakeArray(count: count) { (out: UnsafeMutablePointer<Element.Compute>) in
                 guard positions > 0, let x = source.baseAddress else {
                     // Mean of nothing: 0 / 0.
                     for i in 0..<count { out[i] = .nan }
@@ -104,36 +120,36 @@ public struct GlobalPooling<Layer: GlobalPoolingLayer>: Sendable, Equatable {
                 switch (mode, dataFormat) {
                 case (.max, .channelsLast):
                     PoolingReduceKernels.globalChannelsLast(
-                        MaxPoolingReducer.self, input: x, output: out,
+                        Max.self, input: x, output: out,
                         batch: layout.batch, spatial: positions, channels: layout.channels)
                 case (.average, .channelsLast):
                     PoolingReduceKernels.globalChannelsLast(
-                        MeanPoolingReducer.self, input: x, output: out,
+                        Mean.self, input: x, output: out,
                         batch: layout.batch, spatial: positions, channels: layout.channels)
                 case (.max, .channelsFirst):
                     PoolingReduceKernels.globalRows(
-                        MaxPoolingReducer.self, input: x, output: out, rows: count, length: positions)
+                        Max.self, input: x, output: out, rows: count, length: positions)
                 case (.average, .channelsFirst):
                     PoolingReduceKernels.globalRows(
-                        MeanPoolingReducer.self, input: x, output: out, rows: count, length: positions)
+                        Mean.self, input: x, output: out, rows: count, length: positions)
                 }
             }
         }
-        return Tensor(uncheckedShape: outShape, scalars: scalars)
+        return Tensor(uncheckedShape: outShape, scalars: Element.narrow(scalars))
     }
 
-    /// GlobalAveragePooling1D's masked mean.
-    private func maskedMean(
-        _ input: Tensor<Float>, layout: SpatialLayout, mask: Tensor<UInt8>, outShape: [Int], budget: inout MemoryBudget
-    ) throws(KerasLayerError) -> Tensor<Float> {
+    /// GlobalAveragePooling1D's masked mean, accumulated in `Element.Compute`, rounded once.
+    private func maskedMean<Element: TensorElement>(
+        _ input: Tensor<Element>, layout: SpatialLayout, mask: Tensor<UInt8>, outShape: [Int], budget: inout MemoryBudget
+    ) throws(KerasLayerError) -> Tensor<Element> {
         let batch = layout.batch, steps = layout.spatial[0], channels = layout.channels
         let stepMask = try self.stepMask(mask, inputShape: input.shape, budget: &budget)
         let maskBatchStride = stepMask.batchStride, maskStepStride = stepMask.stepStride
-        let divisors = stepMask.divisors
+        let divisors = stepMask.divisors.map { Element.Compute($0) }
         let count = batch * channels
-        let scalars = input.scalars.withUnsafeBufferPointer { source in
+        let scalars = Element.widen(input.scalars).withUnsafeBufferPointer { source in
             mask.scalars.withUnsafeBufferPointer { maskBuffer in
-                poolingMakeArray(count: count) { out in
+                poolingMakeArray(count: count) { (out: UnsafeMutablePointer<Element.Compute>) in
                     guard let m = maskBuffer.baseAddress, let x = source.baseAddress else {
                         for i in 0..<count { out[i] = .nan }
                         return
@@ -152,7 +168,7 @@ public struct GlobalPooling<Layer: GlobalPoolingLayer>: Sendable, Equatable {
                 }
             }
         }
-        return Tensor(uncheckedShape: outShape, scalars: scalars)
+        return Tensor(uncheckedShape: outShape, scalars: Element.narrow(scalars))
     }
 }
 
@@ -174,11 +190,11 @@ extension GlobalPoolingLayer {
     public var name: String { core.name }
 
     /// Keras's `GlobalMaxPoolingND` / `GlobalAveragePoolingND(data_format=None, keepdims=False)`.
-    public init(dataFormat: DataFormat = .channelsLast, keepdims: Bool = false, name: String? = nil) {
+    public init(dataFormat: DataFormat = .channelsLast, keepdims: Bool = false, name: String? = nil, dtype: DTypePolicy = .float32) {
         self.init(
             core: GlobalPooling<Self>(
                 className: Self.className, rank: Self.spatialRank, mode: Self.mode,
-                dataFormat: dataFormat, keepdims: keepdims, name: name))
+                dataFormat: dataFormat, keepdims: keepdims, name: name, dtypePolicy: dtype))
     }
 
     public init(config: LayerConfig) throws(KerasLayerError) {
@@ -196,8 +212,30 @@ extension GlobalPoolingLayer {
     ///   maximum over zero spatial positions, or (GlobalAveragePooling1D) a mask whose shape is
     ///   not `(batch, steps)` (axes of size 1 broadcast).
     public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
-        var budget = options.memoryBudget
-        return LayerOutput(output: try core.call(input, mask: options.mask, budget: &budget))
+        LayerOutput(output: try typedCall(input, options: options))
+    }
+
+    public var dtypePolicy: DTypePolicy { core.dtypePolicy }
+
+    /// Pools `input` under the layer's dtype policy: a floating input is cast to the compute
+    /// type; an integer input keeps its type for max and is cast to float32 for the mean
+    /// (Keras's `ops.mean` of integers is float32 on both backends).
+    public func call(_ input: AnyTensor, options: CallOptions) throws(KerasLayerError) -> AnyLayerOutput {
+        let integerMean = Self.mode == .average && !input.dtype.isFloatingPoint
+        let cast = integerMean ? input.cast(to: .float32) : input.autocast(to: dtypePolicy)
+        return AnyLayerOutput(output: try cast.visit(GlobalPoolingVisitor(core: core, mask: options.mask, budget: options.memoryBudget)))
+    }
+}
+
+/// Runs a global pooling on the typed tensor inside an `AnyTensor`.
+private struct GlobalPoolingVisitor<Layer: GlobalPoolingLayer>: AnyTensorVisitor {
+    let core: GlobalPooling<Layer>
+    let mask: Tensor<UInt8>?
+    let budget: MemoryBudget
+
+    func visit<Scalar: TensorElement>(_ tensor: Tensor<Scalar>) throws(KerasLayerError) -> AnyTensor {
+        var budget = self.budget
+        return AnyTensor(try core.call(tensor, mask: mask, budget: &budget))
     }
 }
 

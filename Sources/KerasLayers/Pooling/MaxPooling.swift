@@ -30,14 +30,15 @@ extension MaxPoolingLayer {
     public static var mode: PoolingMode { .max }
     public static var defaultPoolSize: Int? { 2 }
 
-    /// Keras's `MaxPoolingND(pool_size=2, strides=None, padding="valid", data_format=None)`.
+    /// Keras's `MaxPoolingND(pool_size=2, strides=None, padding="valid", data_format=None, dtype=None)`.
     /// - Throws: `KerasLayerError.invalidConfig` when `poolSize` or `strides` does not have
     ///   `spatialRank` values or holds a value ≤ 0.
     public init(
         poolSize: [Int] = [Int](repeating: 2, count: Self.spatialRank), strides: [Int]? = nil,
-        padding: Padding = .valid, dataFormat: DataFormat = .channelsLast, name: String? = nil
+        padding: Padding = .valid, dataFormat: DataFormat = .channelsLast, name: String? = nil,
+        dtype: DTypePolicy = .float32
     ) throws(KerasLayerError) {
-        try self.init(validatingPoolSize: poolSize, strides: strides, padding: padding, dataFormat: dataFormat, name: name)
+        try self.init(validatingPoolSize: poolSize, strides: strides, padding: padding, dataFormat: dataFormat, name: name, dtype: dtype)
     }
 }
 

@@ -11,15 +11,18 @@ public struct WindowPooling<Layer: WindowPoolingLayer>: Sendable, Equatable {
     let strides: [Int]
     let padding: Padding
     let dataFormat: DataFormat
+    let dtypePolicy: DTypePolicy
 
     var spatialRank: Int { poolSize.count }
 
     /// The typed Swift initializer's path: Keras's argument checks on Swift values.
     init(
         className: String, rank: Int, mode: PoolingMode,
-        poolSize: [Int], strides: [Int]?, padding: Padding, dataFormat: DataFormat, name: String?
+        poolSize: [Int], strides: [Int]?, padding: Padding, dataFormat: DataFormat, name: String?,
+        dtypePolicy: DTypePolicy
     ) throws(KerasLayerError) {
         self.className = className
+        self.dtypePolicy = dtypePolicy
         self.name = name ?? PoolingGeometry.defaultName(className)
         self.mode = mode
         self.poolSize = try LayerConfig.standardizeTuple(
@@ -56,6 +59,7 @@ public struct WindowPooling<Layer: WindowPoolingLayer>: Sendable, Equatable {
         self.strides = strides
         self.padding = try config.padding()
         self.dataFormat = try config.dataFormat()
+        self.dtypePolicy = try config.dtypePolicy()
     }
 
     /// The input's layout and the geometry of every spatial axis, after Keras's checks.
@@ -83,12 +87,19 @@ public struct WindowPooling<Layer: WindowPoolingLayer>: Sendable, Equatable {
         return layout.shape(spatial: axes.map(\.outputSize))
     }
 
-    func call(_ input: Tensor<Float>, budget: inout MemoryBudget) throws(KerasLayerError) -> Tensor<Float> {
+    /// Pools `input` in its own element type: max exactly; the mean with every addition and
+    /// the division rounded to `Element` (see `MeanPoolingReducer`). Integer inputs: max only
+    /// (TensorFlow refuses integer average pooling; the caller checks).
+    func call<Element: TensorElement>(_ input: Tensor<Element>, budget: inout MemoryBudget) throws(KerasLayerError) -> Tensor<Element> {
         let (layout, axes) = try geometry(forInputShape: input.shape)
         let outShape = layout.shape(spatial: axes.map(\.outputSize))
         let count = MemoryBudget.saturatingProduct(outShape)
-        try budget.reserve(count, of: Float.self, for: "the output of shape \(PythonLiteral.tuple(outShape))", layer: className)
+        try budget.reserve(count, of: Element.self, for: "the output of shape \(PythonLiteral.tuple(outShape))", layer: className)
         if count == 0 { return Tensor(uncheckedShape: outShape, scalars: []) }
+        if Element.self != Element.Compute.self {
+            try budget.reserve(
+                input.count + count, of: Element.Compute.self, for: "the input and output widened to \(Element.Compute.self)", layer: className)
+        }
         let padded = [PoolingAxis](repeating: .trivial, count: 3 - axes.count) + axes
         let (d, h, w) = (padded[0], padded[1], padded[2])
         // The kernels' scratch: NaN flags per input row (d, h) in each parallel piece, and for
@@ -99,30 +110,28 @@ public struct WindowPooling<Layer: WindowPoolingLayer>: Sendable, Equatable {
         if dataFormat == .channelsFirst {
             try budget.reserve(2 * w.usedOffsets.count + w.outputSize, of: Int.self, for: "the window index arrays", layer: className)
         }
-        let scalars = input.scalars.withUnsafeBufferPointer { source in
+        typealias Max = MaxPoolingReducer<Element.Compute>
+        typealias Mean = MeanPoolingReducer<Element>
+        let scalars = Element.widen(input.scalars).withUnsafeBufferPointer { source in
             poolingMakeArray(count: count) { out in
                 guard let x = source.baseAddress else { return }
                 switch (mode, dataFormat) {
                 case (.max, .channelsLast):
                     PoolingWindowKernels.channelsLast(
-                        MaxPoolingReducer.self, input: x, output: out,
-                        batch: layout.batch, channels: layout.channels, d: d, h: h, w: w)
+                        Max.self, input: x, output: out, batch: layout.batch, channels: layout.channels, d: d, h: h, w: w)
                 case (.average, .channelsLast):
                     PoolingWindowKernels.channelsLast(
-                        MeanPoolingReducer.self, input: x, output: out,
-                        batch: layout.batch, channels: layout.channels, d: d, h: h, w: w)
+                        Mean.self, input: x, output: out, batch: layout.batch, channels: layout.channels, d: d, h: h, w: w)
                 case (.max, .channelsFirst):
                     PoolingWindowKernels.channelsFirst(
-                        MaxPoolingReducer.self, input: x, output: out,
-                        planes: layout.batch * layout.channels, d: d, h: h, w: w)
+                        Max.self, input: x, output: out, planes: layout.batch * layout.channels, d: d, h: h, w: w)
                 case (.average, .channelsFirst):
                     PoolingWindowKernels.channelsFirst(
-                        MeanPoolingReducer.self, input: x, output: out,
-                        planes: layout.batch * layout.channels, d: d, h: h, w: w)
+                        Mean.self, input: x, output: out, planes: layout.batch * layout.channels, d: d, h: h, w: w)
                 }
             }
         }
-        return Tensor(uncheckedShape: outShape, scalars: scalars)
+        return Tensor(uncheckedShape: outShape, scalars: Element.narrow(scalars))
     }
 }
 
@@ -152,23 +161,24 @@ extension WindowPoolingLayer {
     /// Builds the layer from typed arguments with Keras's checks: `poolSize` and `strides`
     /// (default `poolSize`) must have `spatialRank` values, each > 0.
     init(
-        validatingPoolSize poolSize: [Int], strides: [Int]?, padding: Padding, dataFormat: DataFormat, name: String?
+        validatingPoolSize poolSize: [Int], strides: [Int]?, padding: Padding, dataFormat: DataFormat, name: String?,
+        dtype: DTypePolicy
     ) throws(KerasLayerError) {
         self.init(
             core: try WindowPooling<Self>(
                 className: Self.className, rank: Self.spatialRank, mode: Self.mode, poolSize: poolSize, strides: strides,
-                padding: padding, dataFormat: dataFormat, name: name))
+                padding: padding, dataFormat: dataFormat, name: name, dtypePolicy: dtype))
     }
 
     /// The same with one size (and one stride) for every spatial axis, as Keras accepts an int.
     public init(
         poolSize: Int, strides: Int? = nil, padding: Padding = .valid,
-        dataFormat: DataFormat = .channelsLast, name: String? = nil
+        dataFormat: DataFormat = .channelsLast, name: String? = nil, dtype: DTypePolicy = .float32
     ) throws(KerasLayerError) {
         let repeated = { (value: Int) in [Int](repeating: value, count: Self.spatialRank) }
         try self.init(
             validatingPoolSize: repeated(poolSize), strides: strides.map(repeated), padding: padding,
-            dataFormat: dataFormat, name: name)
+            dataFormat: dataFormat, name: name, dtype: dtype)
     }
 
     public init(config: LayerConfig) throws(KerasLayerError) {
@@ -183,10 +193,30 @@ extension WindowPoolingLayer {
         try core.outputShape(forInputShape: shape)
     }
 
-    /// Pools `input`. A mask in `options` is ignored, as Keras ignores (and drops) a mask that
-    /// reaches this layer attached to its input; Keras's `call` has no `mask` argument.
+    public var dtypePolicy: DTypePolicy { core.dtypePolicy }
+
+    /// Pools `input` (float32 policy). A mask in `options` is ignored, as Keras ignores (and
+    /// drops) a mask that reaches this layer attached to its input; Keras's `call` has no `mask` argument.
     public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
-        var budget = options.memoryBudget
-        return LayerOutput(output: try core.call(input, budget: &budget))
+        LayerOutput(output: try typedCall(input, options: options))
+    }
+
+    /// Pools `input` under the layer's dtype policy: a floating input is cast to the compute
+    /// type (Keras's autocast), an integer input is pooled in its own type (max pooling only:
+    /// TensorFlow has no integer average pooling).
+    public func call(_ input: AnyTensor, options: CallOptions) throws(KerasLayerError) -> AnyLayerOutput {
+        let cast = try PoolingDTypes.autocast(input, policy: dtypePolicy, mode: Self.mode, layer: Self.className)
+        return AnyLayerOutput(output: try cast.visit(WindowPoolingVisitor(core: core, budget: options.memoryBudget)))
+    }
+}
+
+/// Runs a window pooling on the typed tensor inside an `AnyTensor`.
+private struct WindowPoolingVisitor<Layer: WindowPoolingLayer>: AnyTensorVisitor {
+    let core: WindowPooling<Layer>
+    let budget: MemoryBudget
+
+    func visit<Scalar: TensorElement>(_ tensor: Tensor<Scalar>) throws(KerasLayerError) -> AnyTensor {
+        var budget = self.budget
+        return AnyTensor(try core.call(tensor, budget: &budget))
     }
 }
