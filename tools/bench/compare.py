@@ -119,6 +119,8 @@ def tables(results):
         + ", ".join(f"{side} {v:.0f} %" for side, v in noise.items() if v is not None)
         + "."
     )
+    for lost in results["run"].get("workers_lost", []):
+        lines.append(f"- **A worker was lost**: {lost}; its sides have no samples after that (n/a).")
     na = [(side, r["op"], r.get("reason", "")) for side in main for r in main[side] if r["status"] != "ok"]
     if na:
         lines.append("- n/a:")

@@ -13,6 +13,9 @@ Usage: python driver.py --swift BIN [--build LABEL] --out DIR [--quick]
 5. `BIN bench summarize` turns the samples into the results (one implementation of the
    statistics, on every side alike); compare.py writes the tables, plot.py the scaling plot.
 
+A worker that ends during the run (e.g. killed for memory) is dropped: its sides keep the samples
+taken so far, the rest is "n/a", and the tables say so.
+
 Writes DIR/raw.json, DIR/results.json, DIR/tables.md and DIR/scaling.png.
 """
 
@@ -32,6 +35,10 @@ def log(message):
     print(f"[{time.monotonic() - START:6.1f}s] {message}", file=sys.stderr, flush=True)
 
 
+class WorkerLost(Exception):
+    """A worker process ended (for example killed for memory): the run goes on without it."""
+
+
 class WorkerProcess:
     """A worker speaking one JSON line per command and per reply."""
 
@@ -39,43 +46,77 @@ class WorkerProcess:
         self.name = name
         self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, bufsize=1)
 
+    def lost(self):
+        return WorkerLost(f"worker {self.name} exited (status {self.process.wait()})")
+
     def send(self, command):
-        self.process.stdin.write(json.dumps(command) + "\n")
-        self.process.stdin.flush()
+        try:
+            self.process.stdin.write(json.dumps(command) + "\n")
+            self.process.stdin.flush()
+        except OSError:
+            raise self.lost() from None
 
     def receive(self):
         line = self.process.stdout.readline()
         if not line:
-            raise SystemExit(f"driver: worker {self.name} exited (status {self.process.wait()})")
+            raise self.lost()
         reply = json.loads(line)
         if "error" in reply:
             raise SystemExit(f"driver: worker {self.name}: {reply['error']}")
         return reply
 
     def close(self):
-        self.process.stdin.close()
+        try:
+            self.process.stdin.close()
+        except OSError:
+            pass
         self.process.wait()
 
 
 class Run:
     def __init__(self, workers):
-        self.workers = workers
+        self.workers = list(workers)
         self.samples = {}
         self.na = {}
+        self.lost = []
+
+    def drop(self, worker, error, during):
+        """Goes on without a worker that ended: its sides keep the samples taken so far."""
+        self.workers.remove(worker)
+        self.lost.append(f"{error} during {during}")
+        log(f"{error} during {during}; going on without it")
+
+    def broadcast(self, command, during):
+        """Sends `command` to every worker (they work in parallel), then collects the replies."""
+        for worker in list(self.workers):
+            try:
+                worker.send(command)
+            except WorkerLost as error:
+                self.drop(worker, error, during)
+        replies = []
+        for worker in list(self.workers):
+            try:
+                replies.append(worker.receive())
+            except WorkerLost as error:
+                self.drop(worker, error, during)
+        return replies
 
     def setup(self, protocol, points):
-        for worker in self.workers:
-            worker.send({"cmd": "setup", "protocol": protocol, "points": points})
-        for worker in self.workers:
-            for side, reasons in worker.receive()["na"].items():
+        during = f"setup of {points[0]['id']}" if len(points) == 1 else "setup"
+        for reply in self.broadcast({"cmd": "setup", "protocol": protocol, "points": points}, during):
+            for side, reasons in reply["na"].items():
                 self.na.setdefault(side, {}).update(reasons)
 
     def rounds(self, warmup, timed, label):
         for r in range(warmup + timed):
-            order = self.workers[r % len(self.workers) :] + self.workers[: r % len(self.workers)]
+            order = self.workers[r % len(self.workers) :] + self.workers[: r % len(self.workers)] if self.workers else []
             for worker in order:
-                worker.send({"cmd": "round"})
-                reply = worker.receive()
+                try:
+                    worker.send({"cmd": "round"})
+                    reply = worker.receive()
+                except WorkerLost as error:
+                    self.drop(worker, error, label)
+                    continue
                 if r < warmup:
                     continue
                 for side, points in reply["samples"].items():
@@ -97,10 +138,7 @@ class Run:
         return total
 
     def release(self):
-        for worker in self.workers:
-            worker.send({"cmd": "release"})
-        for worker in self.workers:
-            worker.receive()
+        self.broadcast({"cmd": "release"}, "release")
 
 
 def machine():
@@ -187,6 +225,7 @@ def main():
         "minutes": round((time.monotonic() - START) / 60, 1),
         "load_average_before": load_before,
         "load_average_after": load_average(),
+        "workers_lost": run.lost,
     }
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(results, f, indent=1, sort_keys=True)
