@@ -122,6 +122,22 @@ struct NormalizationBatchGradientTests {
         }
     }
 
+    @Test("a large offset and a small spread: the gradients of the exact statistics, not of their float32 rounding")
+    func largeOffset() throws {
+        var rng = TestRNG(seed: 134)
+        for (shape, axis, masked) in [([16, 3], -1, false), ([4, 3, 5], 1, false), ([6, 2, 3], -1, true)] {
+            let what = "shape \(shape) axis \(axis) masked \(masked) offset 1e4"
+            let a = axis < 0 ? axis + shape.count : axis
+            let (layer, weights) = try Self.layer(axis: axis, channels: shape[a], center: true, scale: true, rng: &rng)
+            let mask = masked ? try Self.mask(Array(shape.dropLast()), input: shape, rng: &rng) : nil
+            let x = rng.tensor(shape, mean: 1e4, std: 10)
+            try normCheckGradient(
+                layer, input: x, weights: weights, trainable: ["gamma", "beta"], options: CallOptions(training: true, mask: mask?.0),
+                reference: Self.reference(shape: shape, axis: axis, training: true, mask: mask?.1, renorm: nil), rng: &rng, what: what,
+                tolerance: 1e-5, forwardTolerance: 1e-3)
+        }
+    }
+
     @Test("renorm: r and d are constants; clipped and unclipped; a frozen layer has no variable gradients")
     func renormAndFrozen() throws {
         var rng = TestRNG(seed: 133)

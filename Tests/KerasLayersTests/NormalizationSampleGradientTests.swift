@@ -75,6 +75,29 @@ struct NormalizationSampleGradientTests {
         }
     }
 
+    @Test("LayerNormalization and GroupNormalization with a large offset and a small spread: the exact statistics' gradients")
+    func largeOffset() throws {
+        var rng = TestRNG(seed: 147)
+        for (index, layer) in [
+            try LayerNormalization(axis: [-1], epsilon: 1e-3) as any DifferentiableLayer, try LayerNormalization(axis: [1], epsilon: 1e-3, rmsScaling: true),
+            try GroupNormalization(groups: 2, axis: -1, epsilon: 1e-3),
+        ].enumerated() {
+            let shape = [3, 4, 4]
+            let x = rng.tensor(shape, mean: 1e4, std: 10)
+            let keys = (0..<48).map { i -> Int in
+                let m = normTestIndex(i, shape)
+                return [m[0] * 4 + m[1], m[0] * 4 + m[2], m[0] * 2 + m[2] / 2][index]
+            }
+            try normCheckGradient(
+                layer, input: x, trainable: layer.weightNames,
+                reference: { x, w in
+                    let stats = NormGradRef.moments(x, keys: keys)
+                    if index == 1 { return x.indices.map { x[$0] / (stats.variance[keys[$0]] + 1e-3).squareRoot() } }
+                    return NormGradRef.affine(x, keys: keys, params: keys, mean: stats.mean, variance: stats.variance, gamma: nil, beta: nil, epsilon: 1e-3)
+                }, rng: &rng, what: "\(type(of: layer).className) #\(index) offset 1e4", tolerance: 1e-5, forwardTolerance: 1e-3)
+        }
+    }
+
     @Test("RMSNormalization: trailing and inner axes, the scale broadcast as Keras broadcasts it")
     func rmsNorm() throws {
         var rng = TestRNG(seed: 143)

@@ -121,6 +121,48 @@ enum NormalizationGradientKernels {
         return sums
     }
 
+    /// `Σ w·(x − c[k])` per statistic (`w` the mask weight, 1 without a mask) and, with a
+    /// mask, `Σ w`: what a float32 centre `c` misses of the exact mean (a pass before the
+    /// first when the mean's rounding matters).
+    static func deviationSums<T: BinaryFloatingPoint>(
+        x: UnsafePointer<T>, walk: NormWalk, statistics: Int, centre: UnsafePointer<Double>, mask: UnsafePointer<UInt8>?
+    ) -> (deviation: [Double], count: [Double]) {
+        let chunks = chunkCount(walk)
+        let width = 2 * statistics
+        var partial = [Double](repeating: 0, count: chunks * width)
+        let n = walk.rowLength
+        let ks = walk.innerStrides[1], ms = walk.innerStrides[3]
+        let rowsPerChunk = (walk.rowCount + chunks - 1) / chunks
+        partial.withUnsafeMutableBufferPointer { buffer in
+            let base = buffer.baseAddress!
+            parallelChunks(count: chunks, work: walk.rowCount &* n) { range in
+                for chunk in range {
+                    let deviation = base + chunk * width, count = deviation + statistics
+                    let rows = (chunk * rowsPerChunk)..<Swift.min(walk.rowCount, (chunk + 1) * rowsPerChunk)
+                    walk.forEachRow(in: rows) { o in
+                        let xp = x + o[0]
+                        for j in 0..<n {
+                            let k = o[1] &+ j &* ks
+                            if let mask {
+                                guard mask[o[3] &+ j &* ms] != 0 else { continue }
+                                count[k] += 1
+                            }
+                            deviation[k] += Double(xp[j]) - centre[k]
+                        }
+                    }
+                }
+            }
+        }
+        var deviation = Array(partial[0..<statistics]), count = Array(partial[statistics..<width])
+        for chunk in 1..<chunks {
+            for k in 0..<statistics {
+                deviation[k] += partial[chunk * width + k]
+                count[k] += partial[chunk * width + statistics + k]
+            }
+        }
+        return (deviation, count)
+    }
+
     /// The second pass: `dx = f·(u − w·(a + (x − c')·b))`, or `dx = f·u` without coefficients
     /// (constant statistics), rounded once to `T`.
     static func inputGradient<T: BinaryFloatingPoint>(

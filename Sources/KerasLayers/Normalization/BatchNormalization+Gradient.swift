@@ -90,8 +90,11 @@ extension BatchNormalization: DifferentiableLayer {
         paramStrides[a] = 1
         let walk = NormWalk(
             shape: shape, strides: NormWalk.lanes(NormWalk.contiguousStrides(shape), paramStrides, paramStrides, maskStrides))
-        let centre = mean.map(Double.init)
         let perChannel = Double(MemoryBudget.saturatingProduct(shape) / Swift.max(channels, 1))
+        let centre =
+            training
+            ? normExactMeans(input, walk: walk, mean: mean, factor: factor, count: perChannel, mask: mask, maskEpsilon: Self.maskEpsilon)
+            : mean.map(Double.init)
         let coefficients: ((NormalizationGradientKernels.Sums) -> NormalizationGradientKernels.Coefficients)? =
             training
             ? { sums in

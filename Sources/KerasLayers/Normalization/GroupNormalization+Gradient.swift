@@ -26,7 +26,6 @@ extension GroupNormalization: DifferentiableLayer {
 
         let stats = input.scalars.withUnsafeBufferPointer { x in Moments.meanAndVariance(x, shape: grouped, reduced: reduced) }
         let eps = Float(epsilon)
-        let mean = stats.mean.map(Double.init)
         let factor = stats.variance.map { 1 / Double($0 + eps).squareRoot() }
         let count = Double(MemoryBudget.saturatingProduct(grouped.indices.filter { reduced[$0] }.map { grouped[$0] }))
         let walk = NormWalk(
@@ -34,6 +33,7 @@ extension GroupNormalization: DifferentiableLayer {
             strides: NormWalk.lanes(
                 NormWalk.contiguousStrides(grouped), NormWalk.keptStrides(grouped, kept: reduced.map { !$0 }),
                 NormWalk.keptStrides(grouped, kept: grouped.indices.map { $0 == a || $0 == a + 1 })))
+        let mean = normExactMeans(input, walk: walk, mean: stats.mean, factor: factor, count: count, mask: nil, maskEpsilon: 0)
         let (dx, sums) = normBackward(
             input, upstream: upstream, walk: walk, statistics: statistics, parameters: channels,
             centre: mean, factor: factor, gamma: gamma, mask: nil

@@ -32,7 +32,6 @@ extension LayerNormalization: DifferentiableLayer {
 
         let stats = input.scalars.withUnsafeBufferPointer { x in Moments.meanAndVariance(x, shape: shape, reduced: normalized) }
         let eps = Float(epsilon)
-        let mean = stats.mean.map(Double.init)
         let factor = stats.variance.map { 1 / Double($0 + eps).squareRoot() }
         let count = Double(MemoryBudget.saturatingProduct(shape.indices.filter { normalized[$0] }.map { shape[$0] }))
         let walk = NormWalk(
@@ -40,6 +39,7 @@ extension LayerNormalization: DifferentiableLayer {
             strides: NormWalk.lanes(
                 NormWalk.contiguousStrides(shape), NormWalk.keptStrides(shape, kept: normalized.map { !$0 }), paramStrides))
         let rms = rmsScaling
+        let mean = normExactMeans(input, walk: walk, mean: stats.mean, factor: factor, count: count, mask: nil, maskEpsilon: 0)
         let (dx, sums) = normBackward(
             input, upstream: upstream, walk: walk, statistics: statistics, parameters: parameters,
             centre: rms ? [Double](repeating: 0, count: statistics) : mean, factor: factor, gamma: gamma, mask: nil

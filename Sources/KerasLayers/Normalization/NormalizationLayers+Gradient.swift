@@ -92,3 +92,33 @@ func normMomentCoefficients(
     }
     return .init(a: a, b: b, centre: mean)
 }
+
+/// The means behind the float32 means `mean` (statistic lane 1 of `walk`, mask lane 3), in
+/// Double. A float32 mean is off by up to half its ulp, an error in every centred value
+/// `x − μ` that for data with a large offset and a small spread is far above float32's
+/// resolution of the gradients (the float64 oracle differentiates the exact statistics).
+/// When every mean's ulp is below 2⁻²⁴ of its standard deviation (`1/factor`), the float32
+/// means serve as they are; otherwise one pass corrects them:
+///
+///     μ = μ_f + (Σ w·(x − μ_f) − μ_f·(W − Σw)) / W
+///
+/// with `W` the forward pass's divisor: `count`, or with a mask `Σw + maskEpsilon` in float32.
+func normExactMeans(
+    _ input: Tensor<Float>, walk: NormWalk, mean: [Float], factor: [Double], count: Double, mask: Tensor<UInt8>?, maskEpsilon: Float
+) -> [Double] {
+    let rounded = mean.map(Double.init)
+    guard mean.indices.contains(where: { Double(mean[$0].ulp) * factor[$0] > 0x1p-24 }), input.count > 0 else { return rounded }
+    let centre = rounded
+    let sums = input.scalars.withUnsafeBufferPointer { x in
+        centre.withUnsafeBufferPointer { c in
+            normWithOptionalMask(mask) { m in
+                NormalizationGradientKernels.deviationSums(x: x.baseAddress!, walk: walk, statistics: mean.count, centre: c.baseAddress!, mask: m)
+            }
+        }
+    }
+    return mean.indices.map { k in
+        let weights = mask == nil ? count : sums.count[k]
+        let divisor = mask == nil ? count : Double(Float(weights) + maskEpsilon)
+        return rounded[k] + (sums.deviation[k] - rounded[k] * (divisor - weights)) / divisor
+    }
+}
