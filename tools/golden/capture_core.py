@@ -18,7 +18,7 @@ API (everything else in this module is private):
         run). `oracle.description` is the root attribute `oracle`.
 
     record = capture(layer, x, case_id=..., origin=..., mask=None, call=None, config=None,
-                     oracle=None, gradients="tie-free", dy_key=None)
+                     oracle=None, gradients="tie-free", dy_key=None, allow_error=False)
         Calls the built layer (weights already set) as `layer(x, mask=mask, **call)` and returns
         a CaseRecord: the config (default `json.dumps(layer.get_config())`; pass the JSON taken
         before build() when build() rewrites fields), the weights just before the call, the
@@ -27,7 +27,9 @@ API (everything else in this module is private):
         below), the float64 oracle of output, updated variables and gradients when `oracle` is
         given and Keras can evaluate the call under the float64 policy, and the cancellation
         bound (`cancellation/outputs/y`) where Keras's formula cancels. The call updates the
-        layer's variables exactly as Keras does.
+        layer's variables exactly as Keras does. With `allow_error`, a call Keras raises on
+        becomes an error case (`record.error`, the one-line reason; no output, gradients, oracle
+        or bound) instead of raising.
 
     write_golden_file(path, records, generator=..., oracle=None)
         Writes the records (sorted by id) with the root attributes of the running Keras, atomically
@@ -71,6 +73,7 @@ import itertools
 import json
 import os
 import pickle
+import re
 import subprocess
 import sys
 import warnings
@@ -115,6 +118,11 @@ def _numpy(keras, value):
     return np.array(keras.ops.convert_to_numpy(value))
 
 
+def _is_float(array):
+    """numpy floats and ml_dtypes' bfloat16 (whose numpy kind is "V")."""
+    return array.dtype.kind == "f" or array.dtype.name == "bfloat16"
+
+
 # -------------------------------------------------------------- record ----
 
 
@@ -135,10 +143,11 @@ class CaseRecord:
     cancellation: dict     # {"outputs/y": float64 array}
     dy: "np.ndarray | None" = None   # the upstream gradient (inputs/dy); None: forward-only
     grads: list = dataclasses.field(default_factory=list)  # [("x" | variable name, array)]
+    error: "str | None" = None  # the call raised in Keras (y is None; capture's allow_error)
 
 
 def capture(layer, x, *, case_id, origin, mask=None, call=None, config=None, oracle=None, gradients="tie-free",
-            dy_key=None):
+            dy_key=None, allow_error=False):
     """Call `layer` on `x` and record the case (see the module docstring)."""
     import keras
 
@@ -156,17 +165,24 @@ def capture(layer, x, *, case_id, origin, mask=None, call=None, config=None, ora
         kwargs["mask"] = keras.ops.convert_to_tensor(mask)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        y = _numpy(keras, layer(keras.ops.convert_to_tensor(x), **kwargs))
+        try:
+            y = _numpy(keras, layer(keras.ops.convert_to_tensor(x), **kwargs))
+        except Exception as e:  # noqa: BLE001 - with allow_error, what Keras raised is the case
+            if not allow_error:
+                raise
+            return CaseRecord(id=case_id, layer=type(layer).__name__, config=config, call=json.dumps(call),
+                              origin=origin, x=x, mask=mask, weights=list(zip(names, before)), y=None,
+                              updated=[], oracle={}, cancellation={}, error=_reason(e))
     after = [_numpy(keras, v.value) for v in layer.weights]
     updated = [(name, new) for name, old, new in zip(names, before, after)
-               if not np.array_equal(old, new, equal_nan=old.dtype.kind == "f")]
+               if not np.array_equal(old, new, equal_nan=_is_float(old))]
 
     layer_name = type(layer).__name__
     parsed_config = json.loads(config)
     cancellation = cancellation_bound(layer_name, parsed_config, x, mask, dict(zip(names, before)), call)
     dy, grads = None, []
     ties = gradients != "never" and max_window_ties(layer_name, parsed_config, x)
-    if x.dtype.kind == "f" and (gradients == "always" or (gradients == "tie-free" and not ties)):
+    if _is_float(x) and (gradients == "always" or (gradients == "tie-free" and not ties)):
         dy = upstream_gradient(dy_key or case_id, y)
         for v, value in zip(layer.weights, before):
             v.assign(value)
@@ -325,7 +341,7 @@ def _evaluate_float64(keras, layer_name, config, weights, x, mask, call, updated
         given = dict(weights)
         if set(names) != set(given):
             raise RuntimeError(f"the float64 layer has variables {names}, the case {sorted(given)}")
-        layer.set_weights([given[n].astype(np.float64) if given[n].dtype.kind == "f" else given[n]
+        layer.set_weights([given[n].astype(np.float64) if _is_float(given[n]) else given[n]
                            for n in names])
         if hasattr(layer, "finalize_state"):  # Normalization reads its adapted variables only then
             layer.finalize_state()
@@ -351,7 +367,7 @@ def _evaluate_float64(keras, layer_name, config, weights, x, mask, call, updated
             out[f"grads/{name}"] = (np.zeros(np.shape(ref)) if value is None else _numpy(keras, value)).astype(np.float64)
     after = dict(zip(names, (_numpy(keras, v.value) for v in layer.weights)))
     for n in updated_names:
-        if after[n].dtype.kind == "f":
+        if _is_float(after[n]):
             out[f"updated/{n}"] = after[n].astype(np.float64)
     return out
 
@@ -406,7 +422,8 @@ class Oracle:
 def _reason(error):
     """One line saying why Keras failed: TensorFlow's own message when there is one
     (e.g. no float64 kernel), not Keras's "Exception encountered when calling" wrapper."""
-    lines = [s.strip() for s in str(error).splitlines() if s.strip()]
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(error))  # Keras's bold markers
+    lines = [s.strip() for s in text.splitlines() if s.strip()]
     useful = [s for s in lines if not s.startswith(("Exception encountered", "Arguments received", "\u2022"))]
     return f"{type(error).__name__}: {(useful or lines or [''])[0][:240]}"
 
@@ -556,12 +573,18 @@ class _Writer:
         self._written = {}  # (dtype, shape, sha256 of the bytes) -> the dataset
 
     def put(self, parent, name, array):
+        """bfloat16, which HDF5 has no type for, as uint16 bit patterns with the dataset attribute
+        dtype="bfloat16" (its numpy dtype differs from uint16's, so it never links to a uint16 one)."""
         array = np.ascontiguousarray(array)
-        key = (array.dtype.str, array.shape, hashlib.sha256(array.tobytes()).digest())
+        key = (array.dtype.str, array.dtype.name, array.shape, hashlib.sha256(array.tobytes()).digest())
         if key in self._written:
             parent[name] = self._written[key]
-        else:
-            self._written[key] = parent.create_dataset(name, data=array, track_times=False)
+            return
+        bfloat16 = array.dtype.name == "bfloat16"
+        dataset = parent.create_dataset(name, data=array.view(np.uint16) if bfloat16 else array, track_times=False)
+        if bfloat16:
+            dataset.attrs["dtype"] = "bfloat16"
+        self._written[key] = dataset
 
 
 def _put_paths(writer, case_group, top, tensors):
@@ -594,6 +617,8 @@ def root_attributes(generator, oracle=None):
     }
     if oracle is not None:
         attrs["oracle"] = oracle.description
+    if backend == "jax" and module.config.jax_enable_x64:
+        attrs["jax_enable_x64"] = "true"
     return attrs
 
 
@@ -612,6 +637,8 @@ def write_golden_file(path, records, generator, oracle=None):
             g = _group(f, rec.id)
             for k in ("layer", "config", "call", "origin"):
                 g.attrs[k] = getattr(rec, k)
+            if rec.error is not None:
+                g.attrs["error"] = rec.error
             inputs = _group(g, "inputs")
             writer.put(inputs, "x", rec.x)
             if rec.mask is not None:
@@ -622,7 +649,8 @@ def write_golden_file(path, records, generator, oracle=None):
                 w = _group(g, "weights")
                 for name, value in rec.weights:
                     writer.put(w, name, value)
-            writer.put(_group(g, "outputs"), "y", rec.y)
+            if rec.error is None:
+                writer.put(_group(g, "outputs"), "y", rec.y)
             if rec.updated:
                 u = _group(g, "updated")
                 for name, value in rec.updated:

@@ -63,8 +63,9 @@ def write_manifest(path):
 
 # ---------------------------------------------------------------- Keras ----
 
-def run_case(keras, case, oracle):
-    """Build the layer the case declares, set its weights, and capture the call."""
+def run_case(keras, case, oracle, **capture_options):
+    """Build the layer the case declares, set its weights, and capture the call
+    (`capture_options` go to capture_core.capture, e.g. allow_error)."""
     keras.backend.clear_session()  # fresh name counters: config names do not depend on case order
     cls = getattr(keras.layers, case["layer"])
     with warnings.catch_warnings():
@@ -91,7 +92,8 @@ def run_case(keras, case, oracle):
         ])
     return core.capture(layer, x, case_id=case["id"], origin=case["origin"], mask=case_specs.make_mask(case),
                         call=case["call"], config=config, oracle=oracle,
-                        gradients=case.get("gradients", "tie-free"), dy_key=case["x"].get("seed", case["id"]))
+                        gradients=case.get("gradients", "tie-free"), dy_key=case["x"].get("seed", case["id"]),
+                        **capture_options)
 
 
 def generate(args, families, only):
