@@ -14,7 +14,7 @@ For every case id with outputs on both TensorFlow and JAX, every tensor the two 
           harness's default relative tolerance must be for TensorFlow's value to accept JAX's.
 
 and, against the float64 oracle where the case has one, which backend an element beyond the
-default tolerance agrees with. Prints one line per element type (and the worst tensors), or a
+default tolerance agrees with. Prints one line per element type and kind of layer (and the worst tensors), or a
 markdown table with --markdown (the table in CI.md). Reads the files with h5py.
 """
 
@@ -48,6 +48,17 @@ def ulp(magnitude, dtype):
     return 2.0 ** (exponent - mantissa)
 
 
+def kind(layer):
+    """The group a layer's spread is reported in."""
+    if layer.startswith(("AveragePooling", "AdaptiveAveragePooling")):
+        return "windowed/adaptive average pooling"
+    if layer.startswith("GlobalAveragePooling"):
+        return "global average pooling"
+    if "MaxPooling" in layer:
+        return "max pooling"
+    return "normalization"
+
+
 def tensors(group):
     """{path: dataset} of outputs/y and updated/*."""
     out = {}
@@ -59,7 +70,7 @@ def tensors(group):
 
 
 def measure(folder):
-    """[(dtype, case id, path, n, max ulps, needed rtol, beyond default, settled by oracle)]."""
+    """[(dtype, layer kind, case id, path, n, max ulps, needed rtol, beyond default, settled by oracle)]."""
     rows = []
     files = {}
     for backend in ("tensorflow", "jax"):
@@ -96,7 +107,7 @@ def measure(folder):
                     ok_tf = np.abs(x - o) <= tol
                     ok_jax = np.abs(y - o) <= tol
                     settled = int((beyond & (ok_tf ^ ok_jax)).sum())
-                rows.append((dtype, case_id, path, x.size, float(ulps.max(initial=0)), float(need.max(initial=0)),
+                rows.append((dtype, kind(a.attrs["layer"]), case_id, path, x.size, float(ulps.max(initial=0)), float(need.max(initial=0)),
                              int(beyond.sum()), settled))
     return rows
 
@@ -109,32 +120,30 @@ def main():
     p.add_argument("--worst", type=int, default=3, help="worst tensors listed per type")
     args = p.parse_args()
     rows = measure(args.folder)
-    by_type = {}
+    groups = {}
     for r in rows:
-        by_type.setdefault(r[0], []).append(r)
+        groups.setdefault((r[0], r[1]), []).append(r)
     if args.markdown:
-        print("| element type | tensors | elements | max \\|tf − jax\\| (ULPs) | rtol needed | default atol / rtol "
+        print("| element type | layers | tensors | elements | max \\|tf − jax\\| (ULPs) | rtol needed | default atol / rtol "
               "| elements beyond the default | of those settled by the float64 oracle |")
-        print("|---|---:|---:|---:|---:|---|---:|---:|")
-    for dtype in ("float16", "bfloat16", "float32", "float64"):
-        rs = by_type.get(dtype, [])
-        if not rs:
-            continue
+        print("|---|---|---:|---:|---:|---:|---|---:|---:|")
+    order = ("float16", "bfloat16", "float32", "float64")
+    for (dtype, what), rs in sorted(groups.items(), key=lambda g: (order.index(g[0][0]), g[0][1])):
         atol, rtol = DEFAULTS[dtype]
-        n = sum(r[3] for r in rs)
-        mu = max(r[4] for r in rs)
-        need = max(r[5] for r in rs)
-        beyond = sum(r[6] for r in rs)
-        settled = sum(r[7] for r in rs)
+        n = sum(r[4] for r in rs)
+        mu = max(r[5] for r in rs)
+        need = max(r[6] for r in rs)
+        beyond = sum(r[7] for r in rs)
+        settled = sum(r[8] for r in rs)
         if args.markdown:
-            print(f"| {dtype} | {len(rs)} | {n} | {mu:.0f} | {need:.2g} | {atol:g} / {rtol:g} | {beyond} | {settled} |")
+            print(f"| {dtype} | {what} | {len(rs)} | {n} | {mu:.0f} | {need:.2g} | {atol:g} / {rtol:g} | {beyond} "
+                  f"| {settled} |")
         else:
-            print(f"{dtype}: {len(rs)} tensors, {n} elements: max {mu:.1f} ULPs, rtol needed {need:.3g} "
+            print(f"{dtype} {what}: {len(rs)} tensors, {n} elements: max {mu:.1f} ULPs, rtol needed {need:.3g} "
                   f"(default atol {atol:g} rtol {rtol:g}); {beyond} elements beyond the default, {settled} of them "
                   f"settled by the oracle")
-            for r in sorted(rs, key=lambda r: -r[5])[:args.worst]:
-                print(f"    {r[1]} {r[2]}: {r[4]:.1f} ULPs, rtol needed {r[5]:.3g}, {r[6]} beyond, {r[7]} settled")
-
+            for r in sorted(rs, key=lambda r: -r[6])[:args.worst]:
+                print(f"    {r[2]} {r[3]}: {r[5]:.1f} ULPs, rtol needed {r[6]:.3g}, {r[7]} beyond, {r[8]} settled")
 
 if __name__ == "__main__":
     sys.exit(main())
