@@ -7,8 +7,10 @@ Pure data plus the input helpers of `cases.py` (no Keras import). A case is a di
     gradients  capture_core's gradients option: "tie-free" for the classes in GRADIENT_LAYERS,
              "never" for the others (the golden size budget)
 
-Families: one per policy (`float16`, `bfloat16`, `float64`, `mixed_float16`, `mixed_bfloat16`)
-and `integer` (integer inputs under the default policy). Every policy family has the same cases:
+Families: one per policy (`float16`, `bfloat16`, `float64`, `mixed_float16`, `mixed_bfloat16`),
+`integer` (integer inputs under the default policy), and `refused` / `refused_float64`: the calls
+Keras raises on, on some backend (`refused()`), so that the other families hold no error case
+(`refused_float64`: those under the float64 policy, which JAX runs with x64). Every policy family has the same cases:
 each of the 24 layer classes, BatchNormalization in inference and in training (updated moving
 statistics), ill-conditioned (large-offset) inputs for the normalizations, long reductions for
 average pooling. The input is given in the policy's compute dtype (float16 for `mixed_float16`),
@@ -23,7 +25,8 @@ Input values are float32 numbers rounded to the input dtype (cases.make_input), 
 from cases import M, X
 
 POLICIES = ("float16", "bfloat16", "float64", "mixed_float16", "mixed_bfloat16")
-FAMILIES = POLICIES + ("integer",)
+FAMILIES = POLICIES + ("integer", "refused", "refused_float64")
+X64_FAMILIES = ("float64", "refused_float64")  # JAX computes these in a process with jax_enable_x64
 INTEGER_TYPES = ("uint8", "int8", "int32", "int64")
 
 CASES = []
@@ -36,7 +39,20 @@ GRADIENT_LAYERS = ("BatchNormalization", "LayerNormalization", "GroupNormalizati
 _TRAIN = {"training": True}
 
 
+def refused(layer, policy, input_dtype):
+    """Whether Keras raises for this call on some backend (tools/golden/DTYPES.md): TensorFlow's
+    3-D pooling kernels take neither float16 nor float64, its average pooling no integers, its
+    MaxPool3D no integers; UnitNormalization takes no integers on either backend."""
+    pool3d = layer in ("MaxPooling3D", "AveragePooling3D", "AdaptiveMaxPooling3D", "AdaptiveAveragePooling3D")
+    if policy is not None:
+        return pool3d and policy in ("float16", "mixed_float16", "float64")
+    return layer.startswith(("AveragePooling", "AdaptiveAveragePooling", "UnitNormalization")) or (
+        pool3d and "Max" in layer)
+
+
 def _case(id, family, layer, kwargs, x, origin, policy=None, mask=None, call=None, weights="random"):
+    if refused(layer, policy, x["dtype"]):
+        family = "refused_float64" if policy == "float64" else "refused"
     c = {"id": id, "family": family, "layer": layer, "kwargs": dict(kwargs), "x": x, "call": call or {},
          "weights": weights, "origin": origin, "policy": policy,
          "gradients": "tie-free" if layer in GRADIENT_LAYERS else "never"}

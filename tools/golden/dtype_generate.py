@@ -7,11 +7,12 @@ golden/dtypes/MANIFEST.json, from the cases of tools/golden/dtype_cases.py.
     tools/golden/dtype_generate.py --backend jax --out golden/dtypes/jax --families float64 --x64
     tools/golden/dtype_generate.py --manifest golden/dtypes/MANIFEST.json
 
-Without --backend it runs TensorFlow (every family), JAX (every family but float64) and JAX with
-`jax_enable_x64` (float64 only: without it JAX silently computes the float64 policy in float32),
-each in its own process, two at a time, then writes the manifest. A case is made exactly as
-generate.py makes one (generate.run_case, the shared capture core); a call Keras raises on is
-recorded as an error case (attribute `error`, no outputs; docs/golden-schema.md, "Error cases").
+Without --backend it runs TensorFlow (every family), JAX (every family but the float64 ones) and
+JAX with `jax_enable_x64` (`float64`, `refused_float64`: without it JAX silently computes the
+float64 policy in float32), each in its own process, two at a time, then writes the manifest. A
+case is made exactly as generate.py makes one (generate.run_case, the shared capture core). In the
+`refused*` families a call Keras raises on is recorded as an error case (attribute `error`, no
+outputs; docs/golden-schema.md, "Error cases"); anywhere else it stops the run.
 Notes: tools/golden/DTYPES.md. Regenerating gives byte-identical files.
 """
 
@@ -40,12 +41,13 @@ def command_line(args):
 
 
 def generate(args, families, only):
+    x64 = set(dtype_cases.X64_FAMILIES)
     if args.x64:
-        if args.backend != "jax" or families != ["float64"]:
-            sys.exit("--x64 is for the JAX float64 family only (--backend jax --families float64)")
+        if args.backend != "jax" or not set(families) <= x64:
+            sys.exit(f"--x64 is for JAX and the families {sorted(x64)} only")
         os.environ["JAX_ENABLE_X64"] = "1"
-    elif args.backend == "jax" and "float64" in families:
-        sys.exit("the JAX float64 family needs its own process with --x64")
+    elif args.backend == "jax" and x64 & set(families):
+        sys.exit(f"the JAX families {sorted(x64)} need their own process with --x64")
     import capture_core as core
     import generate as golden
 
@@ -61,7 +63,7 @@ def generate(args, families, only):
             records = []
             for c in cases:
                 try:
-                    records.append(golden.run_case(keras, c, oracle, allow_error=True))
+                    records.append(golden.run_case(keras, c, oracle, allow_error=family.startswith("refused")))
                 except Exception as e:
                     raise RuntimeError(f"case {c['id']} failed on {args.backend}: {type(e).__name__}: {e}") from e
             path = os.path.join(args.out, family + ".h5")
@@ -88,12 +90,13 @@ def write_manifest(path):
 def run_all(families):
     """The three Keras processes (two at a time), then the manifest."""
     runs = []
-    for backend, fams, x64 in (("tensorflow", families, False),
-                               ("jax", [f for f in families if f != "float64"], False),
-                               ("jax", [f for f in families if f == "float64"], True)):
+    x64 = dtype_cases.X64_FAMILIES
+    for backend, fams, on in (("tensorflow", families, False),
+                              ("jax", [f for f in families if f not in x64], False),
+                              ("jax", [f for f in families if f in x64], True)):
         if fams:
             cmd = [sys.executable, os.path.abspath(__file__), "--backend", backend,
-                   "--out", os.path.join(OUT, backend), "--families", ",".join(fams)] + (["--x64"] if x64 else [])
+                   "--out", os.path.join(OUT, backend), "--families", ",".join(fams)] + (["--x64"] if on else [])
             runs.append(cmd)
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONDONTWRITEBYTECODE="1")
     running, failed = [], False
@@ -113,7 +116,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--backend", choices=["tensorflow", "jax"])
     p.add_argument("--out", help="output folder, e.g. golden/dtypes/jax")
-    p.add_argument("--x64", action="store_true", help="JAX with jax_enable_x64 (the float64 family)")
+    p.add_argument("--x64", action="store_true", help="JAX with jax_enable_x64 (the float64 families)")
     p.add_argument("--families", help="comma-separated (default: all): " + ",".join(dtype_cases.FAMILIES))
     p.add_argument("--only", action="append", help="case id (repeatable; debugging)")
     p.add_argument("--manifest", help="only write the manifest of declared cases to this path")
