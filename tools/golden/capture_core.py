@@ -470,8 +470,11 @@ def _along(v, axis, rank):
 
 def cancellation_bound(layer_name, config, x, mask, weights, call):
     """{"outputs/y": 4u·(|x·inv| + |mean·inv|)} for the normalization layers whose formula
-    `y = x·inv + (offset − mean·inv)`, `inv = scale·rsqrt(variance + epsilon)` cancels; {} else.
+    `y = x·inv + (offset − mean·inv)`, `inv = scale·rsqrt(variance + epsilon)` cancels; the half
+    precision window sum's bound for average pooling (`_half_average_pooling_bound`); {} else.
     Everything in float64 from the case's data; non-finite bounds become 0."""
+    if layer_name.startswith(("AveragePooling", "AdaptiveAveragePooling")):
+        return _half_average_pooling_bound(layer_name, config, x)
     u = _UNIT_ROUNDOFF.get(str(np.asarray(x).dtype))
     if u is None or layer_name not in ("BatchNormalization", "LayerNormalization", "GroupNormalization"):
         return {}
@@ -515,6 +518,41 @@ def cancellation_bound(layer_name, config, x, mask, weights, call):
     with np.errstate(all="ignore"):
         bound = 4 * u * (np.abs(x * inv) + np.abs(mean * inv))
     bound = np.broadcast_to(bound, x.shape).astype(np.float64)
+    return {"outputs/y": np.ascontiguousarray(np.where(np.isfinite(bound), bound, 0.0))}
+
+
+_HALF_UNIT_ROUNDOFF = {"float16": 2.0 ** -11, "bfloat16": 2.0 ** -8}
+
+
+def _half_average_pooling_bound(layer_name, config, x):
+    """Windowed and adaptive average pooling whose compute dtype (the policy's; the mixed
+    policies' too) is float16 or bfloat16: TensorFlow and JAX both sum each window in that type,
+    each in its own order, so each result may be off the exact average by (n−1)·u·Σ|x|/n before
+    the final rounding (n real elements in the window, padding excluded; u the type's unit
+    roundoff), and two such evaluations agree within twice that:
+    {"outputs/y": 2(n−1)·u·Σ|x|/n}. {} under any other compute dtype."""
+    policy = config.get("dtype")
+    name = policy.get("config", {}).get("name") if isinstance(policy, dict) else policy
+    u = _HALF_UNIT_ROUNDOFF.get(str(name).removeprefix("mixed_"))
+    if u is None:
+        return {}
+    x = np.abs(np.asarray(x).astype(np.float64))
+    rank = int(layer_name[-2])
+    first = 2 if config.get("data_format") == "channels_first" else 1
+    spatial = tuple(range(first, first + rank))
+    windows = _pool_windows(layer_name, config, [x.shape[a] for a in spatial])
+    shape = list(x.shape)
+    for a, w in zip(spatial, windows):
+        shape[a] = len(w)
+    bound = np.zeros(shape)
+    for position in itertools.product(*(range(len(w)) for w in windows)):
+        source, target = [slice(None)] * x.ndim, [slice(None)] * x.ndim
+        for a, w, i in zip(spatial, windows, position):
+            source[a], target[a] = slice(*w[i]), slice(i, i + 1)
+        block = x[tuple(source)]
+        n = int(np.prod([block.shape[a] for a in spatial]))
+        with np.errstate(all="ignore"):
+            bound[tuple(target)] = 2 * (n - 1) * u * block.sum(axis=spatial, keepdims=True) / n
     return {"outputs/y": np.ascontiguousarray(np.where(np.isfinite(bound), bound, 0.0))}
 
 
