@@ -4,7 +4,7 @@
     tools/golden/dtype_spread.py [golden/dtypes] [--markdown]
 
 For every case id with outputs on both TensorFlow and JAX, every tensor the two files share
-(`outputs/y`, `updated/*`; same dtype on both), per element:
+(`outputs/y`, `updated/*`, `grads/*`; same dtype on both), per element:
 
   ulps    |tf − jax| in units in the last place of the element type at max(|tf|, |jax|)
           (float16: 10 mantissa bits, bfloat16: 7, float32: 23, float64: 52; subnormal spacing
@@ -26,7 +26,7 @@ import h5py
 import numpy as np
 
 BITS = {"float16": (10, -14), "bfloat16": (7, -126), "float32": (23, -126), "float64": (52, -1022)}
-DEFAULTS = {"float16": (1e-5, 1e-3), "bfloat16": (1e-5, 1.6e-2), "float32": (1e-5, 1.3e-6),
+DEFAULTS = {"float16": (1e-5, 1e-3), "bfloat16": (1e-5, 8e-3), "float32": (1e-5, 1.3e-6),
             "float64": (1e-7, 1e-7)}
 
 
@@ -60,9 +60,9 @@ def kind(layer):
 
 
 def tensors(group):
-    """{path: dataset} of outputs/y and updated/*."""
+    """{path: dataset} of outputs/y, updated/* and grads/*."""
     out = {}
-    for top in ("outputs", "updated"):
+    for top in ("outputs", "updated", "grads"):
         if top in group:
             for name, d in group[top].items():
                 out[f"{top}/{name}"] = d
