@@ -107,7 +107,8 @@ def measure(folder):
                     ok_tf = np.abs(x - o) <= tol
                     ok_jax = np.abs(y - o) <= tol
                     settled = int((beyond & (ok_tf ^ ok_jax)).sum())
-                rows.append((dtype, kind(a.attrs["layer"]), case_id, path, x.size, float(ulps.max(initial=0)), float(need.max(initial=0)),
+                what = kind(a.attrs["layer"]) + (", gradients" if path.startswith("grads/") else "")
+                rows.append((dtype, what, case_id, path, x.size, float(ulps.max(initial=0)), float(need.max(initial=0)),
                              int(beyond.sum()), settled))
     return rows
 
