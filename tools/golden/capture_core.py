@@ -187,6 +187,7 @@ def capture(layer, x, *, case_id, origin, mask=None, call=None, config=None, ora
         for v, value in zip(layer.weights, before):
             v.assign(value)
         grads = _gradients(keras, layer, x, kwargs, dy, y, cancellation.get("outputs/y", 0.0), case_id)
+        cancellation.update(half_average_pooling_gradient_bound(layer_name, parsed_config, x, dy))
         for v, value in zip(layer.weights, after):
             v.assign(value)
 
@@ -524,36 +525,71 @@ def cancellation_bound(layer_name, config, x, mask, weights, call):
 _HALF_UNIT_ROUNDOFF = {"float16": 2.0 ** -11, "bfloat16": 2.0 ** -8}
 
 
-def _half_average_pooling_bound(layer_name, config, x):
-    """Windowed and adaptive average pooling whose compute dtype (the policy's; the mixed
-    policies' too) is float16 or bfloat16: TensorFlow and JAX both sum each window in that type,
-    each in its own order, so each result may be off the exact average by (n−1)·u·Σ|x|/n before
-    the final rounding (n real elements in the window, padding excluded; u the type's unit
-    roundoff), and two such evaluations agree within twice that:
-    {"outputs/y": 2(n−1)·u·Σ|x|/n}. {} under any other compute dtype."""
+def _half_pooling_windows(layer_name, config, shape):
+    """(u, [(input window slices, output position slices, n)]) for windowed and adaptive average
+    pooling whose compute dtype (the policy's; the mixed policies' too) is float16 or bfloat16,
+    u that type's unit roundoff and n the real elements of the window; (None, []) otherwise."""
     policy = config.get("dtype")
     name = policy.get("config", {}).get("name") if isinstance(policy, dict) else policy
     u = _HALF_UNIT_ROUNDOFF.get(str(name).removeprefix("mixed_"))
-    if u is None:
-        return {}
-    x = np.abs(np.asarray(x).astype(np.float64))
+    if u is None or not layer_name.startswith(("AveragePooling", "AdaptiveAveragePooling")):
+        return None, []
     rank = int(layer_name[-2])
     first = 2 if config.get("data_format") == "channels_first" else 1
-    spatial = tuple(range(first, first + rank))
-    windows = _pool_windows(layer_name, config, [x.shape[a] for a in spatial])
-    shape = list(x.shape)
-    for a, w in zip(spatial, windows):
-        shape[a] = len(w)
-    bound = np.zeros(shape)
+    spatial = range(first, first + rank)
+    windows = _pool_windows(layer_name, config, [shape[a] for a in spatial])
+    out = []
     for position in itertools.product(*(range(len(w)) for w in windows)):
-        source, target = [slice(None)] * x.ndim, [slice(None)] * x.ndim
+        source, target = [slice(None)] * len(shape), [slice(None)] * len(shape)
+        n = 1
         for a, w, i in zip(spatial, windows, position):
             source[a], target[a] = slice(*w[i]), slice(i, i + 1)
-        block = x[tuple(source)]
-        n = int(np.prod([block.shape[a] for a in spatial]))
-        with np.errstate(all="ignore"):
-            bound[tuple(target)] = 2 * (n - 1) * u * block.sum(axis=spatial, keepdims=True) / n
-    return {"outputs/y": np.ascontiguousarray(np.where(np.isfinite(bound), bound, 0.0))}
+            n *= w[i][1] - w[i][0]
+        out.append((tuple(source), tuple(target), n))
+    return u, out
+
+
+def _finite(bound):
+    return np.ascontiguousarray(np.where(np.isfinite(bound), bound, 0.0))
+
+
+def _half_average_pooling_bound(layer_name, config, x):
+    """Windowed and adaptive average pooling in float16 / bfloat16 (`_half_pooling_windows`):
+    TensorFlow and JAX both sum each window in that type, each in its own order, so each result
+    may be off the exact average by (n−1)·u·Σ|x|/n before the final rounding, and two such
+    evaluations agree within twice that: {"outputs/y": 2(n−1)·u·Σ|x|/n}; {} otherwise."""
+    x = np.abs(np.asarray(x).astype(np.float64))
+    u, windows = _half_pooling_windows(layer_name, config, x.shape)
+    if u is None:
+        return {}
+    shape = list(x.shape)
+    for a, s in enumerate(windows[-1][1]):
+        if s.start is not None:
+            shape[a] = s.start + 1
+    bound = np.zeros(shape)
+    spatial = tuple(a for a, s in enumerate(windows[-1][1]) if s.start is not None)
+    with np.errstate(all="ignore"):
+        for source, target, n in windows:
+            bound[target] = 2 * (n - 1) * u * x[source].sum(axis=spatial, keepdims=True) / n
+    return {"outputs/y": _finite(bound)}
+
+
+def half_average_pooling_gradient_bound(layer_name, config, x, dy):
+    """The backward pass of the same layers: dL/dx(j) = Σ over the k(j) windows holding j of
+    dy(w)/n(w), each term rounded and summed in the half type, so each evaluation is within
+    k(j)·u·Σ|dy(w)|/n(w) of exact and two agree within twice that: {"grads/x": that}; {} for any
+    other layer or compute dtype."""
+    x = np.asarray(x)
+    u, windows = _half_pooling_windows(layer_name, config, x.shape)
+    if u is None:
+        return {}
+    dy = np.abs(np.asarray(dy).astype(np.float64))
+    spread, count = np.zeros(x.shape), np.zeros(x.shape)
+    with np.errstate(all="ignore"):
+        for source, target, n in windows:
+            spread[source] += dy[target] / n
+            count[source] += 1
+        return {"grads/x": _finite(2 * count * u * spread)}
 
 
 def _batch_normalization_terms(config, x, mask, weights, call, eps):
