@@ -704,7 +704,11 @@ def write_golden_file(path, records, generator, oracle=None):
     if os.path.exists(tmp):
         os.remove(tmp)
     writer = _Writer()
-    with h5py.File(tmp, "w", libver=("v108", "v108")) as f:
+    fcpl = h5py.h5p.create(h5py.h5p.FILE_CREATE)
+    fcpl.set_obj_track_times(False)  # the root group without timestamps too (else every run differs)
+    fapl = h5py.h5p.create(h5py.h5p.FILE_ACCESS)
+    fapl.set_libver_bounds(h5py.h5f.LIBVER_V18, h5py.h5f.LIBVER_V18)
+    with h5py.File(h5py.h5f.create(tmp.encode(), h5py.h5f.ACC_TRUNC, fcpl=fcpl, fapl=fapl)) as f:
         for k, v in root_attributes(generator, oracle).items():
             f.attrs[k] = v
         for rec in sorted(records, key=lambda r: r.id):
