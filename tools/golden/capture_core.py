@@ -225,7 +225,7 @@ def _trainable_names(layer):
 def _gradients(keras, layer, x, kwargs, dy, y, slack, case_id):
     """[("x", dL/dx), (name, dL/d(variable)) for each trainable variable] of the call
     `layer(x, **kwargs)` from the variables' current values, L = sum(y * dy). The call's
-    output must be `y` within float32's tolerance plus `slack` (the cancellation bound)."""
+    output must be `y` within about an ULP of its type plus `slack` (the cancellation bound)."""
     backend = keras.backend.backend()
     trainable = layer.trainable_variables
     with warnings.catch_warnings():
