@@ -1,6 +1,17 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+// Vector width. The default build targets each architecture's baseline (x86-64: SSE2; arm64: NEON)
+// and runs on any CPU of that architecture. Setting KERAS_CONFORMANCE_TARGET_CPU when building compiles
+// the layers (the numeric kernels) for one CPU instead: `native` for the building machine, or an LLVM CPU
+// name (`haswell` for AVX2 + FMA, `znver2`, `skylake-avx512`, `apple-m1`). That binary runs only on such
+// CPUs. Use a build folder of its own so the portable build stays as it is:
+//     KERAS_CONFORMANCE_TARGET_CPU=native swift build -c release --scratch-path .build-native
+// Checking what was generated: `objdump -d` on the binary, counting ymm (AVX2) or zmm (AVX-512) registers
+// in the kernel symbols (BENCHMARKS.md, notes).
+let layerSwiftSettings: [SwiftSetting] =
+    Context.environment["KERAS_CONFORMANCE_TARGET_CPU"].map { [.unsafeFlags(["-target-cpu", $0])] } ?? []
+
 let package = Package(
     name: "keras-conformance",
     platforms: [.macOS(.v13)],
@@ -34,7 +45,7 @@ let package = Package(
         // The layers: tensors, config decoding, semantics, numeric kernels.
         // Non-temporal stores for kernels that write large outputs (clang builtins Swift cannot spell).
         .target(name: "CStreamingStores"),
-        .target(name: "KerasLayers", dependencies: ["KerasJSON", "CStreamingStores"]),
+        .target(name: "KerasLayers", dependencies: ["KerasJSON", "CStreamingStores"], swiftSettings: layerSwiftSettings),
         // The harness: runner (implementation behind a protocol), comparator, reports.
         .target(name: "Conformance", dependencies: ["ReferenceData", "KerasJSON"]),
         // The HTML conformance report (Plot): matrix, used-fraction histograms, case details.
