@@ -2,11 +2,12 @@ import Testing
 @testable import KerasLayers
 
 /// Tensors big enough for the kernels to split across cores and to take the streaming-store
-/// paths (rows of 4-lane chunks plus a scalar tail), against a naive Double reference.
+/// paths (rows of 8-lane chunks from the first 32-byte aligned element, plus scalar ends),
+/// against a naive Double reference.
 @Suite("Normalization on multi-threaded sizes")
 struct NormalizationLargeTensorTests {
-    /// Channels 37: rows that are not a multiple of four, so every row ends in the scalar tail
-    /// and starts at an alignment that alternates between streamed and plain stores.
+    /// Channels 37: rows that are not a multiple of eight, so every row has scalar ends and
+    /// starts at an alignment that changes from row to row.
     static let shape = [4, 24, 24, 37]
 
     func reference(
@@ -36,6 +37,38 @@ struct NormalizationLargeTensorTests {
             x, mean: mean, variance: variance, channelOf: { $0 % channels },
             gamma: gamma.scalars, beta: beta.scalars, epsilon: 0.001)
         normExpectClose(y.scalars, expected, "BatchNormalization training=\(training) on \(Self.shape)")
+    }
+
+    /// The statistics read the input once (blocks of rows summarized in cache, merged across
+    /// blocks and pieces with Chan's formula) and stay exact: a large offset with a small
+    /// spread, over column blocks (channels last) and rows per statistic (channels first), on
+    /// enough elements for many pieces.
+    @Test(arguments: [-1, 1])
+    func onePassStatistics(axis: Int) throws {
+        var rng = TestRNG(seed: 10)
+        let shape = [6, 40, 40, 24]
+        let x = rng.tensor(shape, mean: 1e4, std: 0.05)
+        let result = try BatchNormalization(axis: axis, momentum: 0).call(x, options: CallOptions(training: true))
+        let batch = normTestMoments(x, reduced: Set(0..<4).subtracting([axis < 0 ? 3 : axis]))
+        // momentum 0: the moving statistics are the batch statistics, rounded to float32 once.
+        normExpectClose(result.updatedWeights["moving_mean"]!.scalars, batch.mean, atol: 0, rtol: 1e-7, "axis=\(axis) batch mean")
+        normExpectClose(result.updatedWeights["moving_variance"]!.scalars, batch.variance, atol: 0, rtol: 1e-6, "axis=\(axis) batch variance")
+    }
+
+    /// GroupNormalization's fine accumulators (channels / groups = 4 per group, channels last)
+    /// merged across blocks, pieces and then within each group.
+    @Test func groupNormalizationManyPieces() throws {
+        var rng = TestRNG(seed: 11)
+        let shape = [6, 40, 40, 24]
+        let x = rng.tensor(shape, mean: 3, std: 0.5)
+        let y = try GroupNormalization(groups: 6).call(x, options: CallOptions()).output
+        let grouped = try Tensor(shape: [6, 40, 40, 6, 4], scalars: x.scalars)
+        let stats = normTestMoments(grouped, reduced: [1, 2, 4])
+        let expected = reference(
+            x, mean: (0..<x.count).map { stats.mean[($0 / (40 * 40 * 24)) * 6 + ($0 % 24) / 4] },
+            variance: (0..<x.count).map { stats.variance[($0 / (40 * 40 * 24)) * 6 + ($0 % 24) / 4] }, channelOf: { $0 % 24 },
+            gamma: Array(repeating: 1, count: 24), beta: Array(repeating: 0, count: 24), epsilon: 0.001)
+        normExpectClose(y.scalars, expected, "GroupNormalization(groups=6) on \(shape)")
     }
 
     @Test func layerNormalization() throws {

@@ -7,10 +7,22 @@
 #define STREAMING_STORES_H
 
 typedef float streaming_float4 __attribute__((ext_vector_type(4)));
+typedef float streaming_float8 __attribute__((ext_vector_type(8)));
 
 /// Stores 4 floats at `p`, which must be 16-byte aligned, bypassing the caches.
 static inline void streaming_store4(float *p, streaming_float4 v) {
     __builtin_nontemporal_store(v, (streaming_float4 *)p);
+}
+
+/// Stores 8 floats at `p`, which must be 32-byte aligned, bypassing the caches (one AVX store,
+/// or two 16-byte ones on a baseline x86-64 build).
+static inline void streaming_store8(float *p, streaming_float8 v) {
+    __builtin_nontemporal_store(v, (streaming_float8 *)p);
+}
+
+/// Asks the CPU to start loading the cache line holding `p` (a hint: never faults).
+static inline void streaming_prefetch(const void *p) {
+    __builtin_prefetch(p, 0, 3);
 }
 
 /// Orders the streaming stores before any store that follows (call once a kernel is done).

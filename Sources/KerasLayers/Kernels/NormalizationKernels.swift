@@ -13,31 +13,47 @@ enum NormalizationKernels {
         Float(1 / Double(v).squareRoot())
     }
 
-    /// Rows of `n` elements, split across cores.
+    /// Rows of `n` elements, split across cores in pieces of at least 32 Ki elements that the
+    /// cores take as they finish (a core slowed by another process takes fewer).
     @inline(__always)
     static func parallelRows(_ rows: Int, _ n: Int, _ body: (Range<Int>) -> Void) {
-        parallelChunks(count: rows, work: rows &* n, body)
+        parallelChunks(count: rows, work: rows &* n, chunksPerThread: max(1, min(16, rows &* n / (1 << 16))), body)
     }
 
     @inline(__always)
-    static func load4(_ p: UnsafePointer<Float>) -> SIMD4<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
+    static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
     }
 
-    /// Writes `y[j] = element(j)` for `j` in `0..<n`. Where `y` is 16-byte aligned, four lanes at
-    /// a time with streaming stores (the output is not read back soon, so it skips the caches);
-    /// `lanes(j)` must compute `element(j)...element(j + 3)` with the same float operations, so
-    /// the values are identical either way. `parallelChunks` fences the streaming stores.
+    /// Starts loading the `n` elements at `p` into the cache (the next row, while this one is
+    /// computed from L1: a row-at-a-time kernel otherwise waits for memory at every row start).
+    @inline(__always)
+    static func prefetch(_ p: UnsafePointer<Float>, _ n: Int) {
+        var j = 0
+        while j < n {
+            streaming_prefetch(p + j)
+            j &+= 16
+        }
+    }
+
+    /// Writes `y[j] = element(j)` for `j` in `0..<n`. From the first 32-byte aligned element of
+    /// `y` on, eight lanes at a time with streaming stores (the output is not read back soon,
+    /// so it skips the caches); `lanes(j)` must compute `element(j)...element(j + 7)` with the
+    /// same float operations, so the values are identical either way. `parallelChunks` fences
+    /// the streaming stores.
     @inline(__always)
     static func writeRow(
-        _ y: UnsafeMutablePointer<Float>, _ n: Int, lanes: (Int) -> SIMD4<Float>, element: (Int) -> Float
+        _ y: UnsafeMutablePointer<Float>, _ n: Int, lanes: (Int) -> SIMD8<Float>, element: (Int) -> Float
     ) {
         var j = 0
-        if Int(bitPattern: y) & 15 == 0 {
-            while j &+ 4 <= n {
-                streaming_store4(y + j, lanes(j))
-                j &+= 4
-            }
+        let head = min(n, ((32 &- Int(bitPattern: y) & 31) & 31) >> 2)
+        while j < head {
+            y[j] = element(j)
+            j &+= 1
+        }
+        while j &+ 8 <= n {
+            streaming_store8(y + j, lanes(j))
+            j &+= 8
         }
         while j < n {
             y[j] = element(j)
@@ -65,7 +81,7 @@ enum NormalizationKernels {
                 } else if ps == 1 {
                     let ap = scale + o[1], bp = shift + o[1]
                     writeRow(
-                        yp, n, lanes: { j in load4(xp + j) * load4(ap + j) + load4(bp + j) },
+                        yp, n, lanes: { j in load8(xp + j) * load8(ap + j) + load8(bp + j) },
                         element: { j in xp[j] * ap[j] + bp[j] })
                 } else {
                     for j in 0..<n { yp[j] = xp[j] * scale[o[1] &+ j &* ps] + shift[o[1] &+ j &* ps] }
@@ -92,6 +108,7 @@ enum NormalizationKernels {
         parallelRows(rows, n) { range in
             for r in range {
                 let xp = x + r &* n, yp = y + r &* n
+                if r &+ 1 < range.upperBound { prefetch(xp + n, n) }
                 let (mean, variance) = Moments.rowMeanVariance(xp, n)
                 let rinv = rsqrt(variance + epsilon)
                 if rmsScaling {
@@ -108,8 +125,8 @@ enum NormalizationKernels {
                     writeRow(
                         yp, n,
                         lanes: { j in
-                            let inv = SIMD4(repeating: rinv) * load4(g + j)
-                            return load4(xp + j) * inv + (SIMD4(repeating: negMean) * inv + load4(b + j))
+                            let inv = SIMD8(repeating: rinv) * load8(g + j)
+                            return load8(xp + j) * inv + (SIMD8(repeating: negMean) * inv + load8(b + j))
                         },
                         element: { j in
                             let inv = rinv * g[j]
@@ -192,10 +209,11 @@ enum NormalizationKernels {
         parallelRows(rows, n) { range in
             for r in range {
                 let xp = x + r &* n, yp = y + r &* n
+                if r &+ 1 < range.upperBound { prefetch(xp + n, n) }
                 let f = factor(xp, n)
                 if let s {
                     writeRow(
-                        yp, n, lanes: { j in (load4(xp + j) * SIMD4(repeating: f)) * load4(s + j) },
+                        yp, n, lanes: { j in (load8(xp + j) * SIMD8(repeating: f)) * load8(s + j) },
                         element: { j in (xp[j] * f) * s[j] })
                 } else {
                     for j in 0..<n { yp[j] = xp[j] * f }

@@ -7,9 +7,10 @@ import Dispatch
 /// `work` is the total number of elements touched; below `minimumWorkPerThread` per extra
 /// thread the loop runs inline (thread start-up costs more than small tensors take).
 /// With `chunksPerThread` > 1 the range is cut finer and the cores take pieces as they
-/// finish, so a core slowed by another process does not hold the whole call back; each
-/// piece is still contiguous, so kernels that carry state across neighbouring rows keep
-/// most of their reuse.
+/// finish (`concurrentPerform` hands out iterations from an atomic counter, and the calling
+/// thread takes part), so a core slowed by another process takes fewer pieces instead of
+/// holding the whole call back; each piece is still contiguous, so kernels that carry state
+/// across neighbouring rows keep most of their reuse.
 @inlinable
 func parallelChunks(
     count: Int,
