@@ -383,6 +383,90 @@ for _rank, _table in _A.items():
                 continue
             case(f"{_layer}.{_suffix}", _layer, _kw, _x, f"sweep: {_layer} {_suffix}", "adaptive_pooling")
 
+# ------------------------------------------------ max pooling gradient ties ---
+# The gradient sweep is tie-free (capture_core's default "tie-free" records no gradient
+# where a max window holds its maximum twice); here the ties are the point: integer inputs
+# (kind "ties": -2..2) and all-equal inputs, gradients recorded whatever the ties. The
+# backends' routing rules (NOTES.md, "Max pooling gradients with ties"), found by these cases
+# and checked on every regeneration by tools/golden/check.py against each backend's grads/x:
+# "first" (each window's gradient to its first maximum, row-major), "last-axis-first" (to the
+# maximum with the smallest index along the last spatial axis, then the one before: adaptive
+# pooling runs one stride-1 pool per axis and the last axis's pass is differentiated first),
+# "every" (to every element equal to the maximum, each the full value), "split" (shared
+# equally among the tied maxima).
+_TIE_RULE = {
+    "first": ({"tensorflow": "first", "jax": "first"},
+              "both backends give each window's gradient to its first maximum (row-major)"),
+    "all-vs-first": ({"tensorflow": "every", "jax": "first"},
+                     "TensorFlow gives each window's gradient to every element equal to its maximum, "
+                     "JAX to its first maximum only"),
+    "per-axis": ({"tensorflow": "last-axis-first", "jax": "last-axis-first"},
+                 "both backends give each window's gradient to its maximum with the smallest last-axis "
+                 "index, then the smallest index along the axis before"),
+    "all-vs-per-axis": ({"tensorflow": "every", "jax": "last-axis-first"},
+                        "TensorFlow gives each window's gradient to every element equal to its maximum, "
+                        "JAX to its maximum with the smallest last-axis index, then along the axes before"),
+    "split": ({"tensorflow": "split", "jax": "split"},
+              "both backends split the gradient equally among the tied maxima"),
+}
+_ALL_EQUAL = [[[None], 1.5]]  # x[:] = 1.5: every window is one tie
+_TIES = {
+    "MaxPooling1D": ("first", [
+        ("p2.L8", {"pool_size": 2}, X((2, 8, 3), "ties")),
+        ("p3s1.overlap.L7", {"pool_size": 3, "strides": 1}, X((2, 7, 2), "ties")),
+        ("p3s2.same.L8", {"pool_size": 3, "strides": 2, "padding": "same"}, X((2, 8, 2), "ties")),
+        ("p2s1.all-equal.L5", {"pool_size": 2, "strides": 1}, X((1, 5, 2), const=_ALL_EQUAL)),
+        ("p2.cf.L6", {"pool_size": 2, "data_format": "channels_first"}, X((2, 3, 6), "ties"))]),
+    "MaxPooling2D": ("first", [
+        ("p2.6x6", {"pool_size": 2}, X((2, 6, 6, 2), "ties")),
+        ("p3s1.overlap.5x5", {"pool_size": 3, "strides": 1}, X((1, 5, 5, 2), "ties")),
+        ("p3s2.same.7x7", {"pool_size": 3, "strides": 2, "padding": "same"}, X((1, 7, 7, 2), "ties")),
+        ("p2.all-equal.4x4", {"pool_size": 2}, X((1, 4, 4, 1), const=_ALL_EQUAL)),
+        ("p2x3.cf.4x6", {"pool_size": [2, 3], "data_format": "channels_first"}, X((1, 2, 4, 6), "ties"))]),
+    "MaxPooling3D": ("all-vs-first", [
+        ("p2.4x4x4", {"pool_size": 2}, X((1, 4, 4, 4, 2), "ties")),
+        ("p2s1.overlap.3x3x3", {"pool_size": 2, "strides": 1}, X((1, 3, 3, 3, 2), "ties")),
+        ("p3s2.same.5x5x5", {"pool_size": 3, "strides": 2, "padding": "same"}, X((1, 5, 5, 5, 1), "ties")),
+        ("p2.all-equal.2x2x4", {"pool_size": 2}, X((1, 2, 2, 4, 1), const=_ALL_EQUAL)),
+        ("p2.cf.4x4x4", {"pool_size": 2, "data_format": "channels_first"}, X((1, 2, 4, 4, 4), "ties"))]),
+    "GlobalMaxPooling1D": ("split", [
+        ("L9", {}, X((2, 9, 3), "ties")),
+        ("all-equal.L4", {}, X((1, 4, 2), const=_ALL_EQUAL)),
+        ("cf.L8", {"data_format": "channels_first"}, X((2, 3, 8), "ties")),
+        ("keepdims.L6", {"keepdims": True}, X((2, 6, 2), "ties"))]),
+    "GlobalMaxPooling2D": ("split", [
+        ("4x4", {}, X((2, 4, 4, 3), "ties")),
+        ("all-equal.3x3", {}, X((1, 3, 3, 2), const=_ALL_EQUAL)),
+        ("cf.3x5", {"data_format": "channels_first"}, X((2, 2, 3, 5), "ties")),
+        ("keepdims.3x4", {"keepdims": True}, X((1, 3, 4, 2), "ties"))]),
+    "GlobalMaxPooling3D": ("split", [
+        ("3x3x3", {}, X((2, 3, 3, 3, 2), "ties")),
+        ("all-equal.2x2x2", {}, X((1, 2, 2, 2, 2), const=_ALL_EQUAL)),
+        ("cf.2x3x4", {"data_format": "channels_first"}, X((1, 2, 2, 3, 4), "ties")),
+        ("keepdims.2x3x3", {"keepdims": True}, X((1, 2, 3, 3, 2), "ties"))]),
+    "AdaptiveMaxPooling1D": ("first", [
+        ("o3.L8", {"output_size": 3}, X((2, 8, 2), "ties")),
+        ("o4.overlap.L6", {"output_size": 4}, X((2, 6, 2), "ties")),
+        ("o2.all-equal.L5", {"output_size": 2}, X((1, 5, 2), const=_ALL_EQUAL)),
+        ("o3.cf.L7", {"output_size": 3, "data_format": "channels_first"}, X((2, 2, 7), "ties"))]),
+    "AdaptiveMaxPooling2D": ("per-axis", [
+        ("o2.6x6", {"output_size": 2}, X((1, 6, 6, 2), "ties")),
+        ("o3x2.overlap.5x5", {"output_size": [3, 2]}, X((1, 5, 5, 2), "ties")),
+        ("o2.all-equal.4x4", {"output_size": 2}, X((1, 4, 4, 1), const=_ALL_EQUAL)),
+        ("o2x3.cf.5x6", {"output_size": [2, 3], "data_format": "channels_first"}, X((1, 2, 5, 6), "ties"))]),
+    "AdaptiveMaxPooling3D": ("all-vs-per-axis", [
+        ("o2.4x4x4", {"output_size": 2}, X((1, 4, 4, 4, 2), "ties")),
+        ("o2.overlap.3x3x3", {"output_size": 2}, X((1, 3, 3, 3, 1), "ties")),
+        ("o2.all-equal.3x2x2", {"output_size": 2}, X((1, 3, 2, 2, 1), const=_ALL_EQUAL)),
+        ("o2.cf.4x3x3", {"output_size": 2, "data_format": "channels_first"}, X((1, 2, 4, 3, 3), "ties"))]),
+}
+for _layer, (_rule, _table) in _TIES.items():
+    for _suffix, _kw, _x in _table:
+        case(f"{_layer}.ties.{_suffix}", _layer, _kw, _x,
+             f"sweep: {_layer} gradient at tied maxima, {_suffix}: {_TIE_RULE[_rule][1]}", "max_pooling_ties",
+             gradients="always")
+        CASES[-1]["tie_rules"] = _TIE_RULE[_rule][0]
+
 # -------------------------------------------------- BatchNormalization -----
 _BN = "BatchNormalization"
 _TRAIN = {"training": True}

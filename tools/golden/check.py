@@ -26,7 +26,8 @@ Across backends (same case id):
     do not agree are named (Keras bug candidates). The gradients of the
     declared max-pooling tie cases (gradients="always") may disagree without
     an oracle: the backends pick different subgradients there (NOTES.md); they
-    are listed as tie routing.
+    are listed as tie routing, and each backend's grads/x there must equal
+    the routing rule the case declares for that backend (cases.py `tie_rules`).
 Exits non-zero on any structural problem or any undisputable cross-backend
 difference.
 """
@@ -43,6 +44,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
+import capture_core  # noqa: E402  (its window arithmetic only; no Keras is imported)
 import cases as case_specs  # noqa: E402
 
 REQUIRED_ROOT = ("schema", "keras_version", "backend", "backend_version", "numpy_version", "generator")
@@ -54,6 +56,19 @@ ORACLE_ATOL, ORACLE_RTOL = 1e-5, 1.3e-6
 
 def s(v):
     return v.decode("utf-8") if isinstance(v, bytes) else str(v)
+
+
+def datasets(group, prefix=""):
+    """{path: value} of every dataset under `group`, by link: a dataset stored once and
+    linked from several paths (capture_core writes equal tensors once) appears at each
+    path (h5py's visititems would visit it only once)."""
+    out = {}
+    for name, obj in group.items():
+        if isinstance(obj, h5py.Group):
+            out.update(datasets(obj, prefix + name + "/"))
+        else:
+            out[prefix + name] = obj[()]
+    return out
 
 
 def load_backend(folder, errors):
@@ -83,12 +98,7 @@ def load_backend(folder, errors):
                         json.loads(rec[k])
                     except ValueError:
                         errors.append(f"{path}:{cid}: {k} is not valid JSON")
-                data = {}
-
-                def visit(name, obj):
-                    if isinstance(obj, h5py.Dataset):
-                        data[name] = obj[()]
-                g.visititems(visit)
+                data = datasets(g)
                 for req in ("inputs/x", "outputs/y"):
                     if req not in data:
                         errors.append(f"{path}:{cid}: missing dataset {req}")
@@ -112,6 +122,40 @@ def load_backend(folder, errors):
                     errors.append(f"{path}:{cid}: duplicate id (also in {cases[cid]['path']})")
                 cases[cid] = rec
     return cases
+
+
+def routed_gradient(layer, config, x, dy, rule):
+    """dL/dx of a max-type pooling layer under a tie routing rule: each window's upstream
+    value goes to its first maximum in row-major order ("first") or in the order that runs
+    the last spatial axis slowest ("last-axis-first"), to every element equal to its maximum
+    ("every"), or is split equally among them ("split"); windows as Keras takes them."""
+    rank = int(layer[-2])
+    first = 2 if config.get("data_format") == "channels_first" else 1
+    spatial = tuple(range(first, first + rank))
+    xl = np.moveaxis(x, spatial, range(1, rank + 1)).astype(np.float64)  # (batch, *spatial, channels)
+    if layer.startswith("Global"):  # dy (batch, channels), or with keepdims ones at the spatial axes
+        dl = dy.reshape(dy.shape[0], *([1] * rank), -1) if config.get("data_format") != "channels_first" \
+            else np.moveaxis(dy.reshape(dy.shape[0], -1, *([1] * rank)), 1, -1)
+    else:
+        dl = np.moveaxis(dy, spatial, range(1, rank + 1))
+    dx = np.zeros_like(xl)
+    windows = capture_core._pool_windows(layer, config, list(xl.shape[1:rank + 1]))
+    for out in np.ndindex(*(len(w) for w in windows)):
+        box = tuple(slice(*windows[a][i]) for a, i in enumerate(out))
+        w = xl[(slice(None), *box)].reshape(xl.shape[0], -1, xl.shape[-1])
+        hit = (w == w.max(axis=1, keepdims=True)).astype(np.float64)
+        if rule in ("first", "last-axis-first"):
+            shape = [s.stop - s.start for s in box]
+            order = np.arange(w.shape[1]).reshape(shape)
+            if rule == "last-axis-first":  # rank of each element when the last axis runs slowest
+                order = np.argsort(order.transpose().reshape(-1)).reshape(shape)
+            ranked = np.where(hit > 0, order.reshape(1, -1, 1), w.shape[1])
+            hit = (ranked == ranked.min(axis=1, keepdims=True)).astype(np.float64)
+        elif rule == "split":
+            hit /= hit.sum(axis=1, keepdims=True)
+        g = dl[(slice(None), *out)].astype(np.float64)[:, None, :]
+        dx[(slice(None), *box)] += (hit * g).reshape(w.shape[0], *[s.stop - s.start for s in box], -1)
+    return np.moveaxis(dx, range(1, rank + 1), spatial)
 
 
 def main():
@@ -212,6 +256,15 @@ def main():
         print("\ndisputed (the backends disagree; the float64 oracle names the backend that is off):")
         for cid, name, n, size, wrong in disputes:
             print(f"  {cid} {name}: {n}/{size} elements, off from the oracle: {', '.join(wrong)}")
+    for b, cs in loaded.items():
+        for cid, rec in sorted(cs.items()):
+            rules = declared.get(cid, {}).get("tie_rules")
+            if not rules or "grads/x" not in rec["data"]:
+                continue
+            d = rec["data"]
+            want = routed_gradient(rec["layer"], json.loads(rec["config"]), d["inputs/x"], d["inputs/dy"], rules[b])
+            if not np.allclose(d["grads/x"], want, rtol=1e-6, atol=1e-7):
+                errors.append(f"{b}:{cid}: grads/x does not follow the declared tie rule {rules[b]!r}")
     if ties:
         print("\ntie routing (max pooling gradients at tied maxima; each backend's rule in NOTES.md):")
         for cid, name, n, size in ties:

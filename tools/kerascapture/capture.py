@@ -13,16 +13,17 @@ def trace_cases(model, x, training=False, model_name=None):
     return name_cases(trace(model, x, training=training), model_name or model.name, training=training)
 
 
-def replay_cases(records, same_backend_as_trace=False):
+def replay_cases(records, same_backend_as_trace=False, gradients="tie-free"):
     """Each traced call replayed on this process's backend: the case records to write. On
     the backend that traced, the layer alone must give what it gave inside the model; a
-    difference is reported on standard error (the written output is the replay's)."""
+    difference is reported on standard error (the written output is the replay's).
+    `gradients`: as capture_core.capture takes it."""
     import keras
     import numpy as np
     out = []
     for r in records:
         try:
-            case = replay(keras, r)
+            case = replay(keras, r, gradients)
         except Exception as e:
             raise RuntimeError(f"case {r['id']} failed on {keras.backend.backend()}: {type(e).__name__}: {e}") from e
         if same_backend_as_trace and not np.array_equal(case.y, r["y"], equal_nan=True):

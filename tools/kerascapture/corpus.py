@@ -12,6 +12,13 @@ BatchNormalization calls, in training mode, with the statistics updated by the
 inference-time weights). Both backends replay the same trace, so their files hold
 identical inputs and weights.
 
+Forward only: the corpus records no gradients (capture_core's gradients="never"). With its
+backward pass every call would carry dy and dx, about as many bytes again as its input and
+output (golden/models would grow from about 6.6 MB to about 9.7 MB for both backends), which
+the 25 MB budget of golden/ does not hold next to the generated corpus's gradients; the
+gradient formulas are the same on real and on generated data, and the generated corpus
+(golden/tensorflow, golden/jax) carries the gradient cases of every layer class.
+
 Size (golden/ stays under 25 MB): every call is traced, then per model, pass and layer
 class at most LIMIT calls are kept, evenly spaced in call order (the first and the last
 always) over the calls whose input has at most MAX_ELEMENTS elements (the stems of the
@@ -89,7 +96,7 @@ def replay_all(path, backend, out):
         traced = pickle.load(f)
     os.makedirs(out, exist_ok=True)
     for name, records in traced.items():
-        cases = replay_cases(records, same_backend_as_trace=backend == "tensorflow")
+        cases = replay_cases(records, same_backend_as_trace=backend == "tensorflow", gradients="never")
         target = os.path.join(out, name + ".h5")
         write_cases(target, cases, GENERATOR, force=True)
         print(f"{backend}: wrote {target} ({len(cases)} cases)", flush=True)

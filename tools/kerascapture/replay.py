@@ -30,8 +30,9 @@ def build_layer(keras, record):
     return layer
 
 
-def replay(keras, record):
-    """The case record (capture_core.CaseRecord) of one traced layer call."""
+def replay(keras, record, gradients="tie-free"):
+    """The case record (capture_core.CaseRecord) of one traced layer call; `gradients` as
+    capture_core.capture takes it (by default the backward pass is recorded too)."""
     return capture_core().capture(
         build_layer(keras, record), record["x"], case_id=record["id"], origin=record["origin"],
-        mask=record["mask"], call=record["call"], config=record["config"])
+        mask=record["mask"], call=record["call"], config=record["config"], gradients=gradients)
