@@ -71,38 +71,52 @@ final class BenchWorker {
 /// A point ready to run: its layer, the rotated cold inputs and the warm input.
 private final class PreparedPoint {
     let point: BenchPoint
-    let step: (Tensor<Float>, Tensor<Float>) throws -> Void
-    /// (x, dy) pairs; dy is empty for a forward op.
-    let cold: [(Tensor<Float>, Tensor<Float>)]
-    let warm: (Tensor<Float>, Tensor<Float>)
+    /// One step on each rotated copy of the inputs, and on the warm copy.
+    let cold: [() throws -> Void]
+    let warm: () throws -> Void
     private var next = 0
 
+    /// Builds the layer and the steps: `call` on float32 input; under a mixed policy `call` on
+    /// input in the compute dtype (float16, bfloat16), as a deployed model feeds it; for a backward
+    /// op `call` and `gradient(of:upstream:options:)`.
     init(_ point: BenchPoint) throws {
         self.point = point
         let op = point.op
         let layer = try LayerRegistry.makeLayer(className: op.layer, config: try op.configJSON())
         let options = CallOptions(training: op.training)
+        let outputShape = try layer.outputShape(forInputShape: point.shape)
+        let x = StandardNormal.sample(count: point.shape.reduce(1, *), seed: 42)
+        let dy = StandardNormal.sample(count: op.gradient ? outputShape.reduce(1, *) : 0, seed: 43)
+        // Each step gets inputs in buffers of its own, with the same values: caches hold
+        // addresses, so each copy is cold in turn.
+        let makeStep: () throws -> (() throws -> Void)
         if op.gradient {
             guard let differentiable = layer as? any DifferentiableLayer else {
                 throw BenchError("\(op.layer) has no backward pass yet (DifferentiableLayer)")
             }
-            step = { x, dy in
-                _ = try differentiable.call(x, options: options)
-                _ = try differentiable.gradient(of: x, upstream: dy, options: options)
+            makeStep = {
+                let input = try Tensor(shape: point.shape, scalars: Self.distinctCopy(x))
+                let upstream = try Tensor(shape: outputShape, scalars: Self.distinctCopy(dy))
+                return {
+                    _ = try differentiable.call(input, options: options)
+                    _ = try differentiable.gradient(of: input, upstream: upstream, options: options)
+                }
+            }
+        } else if op.policy == "float32" {
+            makeStep = {
+                let input = try Tensor(shape: point.shape, scalars: Self.distinctCopy(x))
+                return { _ = try layer.call(input, options: options) }
             }
         } else {
-            step = { x, _ in _ = try layer.call(x, options: options) }
+            guard let dtype = DType(rawValue: op.elementType) else { throw BenchError("\(op.name): unknown element type \(op.elementType)") }
+            makeStep = {
+                let input = AnyTensor(try Tensor(shape: point.shape, scalars: x)).cast(to: dtype)
+                return { _ = try layer.call(input, options: options) }
+            }
         }
-        let outputShape = try layer.outputShape(forInputShape: point.shape)
-        let x = try Tensor(shape: point.shape, scalars: StandardNormal.sample(count: point.shape.reduce(1, *), seed: 42))
-        let dy = try Tensor(shape: op.gradient ? outputShape : [0], scalars: StandardNormal.sample(count: op.gradient ? outputShape.reduce(1, *) : 0, seed: 43))
-        // Distinct buffers with the same values: caches hold addresses, so each copy is cold in turn.
-        func copies() throws -> (Tensor<Float>, Tensor<Float>) {
-            (try Tensor(shape: x.shape, scalars: Self.distinctCopy(x.scalars)), try Tensor(shape: dy.shape, scalars: Self.distinctCopy(dy.scalars)))
-        }
-        cold = try (0..<point.rotation).map { _ in try copies() }
-        warm = try copies()
-        try step(warm.0, warm.1)
+        cold = try (0..<point.rotation).map { _ in try makeStep() }
+        warm = try makeStep()
+        try warm()
     }
 
     /// A copy of `scalars` in storage of its own (not shared copy-on-write).
@@ -115,14 +129,14 @@ private final class PreparedPoint {
 
     /// One timed run on the next rotated input.
     func coldSample() throws -> Double {
-        let (x, dy) = cold[next]
+        let step = cold[next]
         next = (next + 1) % cold.count
-        return try BenchClock.time { try step(x, dy) }
+        return try BenchClock.time(step)
     }
 
     /// An untimed run and a timed run on the same input.
     func warmSample() throws -> Double {
-        try step(warm.0, warm.1)
-        return try BenchClock.time { try step(warm.0, warm.1) }
+        try warm()
+        return try BenchClock.time(warm)
     }
 }

@@ -206,4 +206,15 @@ import Testing
         #expect(round["swift"]?["missing"] == nil)
         #expect(round["roofline"]?["missing"]?["cold"] != nil && round["roofline"]?["missing"]?["warm"] != nil)
     }
+
+    @Test func aMixedPolicyOpRunsOnHalfPrecisionInput() throws {
+        let op = BenchOp(name: "half", layer: "AveragePooling2D", config: #"{"pool_size": [2, 2]}"#, shape: [1, 4, 4, 8], policy: "mixed_float16")
+        let point = BenchPoint(id: "half", op: op, shape: op.shape, rotation: 2, traffic: try op.traffic(for: op.shape))
+        #expect(point.bytesRead == 4 * 4 * 8 * 2)
+        let worker = BenchWorker(protocol: .quick(l3Bytes: 1 << 20))
+        worker.setUp([point])
+        #expect(worker.notAvailable.isEmpty, "\(worker.notAvailable)")
+        let round = try worker.round()
+        #expect(round["swift"]?["half"]?["cold"] != nil && round["swift"]?["half"]?["warm"] != nil)
+    }
 }
