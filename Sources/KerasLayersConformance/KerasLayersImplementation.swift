@@ -38,7 +38,7 @@ public struct KerasLayersImplementation: LayerImplementation {
         try call.options.memoryBudget.reserve(upstream.values.count, of: Float.self, for: "the float32 copy of dy", layer: invocation.layer)
         try call.options.memoryBudget.reserve(
             invocation.input.values.count, of: Double.self, for: "the input gradient handed back to the harness", layer: invocation.layer)
-        let dy = try Self.anyTensor(upstream, what: "dy", layer: invocation.layer).exactFloat32(layer: invocation.layer, what: "dy")
+        let dy = try Self.anyTensor(upstream).exactFloat32(layer: invocation.layer, what: "dy")
         let input = try call.input.exactFloat32(layer: invocation.layer, what: "input")
         let produced = try layer.gradient(of: input, upstream: dy, options: call.options)
         // A variable's gradient has the variable's dtype, as its update does.
@@ -106,19 +106,18 @@ public struct KerasLayersImplementation: LayerImplementation {
         }
         var weights: [String: AnyTensor] = [:]
         for (name, tensor) in invocation.weights {
-            weights[name] = try Self.anyTensor(tensor, what: "weight '\(name)'", layer: invocation.layer)
+            weights[name] = try Self.anyTensor(tensor)
         }
         try layer.setWeights(any: weights)
-        let input = try Self.anyTensor(invocation.input, what: "input", layer: invocation.layer)
+        let input = try Self.anyTensor(invocation.input)
         let mask = try invocation.mask.map { tensor throws in try Self.maskTensor(tensor) }
         return PreparedCall(
             layer: layer, input: input, weightTypes: weights.mapValues(\.dtype),
             options: CallOptions(training: training, mask: mask, memoryBudget: budget), warnings: warnings)
     }
 
-    /// A golden tensor in the element type it was stored with; int64 (Normalization's `count`)
-    /// as float32 when every value is exactly a float32, so nothing is rounded silently.
-    static func anyTensor(_ tensor: ReferenceTensor, what: String, layer: String) throws -> AnyTensor {
+    /// A golden tensor in the element type it was stored with (every stored value converts exactly).
+    static func anyTensor(_ tensor: ReferenceTensor) throws -> AnyTensor {
         func make<Scalar: TensorElement>(_: Scalar.Type) throws -> AnyTensor {
             AnyTensor(try Tensor<Scalar>(shape: tensor.shape, scalars: tensor.values.map(Scalar.init(casting:))))
         }
@@ -131,9 +130,7 @@ public struct KerasLayersImplementation: LayerImplementation {
         case .int8: return try make(Int8.self)
         case .int16: return try make(Int16.self)
         case .int32: return try make(Int32.self)
-        case .int64:
-            let wide = AnyTensor(try Tensor<Double>(shape: tensor.shape, scalars: tensor.values))
-            return .float32(try wide.exactFloat32(layer: layer, what: "\(what) (int64)"))
+        case .int64: return try make(Int64.self)
         }
     }
 

@@ -10,6 +10,7 @@ public enum AnyTensor: Sendable, Equatable {
     case int8(Tensor<Int8>)
     case int16(Tensor<Int16>)
     case int32(Tensor<Int32>)
+    case int64(Tensor<Int64>)
 
     public init<Scalar: TensorElement>(_ tensor: Tensor<Scalar>) {
         self = Scalar.erase(tensor)
@@ -31,6 +32,7 @@ public enum AnyTensor: Sendable, Equatable {
         case .int8(let t): return try visitor.visit(t)
         case .int16(let t): return try visitor.visit(t)
         case .int32(let t): return try visitor.visit(t)
+        case .int64(let t): return try visitor.visit(t)
         }
     }
 

@@ -124,3 +124,19 @@ extension Int32: TensorElement {
         return nil
     }
 }
+
+/// int64 computes in Double: exact within ±2⁵³, the range the golden reader accepts (max pooling
+/// only moves elements, so a pooled value is one of the input's).
+extension Int64: TensorElement {
+    public typealias Compute = Double
+    public static var dtype: DType { .int64 }
+    @inline(__always) public var widened: Double { Double(self) }
+    public init(rounding value: Double) { self = .castingTowardZero(value) }
+    public var doubleValue: Double { Double(self) }
+    public init(casting value: Double) { self = .castingTowardZero(value) }
+    public static func erase(_ tensor: Tensor<Int64>) -> AnyTensor { .int64(tensor) }
+    public static func unwrap(_ tensor: AnyTensor) -> Tensor<Int64>? {
+        if case .int64(let t) = tensor { return t }
+        return nil
+    }
+}

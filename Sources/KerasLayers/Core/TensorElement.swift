@@ -1,6 +1,6 @@
 /// Keras's element types (`backend.standardize_dtype` names) this library computes with.
 public enum DType: String, Sendable, CaseIterable {
-    case float16, bfloat16, float32, float64, uint8, int8, int16, int32
+    case float16, bfloat16, float32, float64, uint8, int8, int16, int32, int64
 
     public var isFloatingPoint: Bool {
         switch self {
@@ -20,6 +20,7 @@ public enum DType: String, Sendable, CaseIterable {
         case .int8: return Int8.self
         case .int16: return Int16.self
         case .int32: return Int32.self
+        case .int64: return Int64.self
         }
     }
 }
@@ -53,7 +54,7 @@ where SIMD8Storage: Sendable, SIMD16Storage: Sendable, Compute == Self {
 ///
 /// Each element widens exactly to its `Compute` type (float16, bfloat16 and float32 to
 /// `Float`; float64 to `Double`; 8- and 16-bit integers to `Float`, 32- and 64-bit to
-/// `Double`), and a computed value narrows back with `init(rounding:)`: round to nearest,
+/// `Double`, int64 exactly within ±2⁵³), and a computed value narrows back with `init(rounding:)`: round to nearest,
 /// ties to even, for floating types (Keras's cast); integers take values that are exactly
 /// integers (a max-pooled element), rounding toward zero otherwise, like Keras's cast.
 public protocol TensorElement: Sendable, Equatable {
