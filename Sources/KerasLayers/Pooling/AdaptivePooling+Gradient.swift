@@ -15,10 +15,13 @@
 // Ties. Each 1-D max pass routes to the first maximum along its axis, and the width pass is
 // differentiated first, so among equal maxima of a window the one with the smallest width
 // index takes the gradient, then the smallest height, then depth (`lastAxisFirst`).
-// Reproduced with Keras 3.15.1 on JAX: AdaptiveMaxPooling2D(1) on [[1, 5], [5, 1]] gives
-// dx = [[0, 0], [1, 0]] (MaxPooling2D(2) gives [[0, 1], [0, 0]]). TensorFlow's backward of
-// AdaptiveMaxPooling with output size 1 reads uninitialized memory (its unused "big" pool is
-// longer than the axis, see `AdaptivePooling.swift`) and returns garbage; elsewhere it agrees.
+// Reproduced with Keras 3.15.1 on both backends: AdaptiveMaxPooling2D(1) on [[1, 5], [5, 1]]
+// gives dx = [[0, 0], [1, 0]] (MaxPooling2D(2) gives [[0, 1], [0, 0]]). AdaptiveMaxPooling3D
+// follows this rule on JAX; on TensorFlow each per-axis pass is a `MaxPool3D`, whose gradient
+// goes to every tied maximum (see `WindowPooling+Gradient.swift`); we follow JAX.
+// TensorFlow's backward of AdaptiveMaxPooling with output size 1 reads uninitialized memory
+// (its unused "big" pool is longer than the axis, see `AdaptivePooling.swift`) and returns
+// garbage.
 
 extension AdaptivePooling {
     /// The vector-Jacobian product of `call` (see the file comment); `upstream` has the output's shape.

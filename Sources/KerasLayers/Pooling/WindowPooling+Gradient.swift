@@ -10,11 +10,21 @@ import KerasJSON
 // divides (padding takes no gradient). channels_first alike.
 //
 // Ties. Among equal maxima in a window the first in row-major window order takes the whole
-// gradient. Both backends do this, reproduced with Keras 3.15.1: MaxPooling1D(3, strides=1) on
-// x = [1, 3, 3, 2, 3] with dy = [1, 2, 3] gives dx = [0, 3, 3, 0, 0] on TensorFlow (`MaxPoolGrad`)
-// and on JAX (`select_and_scatter_add` with `ge`, XLA's window order); MaxPooling2D(2) on
-// [[5, 1], [1, 5]] gives dx = [[1, 0], [0, 0]]. A NaN in a window takes the gradient (the
-// last NaN), as the forward max reducer selects it.
+// gradient. Both backends do this for MaxPooling1D/2D, reproduced with Keras 3.15.1:
+// MaxPooling1D(3, strides=1) on x = [1, 3, 3, 2, 3] with dy = [1, 2, 3] gives dx = [0, 3, 3, 0, 0]
+// on TensorFlow (`MaxPoolGrad`) and on JAX (`select_and_scatter_add` with `ge`, XLA's window
+// order); MaxPooling2D(2) on [[5, 1], [1, 5]] gives dx = [[1, 0], [0, 0]]. For MaxPooling3D,
+// JAX keeps this rule but TensorFlow's `MaxPool3DGrad` gives the full value to every element
+// equal to the window's maximum; we follow JAX (the generator's `max_pooling_ties` cases
+// record both, and the comparator's envelope spans them). A NaN in a window takes the
+// gradient (the last NaN), as the forward max reducer selects it.
+//
+// Average pooling with a window longer than the input. With `same` padding and stride 1,
+// TensorFlow's `AvgPoolGrad` disagrees with its own forward pass when the window is longer
+// than the input in some shapes: AveragePooling1D(5, strides=1, padding="same") on 4 steps
+// divides y[0] by its 3 real elements but sends dy[0] / 4 to all 4 steps (likewise length 6,
+// pool 7). JAX's gradient is the VJP of the forward pass both backends compute — the formula
+// above — and we follow it.
 
 extension WindowPooling {
     /// The vector-Jacobian product of `call` (see the file comment); `upstream` has the output's shape.
