@@ -56,9 +56,17 @@ enum PoolingArgmaxOrder: Sendable, Equatable {
 enum PoolingWindowGradientKernels {
     static let channelBlock = 64
 
-    /// The number of units and the channels per unit block.
+    /// The number of units and the channels per unit block: at most `channelBlock`
+    /// channels, and blocks of down to 8 channels when there are too few planes to give every
+    /// core two units.
     static func units(planes: Int, channels: Int) -> (count: Int, block: Int) {
-        let block = Swift.max(1, Swift.min(channels, channelBlock))
+        var block = Swift.min(channels, channelBlock)
+        let wanted = 2 * ProcessInfoCores.activeCount
+        if planes < wanted {
+            let split = (wanted + planes - 1) / Swift.max(planes, 1)
+            block = Swift.min(block, Swift.max(Swift.min(8, channels), ((channels + split - 1) / split + 7) / 8 * 8))
+        }
+        block = Swift.max(1, block)
         let blocks = (channels + block - 1) / block
         return (planes * blocks, block)
     }
@@ -83,17 +91,36 @@ enum PoolingWindowGradientKernels {
         input: UnsafePointer<T>, upstream: UnsafePointer<T>, gradient: UnsafeMutablePointer<T>,
         planes: Int, channels: Int, d: PoolingBoxAxis, h: PoolingBoxAxis, w: PoolingBoxAxis, order: PoolingArgmaxOrder
     ) {
+        // Positions within a plane, 32-bit when they fit (the select then runs at the float's width).
+        if d.inputSize * h.inputSize * w.inputSize <= Int(Int32.max) {
+            maxGradient(
+                Int32.self, input: input, upstream: upstream, gradient: gradient, planes: planes, channels: channels, d: d, h: h, w: w,
+                order: order)
+        } else {
+            maxGradient(
+                Int.self, input: input, upstream: upstream, gradient: gradient, planes: planes, channels: channels, d: d, h: h, w: w,
+                order: order)
+        }
+    }
+
+    private static func maxGradient<T: BinaryFloatingPoint, Position: FixedWidthInteger>(
+        _: Position.Type,
+        input: UnsafePointer<T>, upstream: UnsafePointer<T>, gradient: UnsafeMutablePointer<T>,
+        planes: Int, channels: Int, d: PoolingBoxAxis, h: PoolingBoxAxis, w: PoolingBoxAxis, order: PoolingArgmaxOrder
+    ) {
         let pixels = d.inputSize * h.inputSize * w.inputSize
         let outPixels = d.outputSize * h.outputSize * w.outputSize
         gradient.update(repeating: 0, count: planes * pixels * channels)
         let (unitCount, block) = units(planes: planes, channels: channels)
         let blocks = unitCount / Swift.max(planes, 1)
+        // Pixel strides of the box axes, outermost first, in the scan `order`.
+        let strideD = h.inputSize * w.inputSize, strideH = w.inputSize
         parallelChunks(count: unitCount, work: planes * outPixels * channels * 4, chunksPerThread: 4) { range in
             var best = [T](repeating: 0, count: block)
-            var position = [Int](repeating: 0, count: block)
+            var position = [Position](repeating: 0, count: block)
             best.withUnsafeMutableBufferPointer { bestBuffer in
                 position.withUnsafeMutableBufferPointer { positionBuffer in
-                    let best = bestBuffer, position = positionBuffer
+                    let best = bestBuffer.baseAddress!, position = positionBuffer.baseAddress!
                     for unit in range {
                         let p = unit / blocks
                         let c0 = (unit % blocks) * block
@@ -107,36 +134,40 @@ enum PoolingWindowGradientKernels {
                                 let (h0, h1) = h.box(oh)
                                 for ow in 0..<w.outputSize {
                                     let (w0, w1) = w.box(ow)
-                                    let first = (d0 * h.inputSize + h0) * w.inputSize + w0
-                                    for c in 0..<width {
-                                        best[c] = x[first * channels + c]
-                                        position[c] = first
-                                    }
-                                    let visit = { (pixel: Int) in
-                                        let row = x + pixel * channels
-                                        for c in 0..<width {
-                                            let v = row[c]
-                                            if v > best[c] || v != v {
-                                                best[c] = v
-                                                position[c] = pixel
-                                            }
-                                        }
-                                    }
+                                    let first = d0 * strideD + h0 * strideH + w0
+                                    let outer, middle, inner: (count: Int, stride: Int)
                                     switch order {
-                                    case .rowMajor:
-                                        for dd in d0..<d1 {
-                                            for hh in h0..<h1 {
-                                                for ww in w0..<w1 { visit((dd * h.inputSize + hh) * w.inputSize + ww) }
-                                            }
-                                        }
-                                    case .lastAxisFirst:
-                                        for ww in w0..<w1 {
-                                            for hh in h0..<h1 {
-                                                for dd in d0..<d1 { visit((dd * h.inputSize + hh) * w.inputSize + ww) }
-                                            }
+                                    case .rowMajor: (outer, middle, inner) = ((d1 - d0, strideD), (h1 - h0, strideH), (w1 - w0, 1))
+                                    case .lastAxisFirst: (outer, middle, inner) = ((w1 - w0, 1), (h1 - h0, strideH), (d1 - d0, strideD))
+                                    }
+                                    let box = PoolingScan(first: first, outer: outer, middle: middle, inner: inner)
+                                    var start = 0
+                                    if T.self == Float.self, Position.self == Int32.self {
+                                        start = routeFloatChunks(
+                                            input: UnsafeRawPointer(x).assumingMemoryBound(to: Float.self),
+                                            upstream: UnsafeRawPointer(dy).assumingMemoryBound(to: Float.self),
+                                            gradient: UnsafeMutableRawPointer(dx).assumingMemoryBound(to: Float.self),
+                                            channels: channels, width: width, box: box)
+                                    }
+                                    guard start < width else {
+                                        dy += channels
+                                        continue
+                                    }
+                                    for c in start..<width {
+                                        best[c] = x[first * channels + c]
+                                        position[c] = Position(first)
+                                    }
+                                    box.forEachPixel { pixel in
+                                        let row = x + pixel * channels
+                                        let here = Position(truncatingIfNeeded: pixel)
+                                        for c in start..<width {
+                                            let v = row[c], m = best[c]
+                                            let take = v > m || v != v
+                                            best[c] = take ? v : m
+                                            position[c] = take ? here : position[c]
                                         }
                                     }
-                                    for c in 0..<width { dx[position[c] * channels + c] += dy[c] }
+                                    for c in start..<width { dx[Int(position[c]) * channels + c] += dy[c] }
                                     dy += channels
                                 }
                             }
@@ -145,6 +176,31 @@ enum PoolingWindowGradientKernels {
                 }
             }
         }
+    }
+
+    /// The float32 fast path of `maxGradient` for one output: the channels in chunks of 8,
+    /// each folding the whole box in registers (running maximum and its pixel, selected as
+    /// there), then adding dy at the chosen pixels. Returns the first channel it left to the
+    /// scalar path (fewer than 8 remain). Positions must fit in 32 bits (checked by the caller).
+    @inline(__always)
+    private static func routeFloatChunks(
+        input x: UnsafePointer<Float>, upstream dy: UnsafePointer<Float>, gradient dx: UnsafeMutablePointer<Float>,
+        channels: Int, width: Int, box: PoolingScan
+    ) -> Int {
+        var c = 0
+        while c + 8 <= width {
+            var best = poolingLoad8(x + box.first * channels + c)
+            var position = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: box.first))
+            box.forEachPixel { pixel in
+                let v = poolingLoad8(x + pixel * channels + c)
+                let take = (v .> best) .| (v .!= v)
+                best.replace(with: v, where: take)
+                position.replace(with: SIMD8(repeating: Int32(truncatingIfNeeded: pixel)), where: take)
+            }
+            for lane in 0..<8 { dx[Int(position[lane]) * channels + c + lane] += dy[c + lane] }
+            c += 8
+        }
+        return c
     }
 
     /// Average pooling's vector-Jacobian product: every output's upstream value, divided by
@@ -195,6 +251,29 @@ enum PoolingWindowGradientKernels {
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+}
+
+/// The pixels of one pooling box in a scan order: `first`, then three nested axes (outermost
+/// first) of `count` steps of `stride` pixels.
+struct PoolingScan {
+    var first: Int
+    var outer: (count: Int, stride: Int)
+    var middle: (count: Int, stride: Int)
+    var inner: (count: Int, stride: Int)
+
+    /// Calls `body` with every pixel of the box, in scan order.
+    @inline(__always)
+    func forEachPixel(_ body: (Int) -> Void) {
+        for a in 0..<outer.count {
+            for b in 0..<middle.count {
+                var pixel = first + a * outer.stride + b * middle.stride
+                for _ in 0..<inner.count {
+                    body(pixel)
+                    pixel += inner.stride
                 }
             }
         }
