@@ -43,13 +43,19 @@ func parallelChunks(
     }
 }
 
+/// How many threads the kernels split work across: the online cores, or fewer when the
+/// environment variable `KERAS_CONFORMANCE_THREADS` holds a positive integer (e.g. `1` to keep a
+/// process on one core beside other work, or to time the one-thread kernels). Read once.
 @usableFromInline
 enum ProcessInfoCores {
     @usableFromInline
     static let activeCount: Int = {
         #if canImport(Glibc)
-            let n = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-            return max(1, n)
+            let online = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+            guard let text = getenv("KERAS_CONFORMANCE_THREADS").map({ String(cString: $0) }),
+                let wanted = Int(text), wanted > 0
+            else { return online }
+            return min(online, wanted)
         #else
             return 1
         #endif
