@@ -24,6 +24,17 @@ public struct CaseProblem: Sendable, Equatable {
         case missingUpdate
         /// The implementation updated a variable the case does not have.
         case unexpectedUpdate
+        /// Keras on this backend refused the call, and another backend computed it (the case is
+        /// skipped here and judged in that backend's run).
+        case kerasRefused
+        /// Keras refused the call on every backend, but the implementation returned a value.
+        case notRefused
+        /// The implementation's backward pass threw.
+        case gradientsThrew
+        /// Keras has a gradient the implementation did not return.
+        case missingGradient
+        /// The implementation returned a gradient Keras has no record of.
+        case unexpectedGradient
     }
 
     /// The tensor it concerns (`outputs/y`, `updated/moving_mean`, ...), nil for the whole case.
@@ -36,6 +47,12 @@ public struct CaseProblem: Sendable, Equatable {
         self.tensor = tensor
         self.kind = kind
         self.details = details
+    }
+
+    /// Whether it concerns the backward part: a gradient tensor (`grads/...`) or the backward pass as a whole.
+    public var isBackward: Bool {
+        kind == .gradientsThrew || kind == .missingGradient || kind == .unexpectedGradient
+            || (tensor?.hasPrefix("grads/") ?? false)
     }
 
     /// `tensor: details`, or just the details.

@@ -115,7 +115,7 @@ public struct ConformanceRunner: Sendable {
             id: goldenCase.id, backend: goldenCase.backend, layer: goldenCase.layer, origin: goldenCase.origin,
             file: goldenCase.file, status: .error)
         guard implementation.implements(layer: goldenCase.layer) else {
-            result.status = .skipped
+            result.forward = .skipped
             result.problems = [
                 CaseProblem(
                     kind: .notImplemented, details: "layer \(goldenCase.layer) is not implemented by \(implementation.name)")
@@ -125,57 +125,26 @@ public struct ConformanceRunner: Sendable {
         let invocation = LayerInvocation(
             layer: goldenCase.layer, config: goldenCase.config, call: goldenCase.call,
             input: goldenCase.input, mask: goldenCase.mask, weights: goldenCase.weights,
-            strictConfig: strictConfig, memoryBudget: memoryBudget, expectedOutputShape: goldenCase.output.shape)
+            strictConfig: strictConfig, memoryBudget: memoryBudget,
+            expectedOutputShape: goldenCase.error == nil ? goldenCase.output.shape : nil)
+        if let kerasError = goldenCase.error {
+            judgeRefused(&result, kerasError: kerasError, invocation: invocation, references: references)
+            return result
+        }
         let produced: LayerResult
         do {
             produced = try implementation.run(invocation)
         } catch {
             result.problems = [CaseProblem(kind: .layerThrew, details: "the layer threw: \(error)")]
+            result.forward = .error
+            judgeBackward(&result, goldenCase, invocation: invocation, references: envelope(&result, goldenCase, references))
             return result
         }
-
-        func tolerance(for tensor: ReferenceTensor) -> Tolerance {
-            Tolerance.resolve(
-                for: tensor.elementType, caseATol: goldenCase.atol, caseRTol: goldenCase.rtol,
-                override: toleranceOverride)
-        }
-        // Whether two Keras values agree is a property of the case, not of the run's overrides.
-        func agreement(for tensor: ReferenceTensor) -> Tolerance {
-            Tolerance.resolve(for: tensor.elementType, caseATol: goldenCase.atol, caseRTol: goldenCase.rtol, override: .init())
-        }
         result.warnings = produced.warnings
-        // Under `exact` nothing widens the tolerance: no envelope, no cancellation bound.
-        var usable: [GoldenCase] = []
-        if !toleranceOverride.exact {
-            for reference in references {
-                if let difference = goldenCase.envelopeMismatch(reference) {
-                    result.notes.append("no reference envelope from \(reference.backend) (\(reference.file)): \(difference)")
-                } else {
-                    usable.append(reference)
-                }
-            }
-        }
-        let references = usable
-        let exact = toleranceOverride.exact
-        // One tensor at `path` ("outputs/y", "updated/<name>") against Keras's, with the other
-        // backends' values of it, and the case's oracle and cancellation bound for that path.
-        func compare(
-            _ path: String, actual: ReferenceTensor, expected: ReferenceTensor,
-            others: [Reference]
-        ) -> TensorComparison {
-            for (kind, extra) in [("oracle", goldenCase.oracle[path]), ("cancellation", goldenCase.cancellation[path])] {
-                if let extra, extra.shape != expected.shape {
-                    result.notes.append("\(kind)/\(path) has shape \(extra.shapeDescription), not \(expected.shapeDescription); not used")
-                }
-            }
-            return comparator.compare(
-                name: path, actual: actual, expected: expected, backend: goldenCase.backend, references: others,
-                oracle: goldenCase.oracle[path], cancellation: exact ? nil : goldenCase.cancellation[path],
-                tolerance: tolerance(for: expected), agreement: agreement(for: expected))
-        }
+        let references = envelope(&result, goldenCase, references)
         var comparisons = [
             compare(
-                "outputs/y", actual: produced.output, expected: goldenCase.output,
+                &result, goldenCase, "outputs/y", actual: produced.output, expected: goldenCase.output,
                 others: references.map { Reference(backend: $0.backend, tensor: $0.output) })
         ]
         var problems: [CaseProblem] = []
@@ -189,7 +158,7 @@ public struct ConformanceRunner: Sendable {
             }
             comparisons.append(
                 compare(
-                    "updated/\(name)", actual: actual, expected: expected,
+                    &result, goldenCase, "updated/\(name)", actual: actual, expected: expected,
                     others: references.compactMap { r in r.updated[name].map { Reference(backend: r.backend, tensor: $0) } }))
         }
         // A variable the implementation changed but Keras did not must keep its value.
@@ -204,14 +173,143 @@ public struct ConformanceRunner: Sendable {
             comparisons.append(
                 comparator.compare(
                     name: "updated/\(name) (unchanged in Keras)", actual: actual, expected: before,
-                    tolerance: tolerance(for: before)))
+                    tolerance: tolerance(goldenCase, for: before)))
         }
         result.comparisons = comparisons
         result.produced = produced
         problems += comparisons.compactMap(\.failure)
-        result.status = problems.isEmpty ? .passed : .failed
+        result.forward = problems.isEmpty ? .passed : .failed
         result.problems = problems
+        judgeBackward(&result, goldenCase, invocation: invocation, references: references)
         return result
+    }
+
+    /// The backward part of a case with `inputs/dy` and gradients: the implementation's
+    /// vector–Jacobian products at `dy` against every `grads/<name>` of Keras, each compared like
+    /// an output (same tolerances, envelope, oracle and cancellation bound). Nothing for a
+    /// forward-only case; `skipped` when the implementation has no backward pass (nil); `error`
+    /// when it throws; otherwise `failed` when a gradient is off, missing, or one Keras has no
+    /// record of.
+    private func judgeBackward(
+        _ result: inout CaseResult, _ goldenCase: GoldenCase, invocation: LayerInvocation, references: [GoldenCase]
+    ) {
+        guard let dy = goldenCase.dy, !goldenCase.grads.isEmpty else { return }
+        let produced: [String: ReferenceTensor]?
+        do {
+            produced = try implementation.gradients(invocation, upstream: dy)
+        } catch {
+            result.backward = .error
+            result.problems.append(CaseProblem(kind: .gradientsThrew, details: "the backward pass threw: \(error)"))
+            return
+        }
+        guard let produced else {
+            result.backward = .skipped
+            result.backwardSkipReason = "\(implementation.name) has no backward pass for \(goldenCase.layer)"
+            return
+        }
+        var problems: [CaseProblem] = []
+        for (name, expected) in goldenCase.grads.sorted(by: { $0.key < $1.key }) {
+            let label = "grads/\(name) \(expected.shapeDescription)"
+            guard let actual = produced[name] else {
+                problems.append(
+                    CaseProblem(
+                        tensor: label, kind: .missingGradient,
+                        details: "Keras has this gradient but the implementation returned none for '\(name)'"))
+                continue
+            }
+            let comparison = compare(
+                &result, goldenCase, "grads/\(name)", label: label, actual: actual, expected: expected,
+                others: references.compactMap { r in r.grads[name].map { Reference(backend: r.backend, tensor: $0) } })
+            result.comparisons.append(comparison)
+            if let failure = comparison.failure { problems.append(failure) }
+        }
+        for (name, actual) in produced.sorted(by: { $0.key < $1.key }) where goldenCase.grads[name] == nil {
+            problems.append(
+                CaseProblem(
+                    tensor: "grads/\(name) \(actual.shapeDescription)", kind: .unexpectedGradient,
+                    details: "the implementation returned a gradient for '\(name)', which Keras has no record of"))
+        }
+        result.backward = problems.isEmpty ? .passed : .failed
+        result.problems += problems
+    }
+
+    /// A case Keras refused (`error`). When another backend computed the same call, this
+    /// backend's run is skipped (the implementation is judged in the computing backend's run);
+    /// when every backend holding the id refused it, the implementation must refuse it too.
+    private func judgeRefused(
+        _ result: inout CaseResult, kerasError: String, invocation: LayerInvocation, references: [GoldenCase]
+    ) {
+        let computing = references.filter { $0.error == nil }.map(\.backend)
+        if !computing.isEmpty {
+            result.forward = .skipped
+            result.problems = [
+                CaseProblem(
+                    kind: .kerasRefused,
+                    details: "Keras on \(result.backend) refused the call (\(kerasError)); "
+                        + "\(computing.joined(separator: ", ")) computed it, and the implementation is judged in that run")
+            ]
+            return
+        }
+        let refusals = ["\(result.backend): \(kerasError)"] + references.compactMap { r in r.error.map { "\(r.backend): \($0)" } }
+        let produced: LayerResult
+        do {
+            produced = try implementation.run(invocation)
+        } catch {
+            result.forward = .passed
+            result.notes.append("Keras refused the call (\(refusals.joined(separator: "; "))); the implementation refused it too: \(error)")
+            return
+        }
+        result.warnings = produced.warnings
+        result.produced = produced
+        result.forward = .failed
+        result.problems = [
+            CaseProblem(
+                kind: .notRefused,
+                details: "Keras refused the call (\(refusals.joined(separator: "; "))) but the implementation returned "
+                    + "a value of shape \(produced.output.shapeDescription)")
+        ]
+    }
+
+    /// The references that span the envelope: under `exact` none (nothing widens the tolerance);
+    /// otherwise those called identically, each one left out noted with why.
+    private func envelope(_ result: inout CaseResult, _ goldenCase: GoldenCase, _ references: [GoldenCase]) -> [GoldenCase] {
+        guard !toleranceOverride.exact else { return [] }
+        var usable: [GoldenCase] = []
+        for reference in references {
+            if let difference = goldenCase.envelopeMismatch(reference) {
+                result.notes.append("no reference envelope from \(reference.backend) (\(reference.file)): \(difference)")
+            } else {
+                usable.append(reference)
+            }
+        }
+        return usable
+    }
+
+    private func tolerance(_ goldenCase: GoldenCase, for tensor: ReferenceTensor) -> Tolerance {
+        Tolerance.resolve(for: tensor.elementType, caseATol: goldenCase.atol, caseRTol: goldenCase.rtol, override: toleranceOverride)
+    }
+
+    /// One tensor at `path` ("outputs/y", "updated/<name>", "grads/<name>") against Keras's, with
+    /// the other backends' values of it, and the case's oracle and cancellation bound for that
+    /// path; reported under `label` (the path unless given).
+    private func compare(
+        _ result: inout CaseResult, _ goldenCase: GoldenCase, _ path: String, label: String? = nil,
+        actual: ReferenceTensor, expected: ReferenceTensor, others: [Reference]
+    ) -> TensorComparison {
+        for (kind, extra) in [("oracle", goldenCase.oracle[path]), ("cancellation", goldenCase.cancellation[path])] {
+            if let extra, extra.shape != expected.shape {
+                result.notes.append("\(kind)/\(path) has shape \(extra.shapeDescription), not \(expected.shapeDescription); not used")
+            }
+        }
+        let exact = toleranceOverride.exact
+        // Whether two Keras values agree is a property of the case, not of the run's overrides.
+        let agreement = Tolerance.resolve(
+            for: expected.elementType, caseATol: goldenCase.atol, caseRTol: goldenCase.rtol, override: .init())
+        // Under `exact` nothing widens the tolerance: no envelope, no cancellation bound, no oracle in it.
+        return comparator.compare(
+            name: label ?? path, actual: actual, expected: expected, backend: goldenCase.backend, references: others,
+            oracle: goldenCase.oracle[path], cancellation: exact ? nil : goldenCase.cancellation[path],
+            tolerance: tolerance(goldenCase, for: expected), agreement: agreement, oracleWidens: !exact)
     }
 }
 

@@ -2,11 +2,12 @@ import ReferenceData
 
 extension GoldenCase {
     /// Why `other` cannot be part of this case's reference envelope, or nil when it can: it
-    /// must come from another backend and have been called identically (the same input, mask,
+    /// must come from another backend, hold a result (not a call Keras refused), and have been called identically (the same input, mask,
     /// weights and call arguments, element for element, NaN matching NaN). Otherwise its
     /// output answers another question and its distance from ours is no measure of rounding.
     func envelopeMismatch(_ other: GoldenCase) -> String? {
         if other.backend == backend { return "the same backend" }
+        if let refused = other.error { return "Keras refused the call there (\(refused))" }
         if !input.isIdentical(to: other.input) { return "inputs/x differs" }
         switch (mask, other.mask) {
         case (nil, nil): break

@@ -1,8 +1,8 @@
 import ReferenceData
 
-/// The comparison of one tensor (an output or an updated variable) with Keras's.
+/// The comparison of one tensor (an output, an updated variable or a gradient) with Keras's.
 public struct TensorComparison: Sendable {
-    /// Which tensor: `outputs/y`, `updated/moving_mean`, ...
+    /// Which tensor: `outputs/y`, `updated/moving_mean`, `grads/gamma (3,)` (gradients with their shape), ...
     public var name: String
     public var tolerance: Tolerance
     /// The check that failed first (shape, element type, non-finite positions, values), or nil.
@@ -33,6 +33,13 @@ public struct TensorComparison: Sendable {
     public var arbitrated: Int
     /// The first disputed elements in C order (at most the comparator's `reportLimit`).
     public var disputes: [Dispute]
+    /// Undisputed elements (the backends agree) where no Keras value agrees with the float64
+    /// oracle: Keras's own float32 evaluation lost accuracy there, and the oracle joined the
+    /// trusted values ("Keras off the float64 oracle").
+    public var offOracle: Int = 0
+    /// The first of them in C order (at most the comparator's `reportLimit`), each with every
+    /// backend's value and the oracle's (`agreeing` empty).
+    public var offOracleElements: [Dispute] = []
     /// Backends whose value disagreed with the oracle at a disputed element: Keras bug candidates.
     public var kerasBugCandidates: [String]
     /// The fraction of the allowed error used: the largest |diff| / allowed over the finite
@@ -45,4 +52,6 @@ public struct TensorComparison: Sendable {
     public var worst: [Mismatch] = []
 
     public var passed: Bool { failure == nil }
+    /// Whether the tensor is a gradient (`grads/<name> <shape>`), i.e. part of the backward pass.
+    public var isGradient: Bool { name.hasPrefix("grads/") }
 }

@@ -70,7 +70,15 @@ extension ConformanceCommand {
             for (name, w) in c.weights.sorted(by: { $0.key < $1.key }) {
                 lines.append("weight \(name): \(w.shapeDescription) \(w.elementType.rawValue)")
             }
-            lines.append("output: \(c.output.shapeDescription) \(c.output.elementType.rawValue)")
+            if let error = c.error {
+                lines.append("output: none, Keras refused the call: \(error)")
+            } else {
+                lines.append("output: \(c.output.shapeDescription) \(c.output.elementType.rawValue)")
+            }
+            if let dy = c.dy { lines.append("dy:     \(dy.shapeDescription) \(dy.elementType.rawValue)") }
+            for (name, g) in c.grads.sorted(by: { $0.key < $1.key }) {
+                lines.append("grad \(name): \(g.shapeDescription) \(g.elementType.rawValue)")
+            }
             return lines
         }
 
@@ -82,9 +90,8 @@ extension ConformanceCommand {
                 lines += TextReport.summary(comparison).map { "  " + $0 }
                 // Shapes or element types differ: there are no elements side by side to list.
                 guard comparison.listed.count == min(limit, comparison.elements) else { continue }
-                let otherTensors = others.map { other in
-                    comparison.name == "outputs/y" ? other.output : other.updated[String(comparison.name.dropFirst("updated/".count))]
-                }
+                // The golden path is the name up to its first space (`grads/gamma (3,)`, `updated/v (unchanged in Keras)`).
+                let otherTensors = others.map { other in other.tensor(at: String(comparison.name.prefix { $0 != " " })) }
                 var rows = [TextReport.elementColumns + others.map { "keras (\($0.backend))" } + ["fails"]]
                 // The listed elements are the first ones in C order: element k is flat position k.
                 for (flat, element) in comparison.listed.enumerated() {

@@ -15,7 +15,7 @@ extension HTMLReport {
             nodes: [
                 .code(.escapedText(first.result.id)),
                 .forEach(runs) { run in
-                    .span(.class("badge \(run.result.status.rawValue)"), .escapedText("\(run.result.backend) \(run.result.status.rawValue)"))
+                    .span(.class("badge \(run.result.status.rawValue)"), .escapedText("\(run.result.backend) \(verdicts(run.result))"))
                 },
                 runs.contains { $0.result.disputed > 0 } ? .span(.class("badge disputed"), .text("Keras disputed")) : .empty,
                 .span(.class("used"), .text("max u \(ReportFormatting.diff(worst))")),
@@ -92,16 +92,28 @@ extension HTMLReport {
         )
     }
 
+    /// `passed`, or for a case with gradients `forward passed, backward failed`.
+    static func verdicts(_ result: CaseResult) -> String {
+        guard let backward = result.backward else { return result.forward.rawValue }
+        return "forward \(result.forward.rawValue), backward \(backward.rawValue)"
+    }
+
+    /// The golden path a comparison mirrors (`grads/gamma` for `grads/gamma (3,)`), which keys the oracle.
+    static func path(of comparison: TensorComparison) -> String {
+        String(comparison.name.prefix { $0 != " " })
+    }
+
     /// One backend's run of the case: its verdict and message, then each compared tensor.
     static func backendResult(_ run: CaseRun, _ model: ReportModel) -> Node<HTML.BodyContext> {
         let others = model.others(of: run)
         return .div(
             .class("backend \(run.result.status.rawValue)"),
-            .h4(.escapedText("\(run.result.backend): \(run.result.status.rawValue)")),
+            .h4(.escapedText("\(run.result.backend): \(verdicts(run.result))")),
+            run.result.backwardSkipReason.map { .p(.class("note"), .escapedText("backward skipped: " + $0)) } ?? .empty,
             run.result.message.isEmpty ? .empty : .p(.class("message"), .escapedText(run.result.message)),
             .forEach(run.result.warnings) { .p(.class("warning"), .escapedText("warning: " + $0)) },
             .forEach(run.result.notes) { .p(.class("note"), .escapedText("note: " + $0)) },
-            .forEach(run.result.comparisons) { comparison in tensorResult(comparison, others, oracle: run.golden?.oracle[comparison.name]) }
+            .forEach(run.result.comparisons) { comparison in tensorResult(comparison, others, oracle: run.golden?.oracle[Self.path(of: comparison)]) }
         )
     }
 

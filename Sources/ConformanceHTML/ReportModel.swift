@@ -40,31 +40,20 @@ struct CaseRun {
         golden?.output.elementType.rawValue ?? result.produced?.output.elementType.rawValue ?? "?"
     }
 
-    /// The verdict for one direction, or nil when the case has nothing to compare in it.
-    ///
-    /// A case that errored or was skipped is that in the forward direction. A failed case is
-    /// failed forward unless every forward tensor passed and a gradient failed (its
-    /// forward problems, like a missing update, count as forward).
+    /// The verdict for one direction: the case's forward part, or its backward part (nil for a
+    /// case without gradients).
     func verdict(_ direction: Direction) -> String? {
-        let mine = result.comparisons.filter { Direction(tensor: $0.name) == direction }
-        let others = result.comparisons.filter { Direction(tensor: $0.name) != direction }
         switch direction {
-        case .backward where mine.isEmpty:
-            return nil
-        case .backward:
-            return mine.allSatisfy(\.passed) ? "passed" : "failed"
-        case .forward:
-            let status = result.status.rawValue
-            guard status == "failed" else { return status }
-            let onlyOthersFailed = mine.allSatisfy(\.passed) && others.contains { !$0.passed }
-            return onlyOthersFailed ? "passed" : "failed"
+        case .forward: return result.forward.rawValue
+        case .backward: return result.backward?.rawValue
         }
     }
 
     /// The tensor a comparison named `name` compared, in `golden` (another backend's capture of the case).
     static func tensor(named name: String, in golden: GoldenCase) -> ReferenceTensor? {
         if name == "outputs/y" { return golden.output }
-        if name.hasPrefix("grads/") { return golden.grads[String(name.dropFirst("grads/".count))] }
+        // A gradient is named with its shape: `grads/gamma (3,)`.
+        if name.hasPrefix("grads/") { return golden.grads[String(name.dropFirst("grads/".count).prefix { $0 != " " })] }
         guard name.hasPrefix("updated/") else { return nil }
         let variable = String(name.dropFirst("updated/".count))
         let unchangedSuffix = " (unchanged in Keras)"

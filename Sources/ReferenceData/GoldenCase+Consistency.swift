@@ -4,8 +4,17 @@ extension GoldenCase {
     /// - `inputs/dy` is present when any `grads/` dataset is, with the shape of `outputs/y`;
     /// - `grads/x` has the shape of `inputs/x`, `grads/<name>` that of `weights/<name>`;
     /// - `oracle/<path>` and `cancellation/<path>` mirror an existing tensor at `<path>`
-    ///   (`outputs/y`, `updated/<name>`, `grads/<name>`), are float64, and have its shape.
+    ///   (`outputs/y`, `updated/<name>`, `grads/<name>`), are float64, and have its shape;
+    /// - a case with `error` has none of `outputs/`, `updated/`, `grads/`, `oracle/`, `cancellation/`,
+    ///   and its `error` is not empty.
     public var inconsistency: String? {
+        if let error {
+            guard !error.isEmpty else { return "attribute 'error' is empty; it must name the exception Keras raised" }
+            guard output == .absent, updated.isEmpty, grads.isEmpty, oracle.isEmpty, cancellation.isEmpty else {
+                return "the case has attribute 'error' (Keras refused the call) but also results of the call"
+            }
+            return nil
+        }
         if let dy, dy.shape != output.shape {
             return "'inputs/dy' has shape \(dy.shapeDescription), not that of 'outputs/y' \(output.shapeDescription)"
         }

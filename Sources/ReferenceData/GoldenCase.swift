@@ -27,8 +27,13 @@ public struct GoldenCase: Sendable {
     public var mask: ReferenceTensor?
     /// Variables just before the call, by the last component of their Keras path.
     public var weights: [String: ReferenceTensor]
-    /// What the layer returned.
+    /// What the layer returned. A case Keras refused (`error` set) has no `outputs/y`: then this
+    /// is `ReferenceTensor.absent`, the empty float32 tensor of shape (0,), and is never compared.
     public var output: ReferenceTensor
+    /// The exception Keras raised for this call on this backend (case attribute `error`,
+    /// `<ExceptionType>: <message>`); nil when Keras computed the call. Such a case has no
+    /// `outputs/`, `updated/`, `grads/`, `oracle/` or `cancellation/` datasets.
+    public var error: String?
     /// Variables the call changed, after the call.
     public var updated: [String: ReferenceTensor]
     /// The upstream gradient `dy` of the loss `L = sum(y * dy)` (`inputs/dy`); nil for a
@@ -48,7 +53,7 @@ public struct GoldenCase: Sendable {
         id: String, file: String, backend: String, layer: String, config: JSONValue, configText: String? = nil,
         call: JSONValue = .object([:]), origin: String = "", atol: Double? = nil, rtol: Double? = nil,
         input: ReferenceTensor, mask: ReferenceTensor? = nil, weights: [String: ReferenceTensor] = [:],
-        output: ReferenceTensor, updated: [String: ReferenceTensor] = [:], dy: ReferenceTensor? = nil,
+        output: ReferenceTensor, error: String? = nil, updated: [String: ReferenceTensor] = [:], dy: ReferenceTensor? = nil,
         grads: [String: ReferenceTensor] = [:], oracle: [String: ReferenceTensor] = [:],
         cancellation: [String: ReferenceTensor] = [:]
     ) {
@@ -66,6 +71,7 @@ public struct GoldenCase: Sendable {
         self.mask = mask
         self.weights = weights
         self.output = output
+        self.error = error
         self.updated = updated
         self.dy = dy
         self.grads = grads

@@ -130,14 +130,15 @@ extension GoldenFile {
         if let mask = c.mask { add("inputs/mask", mask) }
         for (name, t) in c.weights.sorted(by: { $0.key < $1.key }) { add("weights/\(name)", t) }
         if let dy = c.dy { add("inputs/dy", dy) }
-        add("outputs/y", c.output)
+        if c.error == nil { add("outputs/y", c.output) }
         for (prefix, group) in [("updated/", c.updated), ("grads/", c.grads), ("oracle/", c.oracle), ("cancellation/", c.cancellation)] {
             for (name, t) in group.sorted(by: { $0.key < $1.key }) { add(prefix + name, t) }
         }
         return .object([
             "layer": .string(c.layer), "config": .string(c.configText), "call": .string(c.call.jsonText),
             "origin": .string(c.origin), "atol": c.atol.map(JSONValue.double) ?? .null,
-            "rtol": c.rtol.map(JSONValue.double) ?? .null, "tensors": .array(tensors),
+            "rtol": c.rtol.map(JSONValue.double) ?? .null, "error": c.error.map(JSONValue.string) ?? .null,
+            "tensors": .array(tensors),
         ])
     }
 
@@ -177,11 +178,14 @@ extension GoldenFile {
             for (name, t) in tensors where name.hasPrefix(prefix) { result[String(name.dropFirst(prefix.count))] = t }
             return result
         }
-        guard let input = tensors["inputs/x"], let output = tensors["outputs/y"] else { throw damaged("case \(id) tensors") }
+        let error = v["error"]?.stringValue
+        guard let input = tensors["inputs/x"], let output = error == nil ? tensors["outputs/y"] : ReferenceTensor.absent else {
+            throw damaged("case \(id) tensors")
+        }
         let c = GoldenCase(
             id: id, file: file, backend: backend, layer: layer, config: config, configText: configText, call: call,
             origin: origin, atol: v["atol"]?.doubleValue, rtol: v["rtol"]?.doubleValue,
-            input: input, mask: tensors["inputs/mask"], weights: group("weights/"), output: output,
+            input: input, mask: tensors["inputs/mask"], weights: group("weights/"), output: output, error: error,
             updated: group("updated/"), dy: tensors["inputs/dy"], grads: group("grads/"), oracle: group("oracle/"),
             cancellation: group("cancellation/"))
         guard c.inconsistency == nil, [c.atol, c.rtol].allSatisfy({ $0.map(ToleranceRule.isValid) ?? true }) else {

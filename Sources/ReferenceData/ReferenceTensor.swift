@@ -34,6 +34,9 @@ public struct ReferenceTensor: Sendable, Equatable {
 
     public var count: Int { values.count }
 
+    /// The empty float32 tensor of shape (0,): the `output` of a case Keras refused, which has none.
+    public static let absent = ReferenceTensor(shape: [0], elementType: .float32, values: [])
+
     /// The elements as float32 (exact for float16/float32 data).
     public var floatValues: [Float] { values.map { Float($0) } }
 

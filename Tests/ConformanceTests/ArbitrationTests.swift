@@ -62,12 +62,22 @@ import ReferenceData
         #expect(unsettled.disputed == 1 && unsettled.arbitrated == 0 && unsettled.kerasBugCandidates.isEmpty)
     }
 
-    @Test func whenNoBackendAgreesWithTheOracleOursIsJudgedAgainstItsOwnBackend() {
-        let c = compare(ours: [2.5], backend: "jax", expected: [2.5], other: ("tensorflow", [2.0]), oracle: [3.0])
+    /// Every backend lost accuracy (each its own way): the oracle joins the envelope, which spans
+    /// from this backend's value to the farthest of the others and the oracle.
+    @Test func whenNoBackendAgreesWithTheOracleItJoinsTheEnvelope() {
+        let c = compare(ours: [3.0], backend: "jax", expected: [2.5], other: ("tensorflow", [2.0]), oracle: [3.0])
         #expect(c.passed)
-        #expect(c.disputed == 1 && c.arbitrated == 0)
+        #expect(c.disputed == 1 && c.arbitrated == 0 && c.offOracle == 0)
         #expect(c.kerasBugCandidates == ["jax", "tensorflow"])
-        #expect(c.spread == 0)
+        #expect(c.spread == 0.5)
+        #expect(c.worst.first?.expected == 2.5)
+        #expect(!compare(ours: [3.0 + 1e-3], backend: "jax", expected: [2.5], other: ("tensorflow", [2.0]), oracle: [3.0]).passed)
+        // Under --exact the oracle never joins: judged against this backend's value alone.
+        let exact = comparator.compare(
+            name: "outputs/y", actual: tensor([3.0]), expected: tensor([2.5]), backend: "jax",
+            references: [Reference(backend: "tensorflow", tensor: tensor([2.0]))], oracle: tensor([3.0], .float64),
+            tolerance: tolerance, oracleWidens: false)
+        #expect(!exact.passed && exact.spread == 0)
     }
 
     @Test func disputesAreCountedInTheSummaryAndListedInEveryReport() throws {

@@ -149,6 +149,13 @@ struct FakeImplementation: LayerImplementation {
                 == .object([
                     "total": .int(3), "passed": .int(1), "failed": .int(1), "errors": .int(1), "skipped": .int(0),
                     "disputed": .int(0), "disputedElements": .int(0), "arbitratedElements": .int(0),
+                    "offOracleElements": .int(0),
+                    "forward": .object([
+                        "total": .int(3), "passed": .int(1), "failed": .int(1), "errors": .int(1), "skipped": .int(0),
+                    ]),
+                    "backward": .object([
+                        "total": .int(0), "passed": .int(0), "failed": .int(0), "errors": .int(0), "skipped": .int(0),
+                    ]),
                 ]))
         let cases = try #require(json["cases"]?.arrayValue)
         #expect(cases.count == 3)
@@ -190,8 +197,8 @@ struct FakeImplementation: LayerImplementation {
         #expect(text.hasSuffix("3 cases: 1 passed, 1 failed, 1 errors\n"))
         let md = MarkdownReport.render(report)
         #expect(md.contains("### `bad` (tensorflow)"))
-        #expect(md.contains("| Scale | 2 | 1 | 1 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |"))
-        #expect(md.contains("| Broken | 1 | 0 | 0 | 1 | 0 | 0 | 0 | 0 | - | 0 |"))
+        #expect(md.contains("| Scale | 2 | 1 | 1 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |"))
+        #expect(md.contains("| Broken | 1 | 0 | 0 | 1 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | - | 0 |"))
         #expect(
             md.hasSuffix(
                 """
@@ -217,8 +224,8 @@ struct FakeImplementation: LayerImplementation {
             text.hasSuffix(
                 """
                 Per layer:
-                  layer  case runs  passed  failed  errors  skipped  disputed  max used of allowed  max abs diff  max ULP  max backend spread
-                  Scale  2          1       1       0       0        0         3.15e+04             0.5           4194304  0
+                  layer  case runs  passed  failed  errors  skipped  backward  bw passed  bw failed  bw errors  bw skipped  disputed  off oracle  max used of allowed  max abs diff  max ULP  max backend spread
+                  Scale  2          1       1       0       0        0         0          0          0          0           0         0           3.15e+04             0.5           4194304  0
 
                 Failures and errors:
                 FAILED off [jax] outputs/y: values differ at 2 of 24 elements (8.33%); worst (0, 1, 1): actual -5, expected -4.5, |diff| 0.5, allowed 1.58e-05
@@ -241,7 +248,7 @@ struct FakeImplementation: LayerImplementation {
             #expect(!output.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x202E || $0 == "\r" || $0.value == 7 })
         }
         #expect(md.contains("- `ERROR  a\\u{1B}[2J\\nFAIL|b\\u{202E}c [tensorflow] the layer threw: the fake layer broke: x\\ry\\u{7}`"))
-        #expect(MarkdownReport.renderLayerSummary(report).contains("| error | `a\\u{1B}[2J\\nFAIL\\|b\\u{202E}c` | tensorflow | Broken |"))
+        #expect(MarkdownReport.renderLayerSummary(report).contains("| error | error | - | `a\\u{1B}[2J\\nFAIL\\|b\\u{202E}c` | tensorflow | Broken |"))
     }
 
     @Test func skippedCasesAreCountedAndShownButNeitherFailuresNorErrors() throws {

@@ -4,8 +4,10 @@ import KerasLayersConformance
 import ReferenceData
 
 /// Every committed golden case through the Swift layers, one test per case id (all its
-/// backends), so a failure names the case and prints the comparator's report. Strict about
-/// config keys: every key Keras wrote into a committed case is one the layers use.
+/// backends), so a failure names the case and prints the comparator's report: the forward
+/// part, and the backward part (every gradient) of a case with gradients, which the layers
+/// must not skip. Strict about config keys: every key Keras wrote into a committed case is
+/// one the layers use.
 @Suite struct GoldenConformanceTests {
     static let runner = ConformanceRunner(implementation: KerasLayersImplementation(), strictConfig: true)
 
@@ -16,6 +18,10 @@ import ReferenceData
         for goldenCase in cases {
             let result = Self.runner.run(goldenCase, references: cases.filter { $0.backend != goldenCase.backend })
             #expect(result.status == .passed, "\(TextReport.describe(result).joined(separator: "\n"))")
+            if goldenCase.dy != nil && !goldenCase.grads.isEmpty {
+                #expect(result.backward == .passed, "\(goldenCase.id) [\(goldenCase.backend)]: backward \(String(describing: result.backward))")
+                #expect(result.backwardComparisons.count == goldenCase.grads.count)
+            }
         }
     }
 

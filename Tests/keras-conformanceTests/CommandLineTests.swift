@@ -91,13 +91,23 @@ import KerasJSON
                 == .object([
                     "total": .int(6), "passed": .int(6), "failed": .int(0), "errors": .int(0), "skipped": .int(0),
                     "disputed": .int(0), "disputedElements": .int(0), "arbitratedElements": .int(0),
+                    "offOracleElements": .int(0),
+                    "forward": .object([
+                        "total": .int(6), "passed": .int(6), "failed": .int(0), "errors": .int(0), "skipped": .int(0),
+                    ]),
+                    "backward": .object([
+                        "total": .int(6), "passed": .int(6), "failed": .int(0), "errors": .int(0), "skipped": .int(0),
+                    ]),
                 ]))
         #expect(Set(cases.compactMap { $0["backend"]?.stringValue }) == ["jax", "tensorflow"])
+        #expect(cases.allSatisfy { $0["forward"]?["status"] == .string("passed") && $0["backward"]?["status"] == .string("passed") })
 
         let junit = try run(["run", "golden", "--filter", "^doc-1\\.1", "--format", "junit"])
         #expect(junit.stdout.hasPrefix(#"<?xml version="1.0" encoding="UTF-8"?>"#))
-        #expect(junit.stdout.contains(#"<testsuites name="keras-conformance" tests="6" failures="0" errors="0" skipped="0">"#))
-        #expect(junit.stdout.components(separatedBy: "<testcase ").count - 1 == 6)
+        // A test case per forward part and one per backward part (every doc-1.1 case has gradients).
+        #expect(junit.stdout.contains(#"<testsuites name="keras-conformance" tests="12" failures="0" errors="0" skipped="0">"#))
+        #expect(junit.stdout.components(separatedBy: "<testcase ").count - 1 == 12)
+        #expect(junit.stdout.components(separatedBy: #" [jax] backward""#).count - 1 == 3)
     }
 
     @Test func toleranceOverridesReachTheComparator() throws {
@@ -112,7 +122,7 @@ import KerasJSON
         defer { try? FileManager.default.removeItem(atPath: path) }
         let outcome = try run(["run", "golden", "--filter", "^doc-1\\.3", "--format", "markdown", "--output", path])
         #expect(outcome.status == 0)
-        #expect(outcome.stdout == "2 cases: 2 passed, 0 failed, 0 errors\n")
+        #expect(outcome.stdout == "2 cases: 2 passed, 0 failed, 0 errors; forward: 2 passed, 0 failed, 0 errors; backward 2: 2 passed, 0 failed, 0 errors\n")
         #expect(try String(contentsOfFile: path, encoding: .utf8).contains("Every case passed."))
     }
 
@@ -162,5 +172,30 @@ import KerasJSON
         for bad in ["0", "-1", "1.5GiB", "lots", "99999999999GiB"] {
             #expect(try run(["run", "--memory-budget", bad]).status == 2, "--memory-budget \(bad)")
         }
+    }
+}
+
+/// Error cases (a call Keras refused) through the CLI, on the fixtures of both backends.
+@Suite struct ErrorCaseCommandLineTests {
+    let cli = CommandLineTests()
+
+    @Test func refusedCasesPassSkipOrError() throws {
+        let files = [CommandLineTests.fixture("error_cases_tensorflow.h5"), CommandLineTests.fixture("error_cases_jax.h5")]
+        let outcome = try cli.run(["run"] + files + ["--format", "json"])
+        #expect(outcome.status == 1, "the malformed case is an error")
+        let json = try JSONValue(parsing: outcome.stdout)
+        let cases = try #require(json["cases"]?.arrayValue)
+        let status = Dictionary(
+            uniqueKeysWithValues: cases.map { ("\($0["id"]?.stringValue ?? "") [\($0["backend"]?.stringValue ?? "")]", $0["status"]?.stringValue) })
+        #expect(
+            status == [
+                "refused_everywhere [tensorflow]": "passed", "refused_everywhere [jax]": "passed",
+                "tensorflow_lacks_kernel [tensorflow]": "skipped", "tensorflow_lacks_kernel [jax]": "passed",
+                "error_with_outputs [tensorflow]": "error",
+            ])
+        let text = try cli.run(["run"] + files).stdout
+        #expect(text.contains("the implementation refused it too: MaxPooling1D: invalid `data_format`"), "\(text)")
+        #expect(text.contains("SKIPPED tensorflow_lacks_kernel [tensorflow] Keras on tensorflow refused the call (NotFoundError:"), "\(text)")
+        #expect(!text.contains("Skipped (layers"))
     }
 }

@@ -167,6 +167,40 @@ def case_bfloat16(f, name="bfloat16"):
     return g
 
 
+def case_refused(f, name, error, config=None):
+    """A case Keras refused (schema "Error cases"): attribute `error`, inputs only."""
+    g = case_maxpool(f, name, config=config, skip_datasets=("outputs/y",))
+    g.attrs["error"] = error
+    return g
+
+
+# The message Keras 3.15.1 gives for an unknown data_format (the layer refuses it on every backend).
+DATA_FORMAT_ERROR = ("ValueError: The `data_format` argument must be one of {'channels_first', 'channels_last'}. "
+                     "Received: data_format=channels_middle")
+# The shape of TensorFlow's error for a pooling kernel its CPU build lacks (the message is made up).
+NO_KERNEL_ERROR = "NotFoundError: Could not find device for node: {{node MaxPool}} = MaxPool[T=DT_FLOAT, ...]"
+
+
+def error_case_fixtures(path):
+    """Two files of one case set, TensorFlow's and JAX's, for the schema's error cases:
+    `refused_everywhere` (an error case on both backends), `tensorflow_lacks_kernel` (an error
+    case on TensorFlow only; JAX computed it), and, in TensorFlow's file, `error_with_outputs`
+    (attribute `error` and an `outputs/y`: malformed)."""
+    bad_format = json.dumps(dict(MAXPOOL_CONFIG, data_format="channels_middle"))
+    with new_file(path("error_cases_tensorflow.h5")) as f:
+        root_attrs(f)
+        case_refused(f, "refused_everywhere", DATA_FORMAT_ERROR, config=bad_format)
+        case_refused(f, "tensorflow_lacks_kernel", NO_KERNEL_ERROR)
+        g = case_maxpool(f, "error_with_outputs")
+        g.attrs["error"] = NO_KERNEL_ERROR
+    with new_file(path("error_cases_jax.h5")) as f:
+        root_attrs(f)
+        f.attrs["backend"] = "jax"
+        f.attrs["backend_version"] = "0.10.2"
+        case_refused(f, "refused_everywhere", DATA_FORMAT_ERROR, config=bad_format)
+        case_maxpool(f, "tensorflow_lacks_kernel")
+
+
 def many_cases_fixture(path):
     """5,000 case groups in one file, in the dense link storage of libver="latest" (where asking
     for link names one index at a time is quadratic). Each case is an empty group: an error case
@@ -328,6 +362,7 @@ def main():
 
     hostile_fixtures(path)
     control_character_fixture(path("control_characters.h5"))
+    error_case_fixtures(path)
 
     for n in sorted(os.listdir(out)):
         if n.endswith(".h5"):

@@ -19,6 +19,16 @@ import KerasJSON
 /// (`tensor`, `kind`, `details`; `message` is them joined with "; "); per mismatch `tensor`,
 /// `spread`, `cancellation`, `allowed`) are additions a reader may ignore.
 ///
+/// Forward and backward: `status` is the case's overall verdict (the worse of its parts); per
+/// case `forward` is `{"status", "problems", "comparisons"}` for the call (outputs and updated
+/// variables) and `backward` the same for the gradients (`grads/<name> <shape>`) plus `skipReason`,
+/// or null for a case without gradients; each comparison is `{"tensor", "passed", "elements",
+/// "mismatched", "maxAbsDiff", "maxUlpDiff", "spread", "disputed", "offOracle",
+/// "fractionOfAllowedUsed"}`. The summary adds `forward` and `backward` counts (`total`, `passed`,
+/// `failed`, `errors`, `skipped`) and `offOracleElements`; per case `offOracle` counts the
+/// undisputed elements where every Keras value is off the float64 oracle, `offOracleElements`
+/// lists the first (`tensor`, `index`, `values` by backend, `oracle`).
+///
 /// `headroom` is the former name of `fractionOfAllowedUsed` (the largest |diff| / allowed, ≤ 1
 /// passes). It is still written, with the same value, for this release only, and will be removed
 /// in the next one: read `fractionOfAllowedUsed`.
@@ -30,7 +40,8 @@ public enum JSONReport {
             "summary": .object([
                 "total": .int(s.total), "passed": .int(s.passed), "failed": .int(s.failed), "errors": .int(s.errors),
                 "skipped": .int(s.skipped), "disputed": .int(s.disputed), "disputedElements": .int(s.disputedElements),
-                "arbitratedElements": .int(s.arbitratedElements),
+                "arbitratedElements": .int(s.arbitratedElements), "offOracleElements": .int(s.offOracleElements),
+                "forward": counts(s.forward), "backward": counts(s.backward),
             ]),
             "allowances": .object([
                 "atol": report.tolerance.atol.map(number) ?? .null, "rtol": report.tolerance.rtol.map(number) ?? .null,
@@ -71,7 +82,22 @@ public enum JSONReport {
                     ]))
             }
         }
+        var offOracle: [JSONValue] = []
+        for c in r.comparisons {
+            for d in c.offOracleElements {
+                var values: [String: JSONValue] = [:]
+                for v in d.values { values[v.backend] = number(v.value) }
+                offOracle.append(
+                    .object([
+                        "tensor": .string(c.name), "index": .array(d.index.map { .int($0) }), "values": .object(values),
+                        "oracle": d.oracle.map(number) ?? .null,
+                    ]))
+            }
+        }
+        let backward = r.backward.map { part($0, r.backwardProblems, r.backwardComparisons, skipReason: r.backwardSkipReason.map(JSONValue.string) ?? .null) }
         return .object([
+            "forward": part(r.forward, r.forwardProblems, r.forwardComparisons), "backward": backward ?? .null,
+            "offOracle": .int(r.offOracle), "offOracleElements": .array(offOracle),
             "disputed": .int(r.disputed), "arbitrated": .int(r.arbitrated),
             "kerasBugCandidates": .array(r.kerasBugCandidates.map(JSONValue.string)),
             "disputes": .array(disputes),
@@ -88,14 +114,47 @@ public enum JSONReport {
             "warnings": .array(r.warnings.map(JSONValue.string)),
             "notes": .array(r.notes.map(JSONValue.string)),
             "seconds": number(r.seconds),
-            "problems": .array(
-                r.problems.map { p in
+            "problems": problems(r.problems),
+            "mismatches": .array(mismatches),
+        ])
+    }
+
+    static func problems(_ list: [CaseProblem]) -> JSONValue {
+        .array(
+            list.map { p in
+                .object([
+                    "tensor": p.tensor.map(JSONValue.string) ?? .null, "kind": .string(p.kind.rawValue),
+                    "details": .string(p.details),
+                ])
+            })
+    }
+
+    /// One part of a case (forward or backward): its verdict, problems, per tensor the figures, and
+    /// `skipReason` when given (the backward part's, null unless skipped for want of a backward pass).
+    static func part(
+        _ status: CaseResult.Status, _ list: [CaseProblem], _ comparisons: [TensorComparison], skipReason: JSONValue? = nil
+    ) -> JSONValue {
+        var fields: [String: JSONValue] = [
+            "status": .string(status.rawValue), "problems": problems(list),
+            "comparisons": .array(
+                comparisons.map { c in
                     .object([
-                        "tensor": p.tensor.map(JSONValue.string) ?? .null, "kind": .string(p.kind.rawValue),
-                        "details": .string(p.details),
+                        "tensor": .string(c.name), "passed": .bool(c.passed), "elements": .int(c.elements),
+                        "mismatched": .int(c.mismatched), "maxAbsDiff": number(c.maxAbsDiff),
+                        "maxUlpDiff": c.maxUlpDiff.map(number) ?? .null, "spread": number(c.spread),
+                        "disputed": .int(c.disputed), "offOracle": .int(c.offOracle),
+                        "fractionOfAllowedUsed": number(c.fractionOfAllowedUsed),
                     ])
                 }),
-            "mismatches": .array(mismatches),
+        ]
+        if let skipReason { fields["skipReason"] = skipReason }
+        return .object(fields)
+    }
+
+    static func counts(_ c: PartCounts) -> JSONValue {
+        .object([
+            "total": .int(c.total), "passed": .int(c.passed), "failed": .int(c.failed), "errors": .int(c.errors),
+            "skipped": .int(c.skipped),
         ])
     }
 

@@ -24,18 +24,22 @@ public struct LayerSummary: Sendable {
         }
     }
 
-    /// Column titles, matching `cells`.
+    /// Column titles, matching `cells`: the case runs by overall status, then their backward
+    /// parts (runs with gradients) by status, then disputed runs, elements where Keras is off
+    /// the float64 oracle, and the extremes.
     public static let columns = [
-        "layer", "case runs", "passed", "failed", "errors", "skipped", "disputed", "max used of allowed", "max abs diff", "max ULP",
-        "max backend spread",
+        "layer", "case runs", "passed", "failed", "errors", "skipped", "backward", "bw passed", "bw failed", "bw errors",
+        "bw skipped", "disputed", "off oracle", "max used of allowed", "max abs diff", "max ULP", "max backend spread",
     ]
 
     /// The row as text cells (the layer name escaped).
     public var cells: [String] {
-        [
+        let b = counts.backward
+        return [
             ReportFormatting.escaped(layer), String(counts.total), String(counts.passed), String(counts.failed),
-            String(counts.errors), String(counts.skipped), String(counts.disputed), ReportFormatting.diff(fractionOfAllowedUsed),
-            ReportFormatting.diff(maxAbsDiff),
+            String(counts.errors), String(counts.skipped), String(b.total), String(b.passed), String(b.failed),
+            String(b.errors), String(b.skipped), String(counts.disputed), String(counts.offOracleElements),
+            ReportFormatting.diff(fractionOfAllowedUsed), ReportFormatting.diff(maxAbsDiff),
             ReportFormatting.ulp(maxUlpDiff), ReportFormatting.diff(spread),
         ]
     }

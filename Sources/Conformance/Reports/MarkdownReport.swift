@@ -17,6 +17,7 @@ public enum MarkdownReport {
         }
         md += "\n## Per layer\n\n" + layerTable(report)
         md += disputes(report)
+        md += offOracle(report)
         let failures = FailureEntry.entries(report)
         md += "\n## Failures and errors\n\n"
         if failures.isEmpty { return md + "Every case passed.\n" }
@@ -36,14 +37,19 @@ public enum MarkdownReport {
         md += allowances(report)
         md += warnings(report)
         md += "\nUsed of allowed is the largest |ours − Keras| / allowed over a layer's cases (a pass is ≤ 1, 0 is bit-exact). "
-        md += "Spread is the largest disagreement between Keras's own backends on the same case.\n\n"
+        md += "Spread is the largest disagreement between Keras's own backends on the same case. "
+        md += "Backward counts the backward parts (cases with gradients: dL/dx and every trainable variable's gradient) by status; "
+        md += "off oracle counts elements where Keras's backends agree but are off the float64 oracle.\n\n"
         md += layerTable(report)
         md += disputes(report)
+        md += offOracle(report)
         let problems = report.cases.filter { $0.status == .failed || $0.status == .error }
         if !problems.isEmpty {
-            md += "\n## Cases that did not pass\n\n| status | case | backend | layer | message |\n|---|---|---|---|---|\n"
+            md += "\n## Cases that did not pass\n\n| status | forward | backward | case | backend | layer | message |\n"
+            md += "|---|---|---|---|---|---|---|\n"
             for r in problems {
-                md += "| \(r.status.rawValue) | \(code(r.id)) | \(cell(r.backend)) | \(cell(r.layer)) | \(cell(r.message)) |\n"
+                md += "| \(r.status.rawValue) | \(r.forward.rawValue) | \(r.backward?.rawValue ?? "-") | \(code(r.id)) "
+                md += "| \(cell(r.backend)) | \(cell(r.layer)) | \(cell(r.message)) |\n"
             }
         }
         return md
@@ -62,6 +68,14 @@ public enum MarkdownReport {
         let entries = DisputeEntry.entries(report)
         guard !entries.isEmpty else { return "" }
         return "\n## Disputed (Keras's backends disagree beyond the element type's tolerance)\n\n"
+            + entries.map { "- " + code($0.line, inTable: false) + "\n" }.joined()
+    }
+
+    /// Where Keras's backends agree but are off the float64 oracle; nothing when they never are.
+    static func offOracle(_ report: RunReport) -> String {
+        let entries = OffOracleEntry.entries(report)
+        guard !entries.isEmpty else { return "" }
+        return "\n## Keras off the float64 oracle (the backends agree, the oracle joined the envelope)\n\n"
             + entries.map { "- " + code($0.line, inTable: false) + "\n" }.joined()
     }
 

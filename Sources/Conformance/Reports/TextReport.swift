@@ -1,7 +1,8 @@
 /// The report people read in a terminal: the files and the allowances that applied, one block
-/// per failing or erroring case or case with warnings or notes (its mismatches element by element), the
-/// skipped layers, then a table per layer, the disputed elements, the list of what broke (one line each, pytest
-/// style), and the summary line. Names and messages are escaped onto one line.
+/// per failing or erroring case or case with warnings or notes (its mismatches element by element, its
+/// forward and backward verdicts), the skipped layers, then a table per layer (backward parts in their own
+/// columns), the disputed elements, the elements where Keras is off the float64 oracle, the list of what broke
+/// (one line each, pytest style), and the summary line. Names and messages are escaped onto one line.
 public enum TextReport {
     public static func render(_ report: RunReport, verbose: Bool = false) -> String {
         var lines: [String] = []
@@ -18,13 +19,23 @@ public enum TextReport {
         {
             lines.append(contentsOf: describe(result))
         }
-        let skipped = Dictionary(grouping: report.cases.filter { $0.status == .skipped }, by: \.layer)
+        let notImplemented = report.cases.filter { $0.status == .skipped && $0.problems.contains { $0.kind == .notImplemented } }
+        let skipped = Dictionary(grouping: notImplemented, by: \.layer)
         if !skipped.isEmpty {
             lines.append("")
             lines.append(
                 "Skipped (layers \(ReportFormatting.escaped(report.implementation)) does not have): "
                     + skipped.sorted { $0.key < $1.key }.map { "\(ReportFormatting.escaped($0.key)) (\($0.value.count))" }
                     .joined(separator: ", "))
+        }
+        let refused = report.cases.filter { $0.status == .skipped && $0.problems.contains { $0.kind == .kerasRefused } }
+        if !refused.isEmpty {
+            lines.append("")
+            lines.append("Skipped (Keras refused the call on this backend only; judged on the backend that computed it):")
+            lines.append(
+                contentsOf: refused.map {
+                    "SKIPPED \(ReportFormatting.escaped($0.id)) [\(ReportFormatting.escaped($0.backend))] \(ReportFormatting.escaped($0.message))"
+                })
         }
         let layers = LayerSummary.rows(report)
         if !layers.isEmpty {
@@ -37,6 +48,12 @@ public enum TextReport {
             lines.append("")
             lines.append("Disputed (Keras's backends disagree beyond the element type's tolerance):")
             lines.append(contentsOf: disputes.map(\.line))
+        }
+        let offOracle = OffOracleEntry.entries(report)
+        if !offOracle.isEmpty {
+            lines.append("")
+            lines.append("Keras off the float64 oracle (the backends agree, the oracle joined the envelope):")
+            lines.append(contentsOf: offOracle.map(\.line))
         }
         let failures = FailureEntry.entries(report)
         if !failures.isEmpty {
@@ -71,6 +88,11 @@ public enum TextReport {
             header += ": " + otherProblems.map { ReportFormatting.escaped($0.description) }.joined(separator: "; ")
         }
         var lines = [header]
+        if let backward = result.backward {
+            lines.append(
+                "      forward \(result.forward.rawValue), backward \(backward.rawValue)"
+                    + (result.backwardSkipReason.map { ": " + ReportFormatting.escaped($0) } ?? ""))
+        }
         lines.append(contentsOf: result.warnings.map { "      warning: " + ReportFormatting.escaped($0) })
         lines.append(contentsOf: result.notes.map { "      note: " + ReportFormatting.escaped($0) })
         for comparison in failing {
