@@ -18,6 +18,7 @@ extension HTMLReport {
                     .span(.class("badge \(run.result.status.rawValue)"), .escapedText("\(run.result.backend) \(verdicts(run.result))"))
                 },
                 runs.contains { $0.result.disputed > 0 } ? .span(.class("badge disputed"), .text("Keras disputed")) : .empty,
+                runs.contains { $0.result.offOracle > 0 } ? .span(.class("badge disputed"), .text("Keras off the oracle")) : .empty,
                 .span(.class("used"), .text("max u \(ReportFormatting.diff(worst))")),
             ])
         let origin: Node<HTML.BodyContext> =
@@ -148,6 +149,13 @@ extension HTMLReport {
                         "Keras's backends disagree beyond the element type's tolerance at \(c.disputed) elements"
                             + (c.hasOracle ? " (\(c.arbitrated) settled by the float64 oracle)" : "")
                             + (c.kerasBugCandidates.isEmpty ? "" : "; Keras bug candidates: " + c.kerasBugCandidates.joined(separator: ", ")))
+                ),
+            c.offOracle == 0
+                ? .empty
+                : .p(
+                    .class("disputed"),
+                    .escapedText(
+                        "Keras off the float64 oracle at \(c.offOracle) elements (the backends agree; the oracle joined the envelope)")
                 ),
             rows.isEmpty
                 ? .p(.class("note"), .text(c.passed ? "every element bit-exact" : "no element to show"))

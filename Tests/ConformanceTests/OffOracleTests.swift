@@ -59,6 +59,7 @@ import ReferenceData
 
     @Test func theRunSummaryAndReportsCountOffOracleElements() {
         var result = CaseResult(id: "c", backend: "tensorflow", layer: "L", origin: "", file: "f", status: .passed)
+        result.backward = .passed
         result.comparisons = [compare(ours: [1, 0.503], oracle: [1, 0.503])]
         let report = RunReport(implementation: "X", files: [], cases: [result])
         #expect(report.summary.offOracleElements == 1)
@@ -66,6 +67,10 @@ import ReferenceData
         let text = TextReport.render(report)
         #expect(text.contains("OFF-ORACLE c [tensorflow] grads/gamma (2,): 1 of 2 elements; first (1,): tensorflow 0.5, jax 0.500001, oracle 0.503"), "\(text)")
         #expect(MarkdownReport.render(report).contains("OFF-ORACLE c [tensorflow]"))
+        #expect(MarkdownReport.renderLayerSummary(report).contains("OFF-ORACLE c [tensorflow]"))
+        let junit = JUnitReport.render(report)
+        #expect(junit.contains(#"name="c [tensorflow] backward""#) && junit.contains("OFF-ORACLE c [tensorflow]"), "\(junit)")
+        #expect(junit.contains(#"<property name="off oracle" value="1 elements"#))
         #expect(JSONReport.render(report).contains("\"offOracleElements\" : 1") || JSONReport.render(report).contains("\"offOracleElements\": 1"))
     }
 }

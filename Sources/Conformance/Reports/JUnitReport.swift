@@ -30,6 +30,9 @@ public enum JUnitReport {
             xml +=
                 #"      <property name="disputed" value="\#(summary.disputed) case runs, \#(summary.disputedElements) elements, \#(summary.arbitratedElements) settled by the oracle"/>"#
                 + "\n"
+            xml +=
+                #"      <property name="off oracle" value="\#(summary.offOracleElements) elements where Keras's backends agree but are off the float64 oracle"/>"#
+                + "\n"
             xml += "    </properties>\n"
             for r in cases {
                 xml += testcase(r, backward: false)
