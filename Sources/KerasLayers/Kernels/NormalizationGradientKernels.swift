@@ -76,6 +76,7 @@ enum NormalizationGradientKernels {
         let n = walk.rowLength
         let ks = walk.innerStrides[1], ps = walk.innerStrides[2], ms = walk.innerStrides[3]
         let rowsPerChunk = (walk.rowCount + chunks - 1) / chunks
+        let fast = NormGradientRows(walk, element: T.self, masked: counted, usesParameters: gamma != nil || parameters > 0)
         partial.withUnsafeMutableBufferPointer { buffer in
             let base = buffer.baseAddress!
             parallelChunks(count: chunks, work: walk.rowCount &* n) { range in
@@ -84,6 +85,13 @@ enum NormalizationGradientKernels {
                     let dg = s0 + statWidth, db = dg + parameters
                     let rows = (chunk * rowsPerChunk)..<Swift.min(walk.rowCount, (chunk + 1) * rowsPerChunk)
                     walk.forEachRow(in: rows) { o in
+                        if let fast {
+                            fast.reduce(
+                                x: floats(x + o[0]), dy: floats(dy + o[0]), n: n, centre: centre + o[1], factor: factor + o[1],
+                                gamma: gamma.map { $0 + o[2] }, parameters: parameters > 0, s0: s0 + o[1], s1: s1 + o[1],
+                                dg: dg + o[2], db: db + o[2])
+                            return
+                        }
                         let xp = x + o[0], gp = dy + o[0]
                         for j in 0..<n {
                             let k = o[1] &+ j &* ks, p = o[2] &+ j &* ps
@@ -133,6 +141,7 @@ enum NormalizationGradientKernels {
         let n = walk.rowLength
         let ks = walk.innerStrides[1], ms = walk.innerStrides[3]
         let rowsPerChunk = (walk.rowCount + chunks - 1) / chunks
+        let fast = NormGradientRows(walk, element: T.self, masked: mask != nil, usesParameters: false)
         partial.withUnsafeMutableBufferPointer { buffer in
             let base = buffer.baseAddress!
             parallelChunks(count: chunks, work: walk.rowCount &* n) { range in
@@ -140,6 +149,10 @@ enum NormalizationGradientKernels {
                     let deviation = base + chunk * width, count = deviation + statistics
                     let rows = (chunk * rowsPerChunk)..<Swift.min(walk.rowCount, (chunk + 1) * rowsPerChunk)
                     walk.forEachRow(in: rows) { o in
+                        if let fast {
+                            fast.deviation(x: floats(x + o[0]), n: n, centre: centre + o[1], deviation: deviation + o[1])
+                            return
+                        }
                         let xp = x + o[0]
                         for j in 0..<n {
                             let k = o[1] &+ j &* ks
@@ -172,8 +185,16 @@ enum NormalizationGradientKernels {
     ) {
         let n = walk.rowLength
         let ks = walk.innerStrides[1], ps = walk.innerStrides[2], ms = walk.innerStrides[3]
+        let fast = NormGradientRows(walk, element: T.self, masked: mask != nil, usesParameters: gamma != nil)
         parallelChunks(count: walk.rowCount, work: walk.rowCount &* n) { rows in
             walk.forEachRow(in: rows) { o in
+                if let fast {
+                    fast.inputGradient(
+                        x: floats(x + o[0]), dy: floats(dy + o[0]), dx: UnsafeMutableRawPointer(dx + o[0]).assumingMemoryBound(to: Float.self),
+                        n: n, factor: factor + o[1], gamma: gamma.map { $0 + o[2] }, a: a.map { $0 + o[1] }, b: b.map { $0 + o[1] },
+                        centre: centre.map { $0 + o[1] })
+                    return
+                }
                 let xp = x + o[0], gp = dy + o[0], out = dx + o[0]
                 for j in 0..<n {
                     let k = o[1] &+ j &* ks
@@ -187,5 +208,11 @@ enum NormalizationGradientKernels {
                 }
             }
         }
+    }
+
+    /// `p` as float32 elements: only called where `NormGradientRows` checked `T` is `Float`.
+    @inline(__always)
+    private static func floats<T>(_ p: UnsafePointer<T>) -> UnsafePointer<Float> {
+        UnsafeRawPointer(p).assumingMemoryBound(to: Float.self)
     }
 }
