@@ -41,8 +41,8 @@ public struct Tolerance: Sendable, Equatable, Codable {
 public struct ToleranceOverride: Sendable, Equatable {
     public var atol: Double?
     public var rtol: Double?
-    /// Plain atol + rtol·|expected|: no reference envelope and no cancellation bound, so
-    /// `atol 0, rtol 0` means bit-exact.
+    /// Plain atol + rtol·|expected|: no reference envelope, no cancellation bound and no
+    /// oracle joining the envelope, so `atol 0, rtol 0` means bit-exact.
     public var exact: Bool
 
     public init(atol: Double? = nil, rtol: Double? = nil, exact: Bool = false) {
@@ -66,12 +66,16 @@ public struct ToleranceOverride: Sendable, Equatable {
             if let rtol { tolerance += "; rtol \(Comparator.format(rtol)) for every case (--rtol)" }
         }
         if exact {
-            return [tolerance, "reference envelope: off (--exact)", "cancellation bound: off (--exact)"]
+            return [
+                tolerance, "reference envelope: off (--exact)", "cancellation bound: off (--exact)",
+                "float64 oracle in the envelope: off (--exact)",
+            ]
         }
         return [
             tolerance,
             "reference envelope: on (the other backends' Keras results for the same case)",
             "cancellation bound: on (per element, the golden file's cancellation/<path> where it has one)",
+            "float64 oracle in the envelope: on (where no Keras value agrees with the case's oracle/<path>)",
         ]
     }
 }

@@ -94,8 +94,8 @@ struct ToleranceOptions: ParsableArguments {
 
     @Flag(
         help: """
-            Plain atol + rtol*|expected|: no reference envelope and no cancellation bound \
-            (with --atol 0 --rtol 0, bit-exact).
+            Plain atol + rtol*|expected|: no reference envelope, no cancellation bound and no \
+            float64 oracle in the envelope (with --atol 0 --rtol 0, bit-exact).
             """)
     var exact = false
 

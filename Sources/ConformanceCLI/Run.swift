@@ -7,11 +7,14 @@ extension ConformanceCommand {
             abstract: "Run every golden case through the implementation and report the differences.",
             discussion: """
                 Each case is built from its Keras class name and get_config() JSON, given its weights, \
-                called on its input, and its output (and updated variables) compared element by element. \
+                called on its input, and its output (and updated variables) compared element by element; \
+                a case with gradients (inputs/dy, grads/*) also has its backward pass compared, gradient by \
+                gradient, and is reported forward and backward. \
                 A value passes when |actual - expected| <= atol + rtol*|expected| + spread + cancellation, where \
                 spread is how far the other backends' Keras results for the same case are from this one and \
-                cancellation the rounding Keras's own formula loses there; --exact drops both. Every report \
-                says which allowances applied.
+                cancellation the rounding Keras's own formula loses there; where no Keras value agrees with \
+                the case's float64 oracle, the oracle joins the envelope. --exact drops all three. Every \
+                report says which allowances applied.
                 """
         )
 

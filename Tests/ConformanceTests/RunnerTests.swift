@@ -289,10 +289,16 @@ struct FakeImplementation: LayerImplementation {
 
     @Test func everyReportSaysWhichAllowancesApplied() throws {
         for (tolerance, expected) in [
-            (ToleranceOverride(), ["reference envelope: on", "cancellation bound: on", "per element type (float32 atol 1e-05 rtol 1.3e-06"]),
+            (
+                ToleranceOverride(),
+                ["reference envelope: on", "cancellation bound: on", "float64 oracle in the envelope: on", "per element type (float32 atol 1e-05 rtol 1.3e-06"]
+            ),
             (
                 ToleranceOverride(atol: 0, rtol: 0, exact: true),
-                ["tolerance: atol 0 rtol 0 for every case", "reference envelope: off (--exact)", "cancellation bound: off (--exact)"]
+                [
+                    "tolerance: atol 0 rtol 0 for every case", "reference envelope: off (--exact)", "cancellation bound: off (--exact)",
+                    "float64 oracle in the envelope: off (--exact)",
+                ]
             ),
         ] {
             let report = RunReport(implementation: "Fake", files: [], cases: [runner.run(scaleCase())], tolerance: tolerance)
