@@ -28,10 +28,6 @@ import KerasJSON
 /// `failed`, `errors`, `skipped`) and `offOracleElements`; per case `offOracle` counts the
 /// undisputed elements where every Keras value is off the float64 oracle, `offOracleElements`
 /// lists the first (`tensor`, `index`, `values` by backend, `oracle`).
-///
-/// `headroom` is the former name of `fractionOfAllowedUsed` (the largest |diff| / allowed, ≤ 1
-/// passes). It is still written, with the same value, for this release only, and will be removed
-/// in the next one: read `fractionOfAllowedUsed`.
 public enum JSONReport {
     public static func render(_ report: RunReport) -> String {
         let s = report.summary
@@ -109,7 +105,6 @@ public enum JSONReport {
             "maxUlpDiff": r.maxUlpDiff.map(number) ?? .null,
             "spread": number(r.spread),
             "fractionOfAllowedUsed": number(r.fractionOfAllowedUsed),
-            "headroom": number(r.fractionOfAllowedUsed),
             "message": .string(r.message),
             "warnings": .array(r.warnings.map(JSONValue.string)),
             "notes": .array(r.notes.map(JSONValue.string)),
