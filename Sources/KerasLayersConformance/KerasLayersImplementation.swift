@@ -29,22 +29,22 @@ public struct KerasLayersImplementation: LayerImplementation {
     }
 
     /// The layer's `gradient(of:upstream:options:)` for the call `run` makes (same config,
-    /// weights, mask and `training`), keyed "x" and by variable name; nil when the layer has no
-    /// backward pass (it does not conform to `DifferentiableLayer`) or the backward pass is
-    /// float32 only and the layer's dtype policy is another.
+    /// weights, mask and `training`), keyed "x" and by variable name, in the types the layer
+    /// gives (∂L/∂x in the input's type, a variable's gradient in the variable's type); nil when
+    /// the layer has no backward pass (it does not conform to `DifferentiableLayer`) or none for
+    /// this input type and dtype policy.
     public func gradients(_ invocation: LayerInvocation, upstream: ReferenceTensor) throws -> [String: ReferenceTensor]? {
         var call = try prepare(invocation)
-        guard let layer = call.layer as? any DifferentiableLayer, layer.dtypePolicy == .float32 else { return nil }
+        guard let layer = call.layer as? any DifferentiableLayer else { return nil }
         try call.options.memoryBudget.reserve(upstream.values.count, of: Float.self, for: "the float32 copy of dy", layer: invocation.layer)
         try call.options.memoryBudget.reserve(
             invocation.input.values.count, of: Double.self, for: "the input gradient handed back to the harness", layer: invocation.layer)
-        let dy = try Self.anyTensor(upstream).exactFloat32(layer: invocation.layer, what: "dy")
-        let input = try call.input.exactFloat32(layer: invocation.layer, what: "input")
-        let produced = try layer.gradient(of: input, upstream: dy, options: call.options)
+        let dy = try Self.anyTensor(upstream)
+        guard let produced = try layer.gradient(of: call.input, upstream: dy, options: call.options) else { return nil }
         // A variable's gradient has the variable's dtype, as its update does.
-        var gradients = ["x": Self.referenceTensor(.float32(produced.input))]
+        var gradients = ["x": Self.referenceTensor(produced.input)]
         for (name, tensor) in produced.weights {
-            gradients[name] = Self.referenceTensor(call.weightTypes[name].map { AnyTensor.float32(tensor).cast(to: $0) } ?? .float32(tensor))
+            gradients[name] = Self.referenceTensor(call.weightTypes[name].map { tensor.cast(to: $0) } ?? tensor)
         }
         return gradients
     }

@@ -22,6 +22,14 @@ public struct AnyLayerOutput: Sendable {
 extension KerasLayer {
     public var dtypePolicy: DTypePolicy { .float32 }
 
+    public var autocastsInput: Bool { true }
+
+    /// The input as the call sees it: autocast to `dtypePolicy`'s compute type when
+    /// `autocastsInput` (floating inputs only), else unchanged.
+    public func autocastInput(_ input: AnyTensor) -> AnyTensor {
+        autocastsInput ? input.autocast(to: dtypePolicy) : input
+    }
+
     public mutating func setWeights(any weights: [String: AnyTensor]) throws(KerasLayerError) {
         var floats: [String: Tensor<Float>] = [:]
         for (name, weight) in weights {

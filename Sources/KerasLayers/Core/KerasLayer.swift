@@ -57,6 +57,10 @@ public protocol KerasLayer: Sendable {
     /// The layer's dtype policy (`float32` unless built with another; see `KerasLayer+DTypes.swift`).
     var dtypePolicy: DTypePolicy { get }
 
+    /// Keras's `layer.autocast`: whether a floating input is cast to the compute type before the
+    /// call (true unless the layer turns it off, as LayerNormalization does).
+    var autocastsInput: Bool { get }
+
     /// Sets the variables from tensors of any element type (see `KerasLayer+DTypes.swift`).
     mutating func setWeights(any weights: [String: AnyTensor]) throws(KerasLayerError)
 

@@ -30,6 +30,48 @@ public protocol DifferentiableLayer: KerasLayer {
     /// - Throws: `KerasLayerError.invalidInput` when `upstream` does not have the output's shape
     ///   (`checkUpstreamShape`), and whatever `call` throws for this input and options.
     func gradient(of input: Tensor<Float>, upstream: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerGradients
+
+    /// The backward pass for an input of any element type, under `dtypePolicy`, in the types
+    /// Keras's autodiff gives: ∂L/∂x in the input's type, ∂L/∂θ in the variable type. nil when
+    /// the layer has no backward pass for this input type (see the default).
+    func gradient(of input: AnyTensor, upstream: AnyTensor, options: CallOptions) throws(KerasLayerError) -> AnyLayerGradients?
+}
+
+/// `LayerGradients` for any element type: ∂L/∂x in the input's type, ∂L/∂θ in each variable's type.
+public struct AnyLayerGradients: Sendable {
+    public var input: AnyTensor
+    public var weights: [String: AnyTensor]
+
+    public init(input: AnyTensor, weights: [String: AnyTensor] = [:]) {
+        self.input = input
+        self.weights = weights
+    }
+}
+
+extension DifferentiableLayer {
+    /// The float32 backward pass with the casts around it that autodiff makes for a layer
+    /// computing in float32 (every layer under `float32`; BatchNormalization, LayerNormalization,
+    /// GroupNormalization and RMSNormalization under the half-precision policies, which upcast):
+    /// the input autocast (`autocastInput`) and widened to float32 exactly, `dy` widened
+    /// exactly, then ∂L/∂x rounded to the autocast type and cast to the input's type (the
+    /// gradient of a cast is the cast back) and ∂L/∂θ rounded to the variable type. For a layer
+    /// that computes in the half type itself (average pooling's sums, UnitNormalization), this
+    /// is the gradient of the exact computation rounded once, not Keras's half-precision sums.
+    /// nil for integer inputs (Keras has no gradient for them) and float64 policies (no
+    /// float64 backward pass yet).
+    /// - Throws: `KerasLayerError.unsupported` when `dy` holds a value float32 cannot represent,
+    ///   and whatever `gradient(of:upstream:options:)` throws.
+    public func gradient(of input: AnyTensor, upstream: AnyTensor, options: CallOptions) throws(KerasLayerError) -> AnyLayerGradients? {
+        let policy = dtypePolicy
+        guard input.dtype.isFloatingPoint, policy.computeDType != .float64, policy.variableDType != .float64 else { return nil }
+        let autocast = autocastInput(input)
+        let x = try autocast.exactFloat32(layer: Self.className, what: "the input")
+        let dy = try upstream.exactFloat32(layer: Self.className, what: "dy")
+        let produced = try gradient(of: x, upstream: dy, options: options)
+        return AnyLayerGradients(
+            input: AnyTensor.float32(produced.input).cast(to: autocast.dtype).cast(to: input.dtype),
+            weights: produced.weights.mapValues { AnyTensor.float32($0).cast(to: policy.variableDType) })
+    }
 }
 
 extension DifferentiableLayer {

@@ -56,6 +56,8 @@ public struct BatchNormalization: ShapePreservingLayer, HoldsNormVariables {
     /// `trainable: false` freezes the layer: inference even when `training` is true.
     public let trainable: Bool
     var variables: NormVariables
+    /// The dtype policy (the config's `dtype`; see `NormalizationDTypes` for what each policy computes in).
+    public var dtypePolicy: DTypePolicy = .float32
 
     /// Keras's arguments and defaults. Throws for `renorm_clipping` values Keras rejects.
     public init(
@@ -148,6 +150,7 @@ public struct BatchNormalization: ShapePreservingLayer, HoldsNormVariables {
             synchronized: try config.bool("synchronized", default: false),
             trainable: try config.bool("trainable", default: true),
             initial: initial)
+        dtypePolicy = try config.dtypePolicy()
     }
 
     public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {

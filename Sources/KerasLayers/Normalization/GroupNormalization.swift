@@ -26,6 +26,8 @@ public struct GroupNormalization: ShapePreservingLayer, HoldsNormVariables {
     public let center: Bool
     public let scale: Bool
     var variables: NormVariables
+    /// The dtype policy (the config's `dtype`; see `NormalizationDTypes` for what each policy computes in).
+    public var dtypePolicy: DTypePolicy = .float32
 
     /// Keras's arguments and defaults. Throws unless `groups` is positive or -1.
     public init(
@@ -63,6 +65,7 @@ public struct GroupNormalization: ShapePreservingLayer, HoldsNormVariables {
             scale: try config.bool("scale", default: true),
             initial: config.normInitializerConstants(["gamma": "ones", "beta": "zeros"]))
         trainable = try config.bool("trainable", default: true)
+        dtypePolicy = try config.dtypePolicy()
     }
 
     public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {

@@ -33,6 +33,8 @@ public struct LayerNormalization: ShapePreservingLayer, HoldsNormVariables {
     public let scale: Bool
     public let rmsScaling: Bool
     var variables: NormVariables
+    /// The dtype policy (the config's `dtype`; see `NormalizationDTypes` for what each policy computes in).
+    public var dtypePolicy: DTypePolicy = .float32
 
     /// Keras's arguments and defaults (`axis: -1` is `[-1]`).
     public init(
@@ -74,6 +76,7 @@ public struct LayerNormalization: ShapePreservingLayer, HoldsNormVariables {
             rmsScaling: try config.bool("rms_scaling", default: false),
             initial: config.normInitializerConstants(["gamma": "ones", "beta": "zeros"]))
         trainable = try config.bool("trainable", default: true)
+        dtypePolicy = try config.dtypePolicy()
     }
 
     public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {

@@ -10,7 +10,7 @@ extension Normalization: DifferentiableLayer {
         try checkUpstreamShape(input: input, upstream: upstream)
         let shape = input.shape
         var budget = options.memoryBudget
-        let (_, denominator, strides) = try standardization(shape, budget: &budget)
+        let (_, denominator, strides) = try standardization(shape, budget: &budget, as: Float.self)
         try budget.reserve(denominator.count, of: Double.self, for: "the factors", layer: Self.className)
         try normReserveBackward(&budget, count: input.count, statistics: denominator.count, parameters: 0, masked: false, layer: Self.className)
         let factor = denominator.map { invert ? Double($0) : 1 / Double($0) }

@@ -31,6 +31,8 @@ public struct Normalization: ShapePreservingLayer, HoldsNormVariables {
     public let variance: Tensor<Float>?
     public let invert: Bool
     var variables: NormVariables
+    /// The dtype policy (the config's `dtype`; see `NormalizationDTypes` for what each policy computes in).
+    public var dtypePolicy: DTypePolicy = .float32
 
     /// Keras's arguments and defaults; `axis: nil` is Keras's `None`. Throws, as Keras
     /// does, when only one of `mean`/`variance` is given, their shapes differ, or `mean`
@@ -79,6 +81,7 @@ public struct Normalization: ShapePreservingLayer, HoldsNormVariables {
             mean: try Self.parseArray(config, "mean"),
             variance: try Self.parseArray(config, "variance"),
             invert: try config.bool("invert", default: false))
+        dtypePolicy = try config.dtypePolicy()
     }
 
     public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
@@ -87,7 +90,7 @@ public struct Normalization: ShapePreservingLayer, HoldsNormVariables {
         // (variables at their initial values are allocated here too).
         var budget = options.memoryBudget
         try budget.reserve(input.count, of: Float.self, for: "the output", layer: Self.className)
-        let (meanValues, denominator, strides) = try standardization(shape, budget: &budget)
+        let (meanValues, denominator, strides) = try standardization(shape, budget: &budget, as: Float.self)
         let walk = NormWalk(shape: shape, strides: NormWalk.lanes(NormWalk.contiguousStrides(shape), strides))
         let output = input.scalars.withUnsafeBufferPointer { x in
             meanValues.withUnsafeBufferPointer { m in
@@ -104,9 +107,11 @@ public struct Normalization: ShapePreservingLayer, HoldsNormVariables {
 
     /// The mean and the denominator `max(√variance, 1e-7)` for an input of shape `shape`, and
     /// their element strides over the input's axes; reserves the statistics in `budget` first.
-    func standardization(
-        _ shape: [Int], budget: inout MemoryBudget
-    ) throws(KerasLayerError) -> (mean: [Float], denominator: [Float], strides: [Int]) {
+    /// Computed in `Scalar` (Keras casts the statistics to the compute type): the mean and
+    /// variance rounded to it, then `√` and `max` each rounded (no rounding for float32).
+    func standardization<Scalar: TensorElement>(
+        _ shape: [Int], budget: inout MemoryBudget, as _: Scalar.Type
+    ) throws(KerasLayerError) -> (mean: [Scalar.Compute], denominator: [Scalar.Compute], strides: [Int]) {
         let rank = shape.count
         if axis.contains(where: { $0 < -rank || $0 >= rank }) {
             throw .invalidConfig(
@@ -157,9 +162,11 @@ public struct Normalization: ShapePreservingLayer, HoldsNormVariables {
                     "Incompatible shapes: `mean` of shape \(PythonLiteral.tuple(layoutShape)) cannot be broadcast to \(PythonLiteral.tuple(broadcastShape)) for inputs of shape \(PythonLiteral.tuple(shape))"
             )
         }
-        let epsilon = Float(1e-7)
-        let denominator = varianceValues.map { Swift.max($0.squareRoot(), epsilon) }
-        return (meanValues, denominator, strides)
+        let epsilon = Scalar.roundTrip(Scalar.Compute(1e-7))
+        let denominator = varianceValues.map { variance in
+            Swift.max(Scalar.roundTrip(Scalar.roundTrip(Scalar.Compute(variance)).squareRoot()), epsilon)
+        }
+        return (meanValues.map { Scalar.roundTrip(Scalar.Compute($0)) }, denominator, strides)
     }
 
     // MARK: - Config values

@@ -21,6 +21,8 @@ public struct RMSNormalization: ShapePreservingLayer, HoldsNormVariables {
     /// `gradient` returns no variable gradients (`trainable_variables` is empty).
     public var trainable = true
     var variables: NormVariables
+    /// The dtype policy (the config's `dtype`; see `NormalizationDTypes` for what each policy computes in).
+    public var dtypePolicy: DTypePolicy = .float32
 
     /// Keras's arguments and defaults (`axis: -1`, `epsilon: 1e-6`).
     public init(axis: [Int] = [-1], epsilon: Double = 1e-6) throws(KerasLayerError) {
@@ -40,6 +42,7 @@ public struct RMSNormalization: ShapePreservingLayer, HoldsNormVariables {
     public init(config: LayerConfig) throws(KerasLayerError) {
         try self.init(axis: try config.normAxes(default: [-1]), epsilon: try config.normEpsilon(default: 1e-6))
         trainable = try config.bool("trainable", default: true)
+        dtypePolicy = try config.dtypePolicy()
     }
 
     public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {

@@ -11,6 +11,8 @@ public struct UnitNormalization: ShapePreservingLayer {
 
     /// The normalized axes as given (an int is a one-element list).
     public let axis: [Int]
+    /// The dtype policy (the config's `dtype`; see `NormalizationDTypes` for what each policy computes in).
+    public var dtypePolicy: DTypePolicy = .float32
 
     /// Keras's arguments and defaults (`axis: -1`).
     public init(axis: [Int] = [-1]) throws(KerasLayerError) {
@@ -29,6 +31,7 @@ public struct UnitNormalization: ShapePreservingLayer {
 
     public init(config: LayerConfig) throws(KerasLayerError) {
         try self.init(axis: try config.normAxes(default: [-1]))
+        dtypePolicy = try config.dtypePolicy()
     }
 
     /// `1 / epsilon` with Keras's epsilon 1e-12, in float32.
