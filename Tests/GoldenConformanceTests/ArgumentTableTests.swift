@@ -13,7 +13,9 @@ import Testing
 
     /// What the build did with a key of a golden config.
     static func status(_ key: String, unread: Set<String>) -> String {
-        if key == "dtype" { return "float32 policy only (other policies are refused)" }
+        if key == "dtype" {
+            return "supported: the policies \(DTypePolicy.supported.map { "`\($0.name)`" }.joined(separator: ", ")) (others are refused)"
+        }
         if LayerRegistry.baseLayerKeys.contains(key) { return "base `Layer` argument: no effect on a call" }
         if unread.contains(key) { return "**not supported**: a warning in the report, an error under `--strict-config`" }
         if key.hasSuffix("_regularizer") || key.hasSuffix("_constraint") {

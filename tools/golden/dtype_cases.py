@@ -8,9 +8,11 @@ Pure data plus the input helpers of `cases.py` (no Keras import). A case is a di
              "never" for the others (the golden size budget)
 
 Families: one per policy (`float16`, `bfloat16`, `float64`, `mixed_float16`, `mixed_bfloat16`),
-`integer` (integer inputs under the default policy), and `refused` / `refused_float64`: the calls
-Keras raises on, on some backend (`refused()`), so that the other families hold no error case
-(`refused_float64`: those under the float64 policy, which JAX runs with x64). Every policy family has the same cases:
+`integer` (integer inputs under the default policy; `integer64` the int64 ones, which JAX runs with
+x64: without it JAX turns int64 into int32), and `refused` / `refused_float64` / `refused_integer64`:
+the calls Keras raises on, on some backend (`refused()`), so that the other families hold no error
+case (`refused_float64`: those under the float64 policy, `refused_integer64` those with int64 input,
+which JAX runs with x64). Every policy family has the same cases:
 each of the 24 layer classes, BatchNormalization in inference and in training (updated moving
 statistics), ill-conditioned (large-offset) inputs for the normalizations, long reductions for
 average pooling. The input is given in the policy's compute dtype (float16 for `mixed_float16`),
@@ -25,8 +27,9 @@ Input values are float32 numbers rounded to the input dtype (cases.make_input), 
 from cases import M, X
 
 POLICIES = ("float16", "bfloat16", "float64", "mixed_float16", "mixed_bfloat16")
-FAMILIES = POLICIES + ("integer", "refused", "refused_float64")
-X64_FAMILIES = ("float64", "refused_float64")  # JAX computes these in a process with jax_enable_x64
+FAMILIES = POLICIES + ("integer", "integer64", "refused", "refused_float64", "refused_integer64")
+# JAX computes these in a process with jax_enable_x64 (without it JAX has neither float64 nor int64)
+X64_FAMILIES = ("float64", "integer64", "refused_float64", "refused_integer64")
 INTEGER_TYPES = ("uint8", "int8", "int32", "int64")
 
 CASES = []
@@ -51,8 +54,10 @@ def refused(layer, policy, input_dtype):
 
 
 def _case(id, family, layer, kwargs, x, origin, policy=None, mask=None, call=None, weights="random"):
+    if x["dtype"] == "int64":
+        family = "integer64"
     if refused(layer, policy, x["dtype"]):
-        family = "refused_float64" if policy == "float64" else "refused"
+        family = "refused_float64" if policy == "float64" else "refused_integer64" if x["dtype"] == "int64" else "refused"
     c = {"id": id, "family": family, "layer": layer, "kwargs": dict(kwargs), "x": x, "call": call or {},
          "weights": weights, "origin": origin, "policy": policy,
          "gradients": "tie-free" if layer in GRADIENT_LAYERS else "never"}

@@ -7,8 +7,8 @@ golden/dtypes/MANIFEST.json, from the cases of tools/golden/dtype_cases.py.
     tools/golden/dtype_generate.py --backend jax --out golden/dtypes/jax --families float64 --x64
     tools/golden/dtype_generate.py --manifest golden/dtypes/MANIFEST.json
 
-Without --backend it runs TensorFlow (every family), JAX (every family but the float64 ones) and
-JAX with `jax_enable_x64` (`float64`, `refused_float64`: without it JAX silently computes the
+Without --backend it runs TensorFlow (every family), JAX (every family but the x64 ones) and
+JAX with `jax_enable_x64` (`dtype_cases.X64_FAMILIES`: without it JAX silently computes the
 float64 policy in float32), each in its own process, two at a time, then writes the manifest. A
 case is made exactly as generate.py makes one (generate.run_case, the shared capture core). In the
 `refused*` families a call Keras raises on is recorded as an error case (attribute `error`, no

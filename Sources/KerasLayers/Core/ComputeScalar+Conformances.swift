@@ -36,6 +36,19 @@ extension Float: ComputeScalar {
     @inline(__always)
     public static func lanesHaveNaN(_ a: SIMD16<Float>) -> Bool { any(a .!= a) }
 
+    @inline(__always)
+    public static func lanesMultiply(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> { a * b }
+
+    @inline(__always)
+    public static func loadWidened(_ pointer: UnsafePointer<Float>) -> SIMD8<Double> {
+        SIMD8<Double>(UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self))
+    }
+
+    @inline(__always)
+    public static func storeStreaming(_ value: SIMD8<Float>, to pointer: UnsafeMutablePointer<Float>) {
+        streaming_store8(pointer, value)
+    }
+
     /// Aligned chunks go out with streaming stores that skip the caches (`parallelChunks`
     /// fences them); unaligned ones are stored normally.
     @inline(__always)
@@ -84,6 +97,19 @@ extension Double: ComputeScalar {
 
     @inline(__always)
     public static func lanesHaveNaN(_ a: SIMD16<Double>) -> Bool { any(a .!= a) }
+
+    @inline(__always)
+    public static func lanesMultiply(_ a: SIMD8<Double>, _ b: SIMD8<Double>) -> SIMD8<Double> { a * b }
+
+    @inline(__always)
+    public static func loadWidened(_ pointer: UnsafePointer<Double>) -> SIMD8<Double> {
+        UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Double>.self)
+    }
+
+    @inline(__always)
+    public static func storeStreaming(_ value: SIMD8<Double>, to pointer: UnsafeMutablePointer<Double>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<Double>.self)
+    }
 
     @inline(__always)
     public static func storeFinal(_ value: SIMD8<Double>, to pointer: UnsafeMutablePointer<Double>) {

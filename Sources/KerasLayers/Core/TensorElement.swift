@@ -47,6 +47,12 @@ where SIMD8Storage: Sendable, SIMD16Storage: Sendable, Compute == Self {
     static func lanesHaveNaN(_ a: SIMD16<Self>) -> Bool
     /// Stores a finished output chunk (Float: streaming stores when aligned, see `poolingStoreFinal`).
     static func storeFinal(_ value: SIMD8<Self>, to pointer: UnsafeMutablePointer<Self>)
+    static func lanesMultiply(_ a: SIMD8<Self>, _ b: SIMD8<Self>) -> SIMD8<Self>
+    /// Eight elements at `pointer` (any alignment), widened exactly to Double.
+    static func loadWidened(_ pointer: UnsafePointer<Self>) -> SIMD8<Double>
+    /// Stores eight output elements at a 32-byte aligned `pointer`, bypassing the caches where
+    /// the type allows (Float: `streaming_store8`; the caller fences, as `parallelChunks` does).
+    static func storeStreaming(_ value: SIMD8<Self>, to pointer: UnsafeMutablePointer<Self>)
 }
 
 /// An element type of a `Tensor` that layers accept: the floating types Keras's dtype policies

@@ -1,4 +1,4 @@
-/// Mean and variance of float32 data over an arbitrary set of axes — the one implementation
+/// Mean and variance of float32 or float64 data (`ComputeScalar`) over an arbitrary set of axes — the one implementation
 /// behind every normalization layer's statistics (`keras.ops.moments`).
 ///
 /// Keras computes `mean = mean(x)` and then `variance = mean((x - mean)²)` (two passes, in
@@ -6,9 +6,10 @@
 /// Double: each row (or block of rows) is summarized while it is in cache — its sum, then the
 /// squared deviations from its own mean — and the summaries are combined with Chan's
 /// pairwise formula (`Plan.moments`). There is no `E[x²] − E[x]²` cancellation, so the
-/// statistics are the float32 rounding of (very nearly) the exact mean and biased variance,
+/// statistics are the rounding to `T` of (very nearly) the exact mean and biased variance,
 /// which for data with a large offset and a small spread is closer to the truth than either
-/// backend's float32 reductions (Keras centres on its float32 mean, which adds
+/// backend's float32 reductions (for float64 data, Double accumulation is as accurate as
+/// TensorFlow's float64 reductions; Keras centres on its float32 mean, which adds
 /// `(mean − mean_f32)²`, negligible unless the spread is near float32's resolution of the mean).
 ///
 /// Layouts: the reduced and kept axes may interleave in any order. The traversal runs over
@@ -36,43 +37,43 @@ enum Moments {
     ///
     /// Without a mask, `mean = Σx / n` and `variance = Σ(x − mean)² / n`. With a mask only
     /// positions whose mask byte is non-zero count, and the divisor is
-    /// `count + maskEpsilon` computed in float32 (BatchNormalization's `_moments` divides by
+    /// `count + maskEpsilon` computed in `T` (BatchNormalization's `_moments` divides by
     /// `sum_of_weights + backend.epsilon()`): with `m = Σx / divisor` and the exact mean
     /// `x̄ = Σx / count`, `Σ(x − m)² = M2 + count·(x̄ − m)²`.
     ///
     /// One read of `x` (`Plan.moments`): the count, `Σx` and `M2 = Σ(x − x̄)²` of each
     /// statistic, all in Double.
-    static func meanAndVariance(
-        _ x: UnsafeBufferPointer<Float>, shape: [Int], reduced: [Bool],
-        mask: Mask? = nil, maskEpsilon: Float = 0
-    ) -> (mean: [Float], variance: [Float]) {
+    static func meanAndVariance<T: ComputeScalar>(
+        _ x: UnsafeBufferPointer<T>, shape: [Int], reduced: [Bool],
+        mask: Mask? = nil, maskEpsilon: T = 0
+    ) -> (mean: [T], variance: [T]) {
         let plan = Plan(shape: shape, reduced: reduced, mask: mask)
         guard let base = x.baseAddress, x.count > 0 else {
             return (Array(repeating: .nan, count: plan.keptCount), Array(repeating: .nan, count: plan.keptCount))
         }
         let stats = plan.moments(base, mask: mask?.values.baseAddress)
-        var mean = [Float](repeating: 0, count: plan.keptCount)
-        var variance = [Float](repeating: 0, count: plan.keptCount)
+        var mean = [T](repeating: 0, count: plan.keptCount)
+        var variance = [T](repeating: 0, count: plan.keptCount)
         for k in 0..<plan.keptCount {
             let count = stats[3 * k], sum = stats[3 * k + 1]
             var squares = stats[3 * k + 2]
             var divisor = Double(plan.reducedCount)
             if mask != nil {
-                divisor = Double(Float(count) + maskEpsilon)
+                divisor = Double(T(count) + maskEpsilon)
                 if count > 0 {
                     let offset = sum / count - sum / divisor
                     squares += count * offset * offset
                 }
             }
-            mean[k] = Float(sum / divisor)
-            variance[k] = Float(squares / divisor)
+            mean[k] = T(sum / divisor)
+            variance[k] = T(squares / divisor)
         }
         return (mean, variance)
     }
 
     /// An upper bound on the Double elements `meanAndVariance`, `sumOfSquares` or
     /// `meanOfSquares` allocate for this reduction (per-piece partial accumulators, the
-    /// combined statistics, the float32 results), or `Int.max` when it is more than can be
+    /// combined statistics, the results), or `Int.max` when it is more than can be
     /// counted: what a layer reserves in its `MemoryBudget` before reducing.
     static func scratchDoubles(shape: [Int], reduced: [Bool], masked: Bool) -> Int {
         let kept = MemoryBudget.saturatingProduct(shape.indices.filter { !reduced[$0] }.map { shape[$0] })
@@ -84,33 +85,33 @@ enum Moments {
         return 3 * plan.pieces * plan.fineCount + 5 * plan.keptCount
     }
 
-    /// `Σ x²` over the reduced axes (UnitNormalization), per kept index, rounded to float32.
-    static func sumOfSquares(_ x: UnsafeBufferPointer<Float>, shape: [Int], reduced: [Bool]) -> [Float] {
+    /// `Σ x²` over the reduced axes (UnitNormalization), per kept index, rounded to `T`.
+    static func sumOfSquares<T: ComputeScalar>(_ x: UnsafeBufferPointer<T>, shape: [Int], reduced: [Bool]) -> [T] {
         let plan = Plan(shape: shape, reduced: reduced, mask: nil)
         guard let base = x.baseAddress, x.count > 0 else { return Array(repeating: 0, count: plan.keptCount) }
         let squares = plan.sumsOfSquares(base)
-        return squares.map { Float($0) }
+        return squares.map { T($0) }
     }
 
-    /// `Σ x² / n` over the reduced axes (RMSNormalization), per kept index, rounded to float32.
-    static func meanOfSquares(_ x: UnsafeBufferPointer<Float>, shape: [Int], reduced: [Bool]) -> [Float] {
+    /// `Σ x² / n` over the reduced axes (RMSNormalization), per kept index, rounded to `T`.
+    static func meanOfSquares<T: ComputeScalar>(_ x: UnsafeBufferPointer<T>, shape: [Int], reduced: [Bool]) -> [T] {
         let plan = Plan(shape: shape, reduced: reduced, mask: nil)
         guard let base = x.baseAddress, x.count > 0 else { return Array(repeating: .nan, count: plan.keptCount) }
         let squares = plan.sumsOfSquares(base)
         let n = Double(plan.reducedCount)
-        return squares.map { Float($0 / n) }
+        return squares.map { T($0 / n) }
     }
 
     // MARK: - Contiguous rows (the fused LayerNorm / RMSNorm / UnitNorm kernels)
 
     /// `Σ p[0..<n]` in Double.
     @inline(__always)
-    static func rowSum(_ p: UnsafePointer<Float>, _ n: Int) -> Double {
+    static func rowSum<T: ComputeScalar>(_ p: UnsafePointer<T>, _ n: Int) -> Double {
         var a0 = SIMD8<Double>(), a1 = SIMD8<Double>()
         var j = 0
         while j &+ 16 <= n {
-            a0 += SIMD8<Double>(UnsafeRawPointer(p + j).loadUnaligned(as: SIMD8<Float>.self))
-            a1 += SIMD8<Double>(UnsafeRawPointer(p + (j &+ 8)).loadUnaligned(as: SIMD8<Float>.self))
+            a0 += T.loadWidened(p + j)
+            a1 += T.loadWidened(p + (j &+ 8))
             j &+= 16
         }
         var s = (a0 + a1).sum()
@@ -123,13 +124,13 @@ enum Moments {
 
     /// `Σ (p[j] − c)²` over `0..<n` in Double.
     @inline(__always)
-    static func rowSquaredDeviations(_ p: UnsafePointer<Float>, _ n: Int, from c: Double) -> Double {
+    static func rowSquaredDeviations<T: ComputeScalar>(_ p: UnsafePointer<T>, _ n: Int, from c: Double) -> Double {
         var a0 = SIMD8<Double>(), a1 = SIMD8<Double>()
         let cv = SIMD8<Double>(repeating: c)
         var j = 0
         while j &+ 16 <= n {
-            let d0 = SIMD8<Double>(UnsafeRawPointer(p + j).loadUnaligned(as: SIMD8<Float>.self)) - cv
-            let d1 = SIMD8<Double>(UnsafeRawPointer(p + (j &+ 8)).loadUnaligned(as: SIMD8<Float>.self)) - cv
+            let d0 = T.loadWidened(p + j) - cv
+            let d1 = T.loadWidened(p + (j &+ 8)) - cv
             a0 += d0 * d0
             a1 += d1 * d1
             j &+= 16
@@ -144,12 +145,12 @@ enum Moments {
     }
 
     /// Mean and biased variance of one contiguous row, as `meanAndVariance` computes them
-    /// (two passes in Double, rounded to float32).
+    /// (two passes in Double, rounded to `T`).
     @inline(__always)
-    static func rowMeanVariance(_ p: UnsafePointer<Float>, _ n: Int) -> (mean: Float, variance: Float) {
+    static func rowMeanVariance<T: ComputeScalar>(_ p: UnsafePointer<T>, _ n: Int) -> (mean: T, variance: T) {
         let mean = rowSum(p, n) / Double(n)
         let variance = rowSquaredDeviations(p, n, from: mean) / Double(n)
-        return (Float(mean), Float(variance))
+        return (T(mean), T(variance))
     }
 
     // MARK: - The general traversal
@@ -222,7 +223,7 @@ enum Moments {
         /// from it — and merged into the accumulator with Chan's formula:
         /// `M2 = M2ₐ + M2_b + δ²·nₐ·n_b / (nₐ + n_b)`, `δ = x̄_b − x̄ₐ`. No
         /// `E[x²] − E[x]²` cancellation: as accurate as two passes over the whole input.
-        func moments(_ x: UnsafePointer<Float>, mask: UnsafePointer<UInt8>?) -> [Double] {
+        func moments<T: ComputeScalar>(_ x: UnsafePointer<T>, mask: UnsafePointer<UInt8>?) -> [Double] {
             let walk = self.walk
             let width = fineCount
             var partial = [Double](repeating: 0, count: pieces * 3 * width)
@@ -258,7 +259,7 @@ enum Moments {
         }
 
         /// `Σ x²` per statistic, in Double.
-        func sumsOfSquares(_ x: UnsafePointer<Float>) -> [Double] {
+        func sumsOfSquares<T: ComputeScalar>(_ x: UnsafePointer<T>) -> [Double] {
             let walk = self.walk
             let width = fineCount
             var partial = [Double](repeating: 0, count: pieces * width)
@@ -304,8 +305,8 @@ enum Moments {
     /// Rows that each belong to one statistic (`acc` index `offsets[1]`), skipped where the
     /// mask (constant along the row) is 0. Segments of at most 4096 elements (in L1) are
     /// summarized with two passes and merged.
-    static func rowMoments(
-        _ x: UnsafePointer<Float>, walk: NormWalk, rows: Range<Int>, acc: Accumulators, mask: UnsafePointer<UInt8>?
+    static func rowMoments<T: ComputeScalar>(
+        _ x: UnsafePointer<T>, walk: NormWalk, rows: Range<Int>, acc: Accumulators, mask: UnsafePointer<UInt8>?
     ) {
         let n = walk.rowLength
         walk.forEachRow(in: rows) { o in
@@ -326,12 +327,12 @@ enum Moments {
     /// consecutive rows with the same accumulators form blocks of up to 32 rows; each block is
     /// summarized eight columns at a time (the block's column sums, then the squared
     /// deviations from its column means, while those 32 × 8 elements are in L1) and merged.
-    static func blockMoments(
-        _ x: UnsafePointer<Float>, walk: NormWalk, rows: Range<Int>, acc: Accumulators, mask: UnsafePointer<UInt8>?
+    static func blockMoments<T: ComputeScalar>(
+        _ x: UnsafePointer<T>, walk: NormWalk, rows: Range<Int>, acc: Accumulators, mask: UnsafePointer<UInt8>?
     ) {
         let n = walk.rowLength
         let capacity = 32
-        withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: capacity) { block in
+        withUnsafeTemporaryAllocation(of: UnsafePointer<T>.self, capacity: capacity) { block in
             let block = block.baseAddress!
             var filled = 0
             var accOffset = 0
@@ -352,7 +353,7 @@ enum Moments {
     /// Summarizes the `m` rows `block[0..<m]` (each `n` long) column by column and merges
     /// them into the accumulators `offset..<offset + n`.
     @inline(__always)
-    static func mergeBlock(_ block: UnsafePointer<UnsafePointer<Float>>, _ m: Int, _ n: Int, acc: Accumulators, at offset: Int) {
+    static func mergeBlock<T: ComputeScalar>(_ block: UnsafePointer<UnsafePointer<T>>, _ m: Int, _ n: Int, acc: Accumulators, at offset: Int) {
         let nb = Double(m)
         let nbv = SIMD8<Double>(repeating: nb)
         var j = 0
@@ -411,8 +412,8 @@ enum Moments {
     /// The general case for a mask that varies along the row: x is contiguous along the row
     /// (stride 1), the accumulator and the mask advance by their own inner strides; each
     /// unmasked element is merged on its own (Welford's update).
-    static func elementMoments(
-        _ x: UnsafePointer<Float>, walk: NormWalk, rows: Range<Int>, acc: Accumulators, mask: UnsafePointer<UInt8>
+    static func elementMoments<T: ComputeScalar>(
+        _ x: UnsafePointer<T>, walk: NormWalk, rows: Range<Int>, acc: Accumulators, mask: UnsafePointer<UInt8>
     ) {
         let n = walk.rowLength
         let accStride = walk.innerStrides[1], maskStride = walk.innerStrides[2]
@@ -427,7 +428,7 @@ enum Moments {
 
     /// Accumulates `Σ x²` of `rows` into `acc`.
     @inline(__always)
-    static func accumulateSquares(_ x: UnsafePointer<Float>, walk: NormWalk, rows: Range<Int>, acc: UnsafeMutablePointer<Double>) {
+    static func accumulateSquares<T: ComputeScalar>(_ x: UnsafePointer<T>, walk: NormWalk, rows: Range<Int>, acc: UnsafeMutablePointer<Double>) {
         let n = walk.rowLength
         if walk.innerStrides[1] == 0 {
             // Each row belongs to one statistic.
@@ -453,7 +454,7 @@ enum Moments {
     }
 
     @inline(__always)
-    static func load8(_ p: UnsafePointer<Float>, _ j: Int) -> SIMD8<Double> {
-        SIMD8<Double>(UnsafeRawPointer(p + j).loadUnaligned(as: SIMD8<Float>.self))
+    static func load8<T: ComputeScalar>(_ p: UnsafePointer<T>, _ j: Int) -> SIMD8<Double> {
+        T.loadWidened(p + j)
     }
 }

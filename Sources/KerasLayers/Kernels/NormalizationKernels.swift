@@ -1,16 +1,16 @@
 import CStreamingStores
 
 /// The element-wise halves of the normalization layers: given the statistics (from
-/// `Moments`), write the normalized output. Every formula keeps Keras's operation order,
-/// float32 throughout, so that results agree with Keras to the last bits wherever the
+/// `Moments`), write the normalized output. Every formula keeps Keras's operation order, in
+/// the compute type `T` throughout (float32, or float64 under the float64 policy), so that results agree with Keras to the last bits wherever the
 /// statistics do (Keras's `rsqrt` is a backend approximation within 2 ulp; here it is the
 /// correctly rounded `1/√v`).
 enum NormalizationKernels {
-    /// `rsqrt(v)` rounded once from Double: the float32 closest to `1/√v`
-    /// (NaN for negative `v`, +∞ for 0).
+    /// `rsqrt(v)` computed in Double and rounded to `T`: for float32 the float32 closest to
+    /// `1/√v`; for float64 within one ulp (NaN for negative `v`, +∞ for 0).
     @inline(__always)
-    static func rsqrt(_ v: Float) -> Float {
-        Float(1 / Double(v).squareRoot())
+    static func rsqrt<T: ComputeScalar>(_ v: T) -> T {
+        T(1 / Double(v).squareRoot())
     }
 
     /// Rows of `n` elements, split across cores in pieces of at least 32 Ki elements that the
@@ -21,18 +21,18 @@ enum NormalizationKernels {
     }
 
     @inline(__always)
-    static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    static func load8<T: ComputeScalar>(_ p: UnsafePointer<T>) -> SIMD8<T> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<T>.self)
     }
 
     /// Starts loading the `n` elements at `p` into the cache (the next row, while this one is
     /// computed from L1: a row-at-a-time kernel otherwise waits for memory at every row start).
     @inline(__always)
-    static func prefetch(_ p: UnsafePointer<Float>, _ n: Int) {
+    static func prefetch<T: ComputeScalar>(_ p: UnsafePointer<T>, _ n: Int) {
         var j = 0
         while j < n {
             streaming_prefetch(p + j)
-            j &+= 16
+            j &+= 64 / MemoryLayout<T>.stride
         }
     }
 
@@ -42,17 +42,17 @@ enum NormalizationKernels {
     /// same float operations, so the values are identical either way. `parallelChunks` fences
     /// the streaming stores.
     @inline(__always)
-    static func writeRow(
-        _ y: UnsafeMutablePointer<Float>, _ n: Int, lanes: (Int) -> SIMD8<Float>, element: (Int) -> Float
+    static func writeRow<T: ComputeScalar>(
+        _ y: UnsafeMutablePointer<T>, _ n: Int, lanes: (Int) -> SIMD8<T>, element: (Int) -> T
     ) {
         var j = 0
-        let head = min(n, ((32 &- Int(bitPattern: y) & 31) & 31) >> 2)
+        let head = min(n, ((32 &- Int(bitPattern: y) & 31) & 31) / MemoryLayout<T>.stride)
         while j < head {
             y[j] = element(j)
             j &+= 1
         }
         while j &+ 8 <= n {
-            streaming_store8(y + j, lanes(j))
+            T.storeStreaming(lanes(j), to: y + j)
             j &+= 8
         }
         while j < n {
@@ -66,9 +66,9 @@ enum NormalizationKernels {
     /// `y = x * scale[p] + shift[p]`, where `p` is operand lane 1 of `walk` (lane 0: x and y,
     /// contiguous). This is `ops.batch_normalization` once its per-channel
     /// `inv = rsqrt(variance + epsilon) * gamma` and `beta - mean * inv` are known.
-    static func affine(
-        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, walk: NormWalk,
-        scale: UnsafePointer<Float>, shift: UnsafePointer<Float>
+    static func affine<T: ComputeScalar>(
+        _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, walk: NormWalk,
+        scale: UnsafePointer<T>, shift: UnsafePointer<T>
     ) {
         let n = walk.rowLength
         let ps = walk.innerStrides[1]
@@ -81,7 +81,7 @@ enum NormalizationKernels {
                 } else if ps == 1 {
                     let ap = scale + o[1], bp = shift + o[1]
                     writeRow(
-                        yp, n, lanes: { j in load8(xp + j) * load8(ap + j) + load8(bp + j) },
+                        yp, n, lanes: { j in T.lanesAdd(T.lanesMultiply(load8(xp + j), load8(ap + j)), load8(bp + j)) },
                         element: { j in xp[j] * ap[j] + bp[j] })
                 } else {
                     for j in 0..<n { yp[j] = xp[j] * scale[o[1] &+ j &* ps] + shift[o[1] &+ j &* ps] }
@@ -100,9 +100,9 @@ enum NormalizationKernels {
     ///     y   = x * inv + (-mean * inv + beta)
     ///
     /// or with the deprecated `rms_scaling`: `y = (x * rsqrt(variance + epsilon)) * gamma`.
-    static func layerNormRows(
-        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, length n: Int,
-        gamma: UnsafePointer<Float>?, beta: UnsafePointer<Float>?, epsilon: Float, rmsScaling: Bool
+    static func layerNormRows<T: ComputeScalar>(
+        _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, rows: Int, length n: Int,
+        gamma: UnsafePointer<T>?, beta: UnsafePointer<T>?, epsilon: T, rmsScaling: Bool
     ) {
         guard n > 0 else { return }
         parallelRows(rows, n) { range in
@@ -125,8 +125,8 @@ enum NormalizationKernels {
                     writeRow(
                         yp, n,
                         lanes: { j in
-                            let inv = SIMD8(repeating: rinv) * load8(g + j)
-                            return load8(xp + j) * inv + (SIMD8(repeating: negMean) * inv + load8(b + j))
+                            let inv = T.lanesMultiply(SIMD8(repeating: rinv), load8(g + j))
+                            return T.lanesAdd(T.lanesMultiply(load8(xp + j), inv), T.lanesAdd(T.lanesMultiply(SIMD8(repeating: negMean), inv), load8(b + j)))
                         },
                         element: { j in
                             let inv = rinv * g[j]
@@ -151,10 +151,10 @@ enum NormalizationKernels {
     /// Layer normalization in any layout: statistics indexed by lane 1 of `walk`, parameters
     /// by lane 2 (lane 0: x and y). `rinv[k] = rsqrt(variance[k] + epsilon)`. Same formulas
     /// as `layerNormRows`; `gamma`/`beta` nil when absent.
-    static func layerNormGeneral(
-        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, walk: NormWalk,
-        mean: UnsafePointer<Float>, rinv: UnsafePointer<Float>,
-        gamma: UnsafePointer<Float>?, beta: UnsafePointer<Float>?, rmsScaling: Bool
+    static func layerNormGeneral<T: ComputeScalar>(
+        _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, walk: NormWalk,
+        mean: UnsafePointer<T>, rinv: UnsafePointer<T>,
+        gamma: UnsafePointer<T>?, beta: UnsafePointer<T>?, rmsScaling: Bool
     ) {
         let n = walk.rowLength
         let ks = walk.innerStrides[1], js = walk.innerStrides[2]
@@ -201,9 +201,9 @@ enum NormalizationKernels {
     /// Fused per-row scaling of `rows` contiguous rows of `n` elements:
     /// `y = (x * factor(row)) * s[j]` (`s` nil: `y = x * factor(row)`).
     @inline(__always)
-    static func scaleRows(
-        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, length n: Int,
-        scale s: UnsafePointer<Float>?, factor: (UnsafePointer<Float>, Int) -> Float
+    static func scaleRows<T: ComputeScalar>(
+        _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, rows: Int, length n: Int,
+        scale s: UnsafePointer<T>?, factor: (UnsafePointer<T>, Int) -> T
     ) {
         guard n > 0 else { return }
         parallelRows(rows, n) { range in
@@ -213,7 +213,7 @@ enum NormalizationKernels {
                 let f = factor(xp, n)
                 if let s {
                     writeRow(
-                        yp, n, lanes: { j in (load8(xp + j) * SIMD8(repeating: f)) * load8(s + j) },
+                        yp, n, lanes: { j in T.lanesMultiply(T.lanesMultiply(load8(xp + j), SIMD8(repeating: f)), load8(s + j)) },
                         element: { j in (xp[j] * f) * s[j] })
                 } else {
                     for j in 0..<n { yp[j] = xp[j] * f }
@@ -224,9 +224,9 @@ enum NormalizationKernels {
 
     /// `y = (x * factor[k]) * s[p]` in any layout: `k` is lane 1 of `walk`, `p` lane 2
     /// (`s` nil: `y = x * factor[k]`).
-    static func scaleGeneral(
-        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, walk: NormWalk,
-        factor: UnsafePointer<Float>, scale s: UnsafePointer<Float>?
+    static func scaleGeneral<T: ComputeScalar>(
+        _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, walk: NormWalk,
+        factor: UnsafePointer<T>, scale s: UnsafePointer<T>?
     ) {
         let n = walk.rowLength
         let ks = walk.innerStrides[1], js = walk.innerStrides[2]
@@ -246,9 +246,9 @@ enum NormalizationKernels {
 
     /// `y = (x - mean[p]) / denominator[p]`, or with `invert` `y = mean[p] + x * denominator[p]`,
     /// `p` lane 1 of `walk`; `denominator = max(sqrt(variance), 1e-7)`.
-    static func standardize(
-        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, walk: NormWalk,
-        mean: UnsafePointer<Float>, denominator: UnsafePointer<Float>, invert: Bool
+    static func standardize<T: ComputeScalar>(
+        _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, walk: NormWalk,
+        mean: UnsafePointer<T>, denominator: UnsafePointer<T>, invert: Bool
     ) {
         let n = walk.rowLength
         let ps = walk.innerStrides[1]

@@ -58,7 +58,7 @@ extension BatchNormalization: DifferentiableLayer {
                 stats = input.scalars.withUnsafeBufferPointer { x in
                     mask.scalars.withUnsafeBufferPointer { m in
                         Moments.meanAndVariance(
-                            x, shape: shape, reduced: reduced, mask: Moments.Mask(values: m, strides: strides), maskEpsilon: Self.maskEpsilon)
+                            x, shape: shape, reduced: reduced, mask: Moments.Mask(values: m, strides: strides), maskEpsilon: Float(Self.maskEpsilon))
                     }
                 }
             } else {
@@ -93,7 +93,7 @@ extension BatchNormalization: DifferentiableLayer {
         let perChannel = Double(MemoryBudget.saturatingProduct(shape) / Swift.max(channels, 1))
         let centre =
             training
-            ? normExactMeans(input, walk: walk, mean: mean, factor: factor, count: perChannel, mask: mask, maskEpsilon: Self.maskEpsilon)
+            ? normExactMeans(input, walk: walk, mean: mean, factor: factor, count: perChannel, mask: mask, maskEpsilon: Float(Self.maskEpsilon))
             : mean.map(Double.init)
         let coefficients: ((NormalizationGradientKernels.Sums) -> NormalizationGradientKernels.Coefficients)? =
             training
@@ -103,7 +103,7 @@ extension BatchNormalization: DifferentiableLayer {
                     let r = factor[c]
                     var w = perChannel, dependence = 0.0
                     if !sums.count.isEmpty {
-                        w = Double(Float(sums.count[c]) + Self.maskEpsilon)
+                        w = Double(Float(sums.count[c]) + Float(Self.maskEpsilon))
                         dependence = centre[c] * (w - sums.count[c]) / w
                     }
                     a[c] = (sums.upstream[c] - r * r * sums.moment[c] * dependence) / w

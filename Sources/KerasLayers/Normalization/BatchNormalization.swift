@@ -15,7 +15,7 @@ import KerasJSON
 ///   `moving_mean` and `moving_variance` variables.
 /// - Training: μ, σ² are the batch's mean and biased variance (`ops.moments`, two passes),
 ///   and the call returns the updated moving statistics
-///   `moving = moving · momentum + batch · (1 − momentum)` (float32, `1 − momentum`
+///   `moving = moving · momentum + batch · (1 − momentum)` (in the compute type, `1 − momentum`
 ///   evaluated in double first, as Python does).
 /// - Training with a mask (shape: the input's shape without its last axis, each dimension
 ///   equal or 1; broadcast over the last axis, even when `axis` is not the last axis):
@@ -154,6 +154,11 @@ public struct BatchNormalization: ShapePreservingLayer, HoldsNormVariables {
     }
 
     public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
+        try compute(input, options: options).float32
+    }
+
+    /// The call in the compute type `T`: float32, or float64 under the float64 policy.
+    func compute<T: ComputeScalar>(_ input: Tensor<T>, options: CallOptions) throws(KerasLayerError) -> NormResult<T> {
         let shape = input.shape
         let rank = shape.count
         try Self.checkMaskRank(options.mask, inputShape: shape)
@@ -166,33 +171,33 @@ public struct BatchNormalization: ShapePreservingLayer, HoldsNormVariables {
         // Before anything is allocated: the output, the statistics' scratch, and at most 12
         // per-channel vectors (variables, batch statistics, corrections, inv and shift).
         var budget = options.memoryBudget
-        try budget.reserve(input.count, of: Float.self, for: "the output", layer: Self.className)
+        try budget.reserve(input.count, of: T.self, for: "the output", layer: Self.className)
         if training {
             try budget.reserve(
                 Moments.scratchDoubles(shape: shape, reduced: reduced, masked: options.mask != nil), of: Double.self,
                 for: "the batch statistics of \(channels) channels", layer: Self.className)
         }
         try budget.reserve(
-            MemoryBudget.saturatingProduct([12, channels]), of: Float.self, for: "the per-channel parameters of \(channels) channels", layer: Self.className)
-        func variable(_ name: String) throws(KerasLayerError) -> [Float] {
+            MemoryBudget.saturatingProduct([12, channels]), of: T.self, for: "the per-channel parameters of \(channels) channels", layer: Self.className)
+        func variable(_ name: String) throws(KerasLayerError) -> [T] {
             try variables.value(name, shape: vectorShape, inputShape: shape)
         }
         var gamma = scale ? try variable("gamma") : nil
         var beta = center ? try variable("beta") : nil
         var mean = try variable("moving_mean")
         var variance = try variable("moving_variance")
-        var updates: [String: Tensor<Float>] = [:]
-        let eps = Float(epsilon)
+        var updates: [String: Tensor<T>] = [:]
+        let eps = T(epsilon)
 
         if training {
-            let stats: (mean: [Float], variance: [Float])
+            let stats: (mean: [T], variance: [T])
             if let mask = options.mask {
                 let strides = try Self.maskStrides(mask.shape, input: shape)
                 stats = input.scalars.withUnsafeBufferPointer { x in
                     mask.scalars.withUnsafeBufferPointer { m in
                         Moments.meanAndVariance(
                             x, shape: shape, reduced: reduced,
-                            mask: Moments.Mask(values: m, strides: strides), maskEpsilon: Self.maskEpsilon)
+                            mask: Moments.Mask(values: m, strides: strides), maskEpsilon: T(Self.maskEpsilon))
                     }
                 }
             } else {
@@ -200,14 +205,14 @@ public struct BatchNormalization: ShapePreservingLayer, HoldsNormVariables {
                     Moments.meanAndVariance(x, shape: shape, reduced: reduced)
                 }
             }
-            let m = Float(momentum), oneMinusM = Float(1.0 - momentum)
+            let m = T(momentum), oneMinusM = T(1.0 - momentum)
             if renorm {
                 var movingStddev = try variable("moving_stddev")
                 var renormMean = try variable("renorm_mean")
                 var renormStddev = try variable("renorm_stddev")
-                let rm = Float(renormMomentum), oneMinusRM = Float(1.0 - renormMomentum)
-                var effectiveGamma = [Float](repeating: 0, count: channels)
-                var effectiveBeta = [Float](repeating: 0, count: channels)
+                let rm = T(renormMomentum), oneMinusRM = T(1.0 - renormMomentum)
+                var effectiveGamma = [T](repeating: 0, count: channels)
+                var effectiveBeta = [T](repeating: 0, count: channels)
                 for c in 0..<channels {
                     let mu = stats.mean[c]
                     let (r, d, stddev) = renormCorrection(mean: mu, variance: stats.variance[c], renormMean: renormMean[c], renormStddev: renormStddev[c])
@@ -225,7 +230,7 @@ public struct BatchNormalization: ShapePreservingLayer, HoldsNormVariables {
                     mean[c] = mean[c] * m + mu * oneMinusM
                     let newStddev = movingStddev[c] * m + stddev * oneMinusM
                     movingStddev[c] = newStddev
-                    variance[c] = Swift.max(newStddev * newStddev - eps, 0)
+                    variance[c] = Swift.max(newStddev * newStddev - eps, T(0))
                 }
                 gamma = effectiveGamma
                 beta = effectiveBeta
@@ -245,8 +250,8 @@ public struct BatchNormalization: ShapePreservingLayer, HoldsNormVariables {
         }
 
         // ops.batch_normalization: inv = rsqrt(variance + epsilon) * gamma; y = x * inv + (beta - mean * inv).
-        var inv = [Float](repeating: 0, count: channels)
-        var shift = [Float](repeating: 0, count: channels)
+        var inv = [T](repeating: 0, count: channels)
+        var shift = [T](repeating: 0, count: channels)
         for c in 0..<channels {
             var v = NormalizationKernels.rsqrt(variance[c] + eps)
             if let g = gamma { v = v * g[c] }
@@ -256,26 +261,26 @@ public struct BatchNormalization: ShapePreservingLayer, HoldsNormVariables {
         var paramStrides = Array(repeating: 0, count: rank)
         paramStrides[a] = 1
         let output = normAffineOutput(input, scale: inv, shift: shift, paramStrides: paramStrides)
-        return LayerOutput(output: output, updatedWeights: updates)
+        return NormResult(output: output, updatedWeights: updates)
     }
 
-    /// Batch renormalization's corrections of one channel (float32, Keras's order): with the
+    /// Batch renormalization's corrections of one channel (in the compute type, Keras's order): with the
     /// batch's `σ = √(σ² + ε)` and `s = max(renorm_stddev, √ε)`, `r = σ / s` clipped to
     /// `[rmin, rmax]` and `d = (μ − renorm_mean) / s` clipped to `[−dmax, dmax]`; also `σ`.
-    func renormCorrection(mean: Float, variance: Float, renormMean: Float, renormStddev: Float) -> (r: Float, d: Float, stddev: Float) {
-        let eps = Float(epsilon)
+    func renormCorrection<T: ComputeScalar>(mean: T, variance: T, renormMean: T, renormStddev: T) -> (r: T, d: T, stddev: T) {
+        let eps = T(epsilon)
         let stddev = (variance + eps).squareRoot()
         let floor = Swift.max(renormStddev, eps.squareRoot())
         var r = stddev / floor
         var d = (mean - renormMean) / floor
-        if let rmin = renormClipping.rmin { r = Swift.max(r, Float(rmin)) }
-        if let rmax = renormClipping.rmax { r = Swift.min(r, Float(rmax)) }
-        if let dmax = renormClipping.dmax { d = Swift.min(Swift.max(d, Float(-dmax)), Float(dmax)) }
+        if let rmin = renormClipping.rmin { r = Swift.max(r, T(rmin)) }
+        if let rmax = renormClipping.rmax { r = Swift.min(r, T(rmax)) }
+        if let dmax = renormClipping.dmax { d = Swift.min(Swift.max(d, T(-dmax)), T(dmax)) }
         return (r, d, stddev)
     }
 
-    /// `backend.epsilon()`, which Keras's masked moments add to the mask's weight sum (in float32).
-    static let maskEpsilon = Float(1e-7)
+    /// `backend.epsilon()`, which Keras's masked moments add to the mask's weight sum (in the compute type).
+    static let maskEpsilon = 1e-7
 
     /// Keras's check that a mask has one dimension less than the input.
     static func checkMaskRank(_ mask: Tensor<UInt8>?, inputShape shape: [Int]) throws(KerasLayerError) {

@@ -29,8 +29,8 @@ extension GroupNormalization: DifferentiableLayer {
             MemoryBudget.saturatingProduct([5, perChannel]), of: Double.self, for: "the coefficients per sample and channel", layer: Self.className)
         try budget.reserve(channels, of: Double.self, for: "gamma", layer: Self.className)
         try normReserveBackward(&budget, count: input.count, statistics: perChannel, parameters: channels, masked: false, layer: Self.className)
-        let gamma = scale ? try variables.value("gamma", shape: [channels], inputShape: shape).map(Double.init) : nil
-        if center { _ = try variables.value("beta", shape: [channels], inputShape: shape) }
+        let gamma = scale ? try (variables.value("gamma", shape: [channels], inputShape: shape) as [Float]).map(Double.init) : nil
+        if center { _ = try variables.value("beta", shape: [channels], inputShape: shape) as [Float] }
 
         let stats = input.scalars.withUnsafeBufferPointer { x in Moments.meanAndVariance(x, shape: grouped, reduced: reduced) }
         let eps = Float(epsilon)

@@ -69,6 +69,11 @@ public struct GroupNormalization: ShapePreservingLayer, HoldsNormVariables {
     }
 
     public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
+        try compute(input, options: options).float32
+    }
+
+    /// The call in the compute type `T`: float32, or float64 under the float64 policy.
+    func compute<T: ComputeScalar>(_ input: Tensor<T>, options: CallOptions) throws(KerasLayerError) -> NormResult<T> {
         let shape = input.shape
         let rank = shape.count
         let (a, g, grouped, reduced) = try groupedLayout(shape)
@@ -77,25 +82,25 @@ public struct GroupNormalization: ShapePreservingLayer, HoldsNormVariables {
         // Before anything is allocated: the output, the statistics' scratch, gamma and beta,
         // and inv and shift per (sample, channel).
         var budget = options.memoryBudget
-        try budget.reserve(input.count, of: Float.self, for: "the output", layer: Self.className)
+        try budget.reserve(input.count, of: T.self, for: "the output", layer: Self.className)
         try budget.reserve(
             Moments.scratchDoubles(shape: grouped, reduced: reduced, masked: false), of: Double.self,
             for: "the statistics of \(shape[0]) samples × \(g) groups", layer: Self.className)
-        try budget.reserve(MemoryBudget.saturatingProduct([2, channels]), of: Float.self, for: "gamma and beta", layer: Self.className)
+        try budget.reserve(MemoryBudget.saturatingProduct([2, channels]), of: T.self, for: "gamma and beta", layer: Self.className)
         try budget.reserve(
-            MemoryBudget.saturatingProduct([2, shape[0], channels]), of: Float.self,
+            MemoryBudget.saturatingProduct([2, shape[0], channels]), of: T.self,
             for: "the scale and shift of \(shape[0]) samples × \(channels) channels", layer: Self.className)
-        let gamma = scale ? try variables.value("gamma", shape: [channels], inputShape: shape) : nil
-        let beta = center ? try variables.value("beta", shape: [channels], inputShape: shape) : nil
+        let gamma: [T]? = scale ? try variables.value("gamma", shape: [channels], inputShape: shape) : nil
+        let beta: [T]? = center ? try variables.value("beta", shape: [channels], inputShape: shape) : nil
         let stats = input.scalars.withUnsafeBufferPointer { x in
             Moments.meanAndVariance(x, shape: grouped, reduced: reduced)
         }
 
         // Per (sample, channel): inv = rsqrt(var + eps) * gamma[c]; shift = -mean * inv + beta[c].
         let batch = shape[0]
-        let eps = Float(epsilon)
-        var inv = [Float](repeating: 0, count: batch * channels)
-        var shift = [Float](repeating: 0, count: batch * channels)
+        let eps = T(epsilon)
+        var inv = [T](repeating: 0, count: batch * channels)
+        var shift = [T](repeating: 0, count: batch * channels)
         for b in 0..<batch {
             for c in 0..<channels {
                 let k = b * g + c / perGroup
@@ -110,7 +115,7 @@ public struct GroupNormalization: ShapePreservingLayer, HoldsNormVariables {
         var paramStrides = Array(repeating: 0, count: rank)
         paramStrides[0] = channels
         paramStrides[a] = 1
-        return LayerOutput(output: normAffineOutput(input, scale: inv, shift: shift, paramStrides: paramStrides))
+        return NormResult(output: normAffineOutput(input, scale: inv, shift: shift, paramStrides: paramStrides))
     }
 
     /// The input viewed as `(..., groups, channels / groups, ...)` (the channel axis `a` split

@@ -28,7 +28,7 @@ extension LayerNormalization: DifferentiableLayer {
         try budget.reserve(parameters, of: Double.self, for: "gamma of shape \(PythonLiteral.tuple(variableShape))", layer: Self.className)
         try normReserveBackward(&budget, count: input.count, statistics: statistics, parameters: parameters, masked: false, layer: Self.className)
         let hasGamma = variables.names.contains("gamma"), hasBeta = variables.names.contains("beta")
-        let gamma = hasGamma ? try variables.value("gamma", shape: variableShape, inputShape: shape).map(Double.init) : nil
+        let gamma = hasGamma ? try (variables.value("gamma", shape: variableShape, inputShape: shape) as [Float]).map(Double.init) : nil
 
         let stats = input.scalars.withUnsafeBufferPointer { x in Moments.meanAndVariance(x, shape: shape, reduced: normalized) }
         let eps = Float(epsilon)

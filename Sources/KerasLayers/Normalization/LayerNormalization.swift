@@ -80,6 +80,11 @@ public struct LayerNormalization: ShapePreservingLayer, HoldsNormVariables {
     }
 
     public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
+        try compute(input, options: options).float32
+    }
+
+    /// The call in the compute type `T`: float32, or float64 under the float64 policy.
+    func compute<T: ComputeScalar>(_ input: Tensor<T>, options: CallOptions) throws(KerasLayerError) -> NormResult<T> {
         let shape = input.shape
         let normalized = try normNormalizedAxes(axis, shape: shape, layer: Self.className)
 
@@ -87,29 +92,29 @@ public struct LayerNormalization: ShapePreservingLayer, HoldsNormVariables {
         // Before anything is allocated: the output, gamma and beta, and the statistics (mean,
         // variance, their scratch and 1/σ) of the general path.
         var budget = options.memoryBudget
-        try budget.reserve(input.count, of: Float.self, for: "the output", layer: Self.className)
+        try budget.reserve(input.count, of: T.self, for: "the output", layer: Self.className)
         try budget.reserve(
-            MemoryBudget.saturatingProduct([2, MemoryBudget.saturatingProduct(variableShape)]), of: Float.self,
+            MemoryBudget.saturatingProduct([2, MemoryBudget.saturatingProduct(variableShape)]), of: T.self,
             for: "gamma and beta of shape \(PythonLiteral.tuple(variableShape))", layer: Self.className)
         try budget.reserve(
             Moments.scratchDoubles(shape: shape, reduced: normalized, masked: false), of: Double.self,
             for: "the statistics", layer: Self.className)
-        let gamma =
+        let gamma: [T]? =
             variables.names.contains("gamma")
             ? try variables.value("gamma", shape: variableShape, inputShape: shape) : nil
-        let beta =
+        let beta: [T]? =
             variables.names.contains("beta")
             ? try variables.value("beta", shape: variableShape, inputShape: shape) : nil
-        let eps = Float(epsilon)
+        let eps = T(epsilon)
 
         // Fast path: trailing normalized axes, parameters contiguous along the row.
         let contiguous = NormWalk.keptStrides(shape, kept: normalized)
-        let output: Tensor<Float>
+        let output: Tensor<T>
         if let rows = normTrailingRows(shape, normalized: normalized), paramStrides == contiguous || rows.length <= 1 {
             output = input.scalars.withUnsafeBufferPointer { x in
                 normMakeOutput(shape: shape) { y in
-                    Self.withOptional(gamma) { g in
-                        Self.withOptional(beta) { b in
+                    normWithOptional(gamma) { g in
+                        normWithOptional(beta) { b in
                             NormalizationKernels.layerNormRows(
                                 x.baseAddress!, y, rows: rows.count, length: rows.length,
                                 gamma: g, beta: b, epsilon: eps, rmsScaling: rmsScaling)
@@ -131,8 +136,8 @@ public struct LayerNormalization: ShapePreservingLayer, HoldsNormVariables {
                 stats.mean.withUnsafeBufferPointer { m in
                     rinv.withUnsafeBufferPointer { r in
                         normMakeOutput(shape: shape) { y in
-                            Self.withOptional(gamma) { g in
-                                Self.withOptional(beta) { b in
+                            normWithOptional(gamma) { g in
+                                normWithOptional(beta) { b in
                                     NormalizationKernels.layerNormGeneral(
                                         x.baseAddress!, y, walk: walk, mean: m.baseAddress!, rinv: r.baseAddress!,
                                         gamma: g, beta: b, rmsScaling: rmsScaling)
@@ -143,7 +148,7 @@ public struct LayerNormalization: ShapePreservingLayer, HoldsNormVariables {
                 }
             }
         }
-        return LayerOutput(output: output)
+        return NormResult(output: output)
     }
 
     /// The variables' shape and their element strides over the input's axes: shaped over
@@ -157,11 +162,5 @@ public struct LayerNormalization: ShapePreservingLayer, HoldsNormVariables {
             return (variableShape, try normBroadcastStrides(variableShape, to: shape, layer: Self.className, name: "gamma"))
         }
         return (variableShape, NormWalk.keptStrides(shape, kept: normalized))
-    }
-
-    /// Calls `body` with a pointer to the elements of `values`, or nil.
-    static func withOptional<R>(_ values: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
-        guard let values else { return body(nil) }
-        return values.withUnsafeBufferPointer { body($0.baseAddress) }
     }
 }

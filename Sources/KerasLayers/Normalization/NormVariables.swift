@@ -49,7 +49,21 @@ extension HoldsNormVariables {
     public var weightNames: [String] { variables.names }
 
     public mutating func setWeights(_ weights: [String: Tensor<Float>]) throws(KerasLayerError) {
-        try variables.set(weights)
+        try variables.set(weights.mapValues { .float32($0) })
+    }
+
+    /// Under a float64 variable type the weights are kept in float64 (any floating or integer
+    /// value widens exactly enough); otherwise each must be exactly a float32, as the default does.
+    public mutating func setWeights(any weights: [String: AnyTensor]) throws(KerasLayerError) {
+        guard dtypePolicy.variableDType == .float64 else {
+            var floats: [String: AnyTensor] = [:]
+            for (name, weight) in weights {
+                floats[name] = .float32(try weight.exactFloat32(layer: Self.className, what: "weight '\(name)'"))
+            }
+            try variables.set(floats)
+            return
+        }
+        try variables.set(weights.mapValues { $0.cast(to: .float64) })
     }
 }
 
@@ -65,7 +79,7 @@ struct NormVariables: Sendable {
     let optional: Set<String>
     /// Initial constants, per name (absent: random initializer, must be set).
     let initial: [String: Float]
-    var values: [String: Tensor<Float>] = [:]
+    var values: [String: AnyTensor] = [:]
 
     init(layer: String, names: [String], optional: Set<String> = [], initial: [String: Float]) {
         self.layer = layer
@@ -75,7 +89,7 @@ struct NormVariables: Sendable {
     }
 
     /// Replaces all variables; every required name must be present and no other.
-    mutating func set(_ weights: [String: Tensor<Float>]) throws(KerasLayerError) {
+    mutating func set(_ weights: [String: AnyTensor]) throws(KerasLayerError) {
         for name in weights.keys.sorted() where !names.contains(name) {
             let known = names.isEmpty ? "the layer has no variables" : "its variables are \(names.map { "'\($0)'" }.joined(separator: ", "))"
             throw .invalidWeights(layer: layer, message: "unexpected variable '\(name)'; \(known)")
@@ -86,26 +100,26 @@ struct NormVariables: Sendable {
         values = weights
     }
 
-    /// The elements of `name`, whose shape must be `shape`.
-    func value(_ name: String, shape: [Int], inputShape: [Int]) throws(KerasLayerError) -> [Float] {
+    /// The elements of `name` in `T`, whose shape must be `shape`.
+    func value<T: ComputeScalar>(_ name: String, shape: [Int], inputShape: [Int]) throws(KerasLayerError) -> [T] {
         try stored(name, shape: shape, inputShape: inputShape, anyShapeWithSameCount: false)
     }
 
     /// The elements of `name`, whatever its shape, as long as it holds `shape`'s element count
     /// (for variables Keras reshapes before use: Normalization's adapted `mean`/`variance`,
     /// which Keras even stores with shape `(1,)` when the kept shape is `()`).
-    func reshapedValue(_ name: String, shape: [Int], inputShape: [Int]) throws(KerasLayerError) -> [Float] {
+    func reshapedValue<T: ComputeScalar>(_ name: String, shape: [Int], inputShape: [Int]) throws(KerasLayerError) -> [T] {
         try stored(name, shape: shape, inputShape: inputShape, anyShapeWithSameCount: true)
     }
 
     /// The set value of `name` checked against `shape` (exactly, or by element count), else its
-    /// initial value.
-    private func stored(_ name: String, shape: [Int], inputShape: [Int], anyShapeWithSameCount: Bool)
-        throws(KerasLayerError) -> [Float]
+    /// initial value; converted to `T` (without a copy when it is stored in `T`).
+    private func stored<T: ComputeScalar>(_ name: String, shape: [Int], inputShape: [Int], anyShapeWithSameCount: Bool)
+        throws(KerasLayerError) -> [T]
     {
         let count = MemoryBudget.saturatingProduct(shape)
         guard let tensor = values[name] else { return try initialValue(name, count: count) }
-        guard anyShapeWithSameCount ? tensor.count == count : tensor.shape == shape else {
+        guard anyShapeWithSameCount ? MemoryBudget.saturatingProduct(tensor.shape) == count : tensor.shape == shape else {
             let alternative = anyShapeWithSameCount ? " (or any shape with \(count) elements)" : ""
             throw .invalidWeights(
                 layer: layer,
@@ -113,12 +127,12 @@ struct NormVariables: Sendable {
                     "variable '\(name)' has shape \(PythonLiteral.tuple(tensor.shape)), but inputs of shape \(PythonLiteral.tuple(inputShape)) need \(PythonLiteral.tuple(shape))\(alternative)"
             )
         }
-        return tensor.scalars
+        return tensor.tensor(of: T.self)?.scalars ?? tensor.doubleValues.map { T($0) }
     }
 
-    private func initialValue(_ name: String, count: Int) throws(KerasLayerError) -> [Float] {
+    private func initialValue<T: ComputeScalar>(_ name: String, count: Int) throws(KerasLayerError) -> [T] {
         if values.isEmpty, let constant = initial[name] {
-            return Array(repeating: constant, count: count)
+            return Array(repeating: T(constant), count: count)
         }
         throw .invalidWeights(layer: layer, message: "missing variable '\(name)' (its initializer is not a constant, so it must be set)")
     }

@@ -6,13 +6,11 @@ extension Normalization {
     ///     d = max(round(√variance), round(1e-7))
     ///     y = round(round(x − mean) / d)            (invert: y = round(mean + round(x · d)))
     ///
-    /// float32 is `call(_: Tensor<Float>, options:)`.
-    /// - Throws: `KerasLayerError.unsupported` under the float64 policy (the statistics are
-    ///   float32 only), besides the float32 call's errors.
+    /// float32 and float64 are `compute(_:options:)` (no rounding to do between operations).
     public func call(_ input: AnyTensor, options: CallOptions) throws(KerasLayerError) -> AnyLayerOutput {
-        try NormalizationDTypes.checkFloat32Statistics(dtypePolicy, layer: Self.className)
         let converted = input.cast(to: dtypePolicy.computeDType)
-        if let floats = converted.tensor(of: Float.self) { return AnyLayerOutput(try call(floats, options: options)) }
+        if let floats = converted.tensor(of: Float.self) { return try compute(floats, options: options).erased }
+        if let doubles = converted.tensor(of: Double.self) { return try compute(doubles, options: options).erased }
         return AnyLayerOutput(output: try converted.visit(RoundingCall(layer: self, options: options)))
     }
 

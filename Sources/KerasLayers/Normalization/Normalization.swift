@@ -85,12 +85,17 @@ public struct Normalization: ShapePreservingLayer, HoldsNormVariables {
     }
 
     public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
+        try compute(input, options: options).float32
+    }
+
+    /// The call in the compute type `T`: float32, or float64 under the float64 policy.
+    func compute<T: ComputeScalar>(_ input: Tensor<T>, options: CallOptions) throws(KerasLayerError) -> NormResult<T> {
         let shape = input.shape
         // Before anything is allocated: the output, and the mean, variance and denominator
         // (variables at their initial values are allocated here too).
         var budget = options.memoryBudget
-        try budget.reserve(input.count, of: Float.self, for: "the output", layer: Self.className)
-        let (meanValues, denominator, strides) = try standardization(shape, budget: &budget, as: Float.self)
+        try budget.reserve(input.count, of: T.self, for: "the output", layer: Self.className)
+        let (meanValues, denominator, strides) = try standardization(shape, budget: &budget, as: T.self)
         let walk = NormWalk(shape: shape, strides: NormWalk.lanes(NormWalk.contiguousStrides(shape), strides))
         let output = input.scalars.withUnsafeBufferPointer { x in
             meanValues.withUnsafeBufferPointer { m in
@@ -102,7 +107,7 @@ public struct Normalization: ShapePreservingLayer, HoldsNormVariables {
                 }
             }
         }
-        return LayerOutput(output: output)
+        return NormResult(output: output)
     }
 
     /// The mean and the denominator `max(√variance, 1e-7)` for an input of shape `shape`, and
@@ -123,10 +128,10 @@ public struct Normalization: ShapePreservingLayer, HoldsNormVariables {
         try budget.reserve(
             MemoryBudget.saturatingProduct([3, mean?.count ?? MemoryBudget.saturatingProduct(broadcastShape)]), of: Float.self,
             for: "the statistics over the kept axes \(PythonLiteral.tuple(keep))", layer: Self.className)
-        let meanValues: [Float], varianceValues: [Float], layoutShape: [Int]
+        let meanValues: [Scalar.Compute], varianceValues: [Scalar.Compute], layoutShape: [Int]
         if let mean, let variance {
-            meanValues = mean.scalars
-            varianceValues = variance.scalars
+            meanValues = mean.scalars.map { Scalar.Compute($0) }
+            varianceValues = variance.scalars.map { Scalar.Compute($0) }
             if mean.rank == 0 {
                 layoutShape = Array(repeating: 1, count: rank)
             } else {
@@ -164,9 +169,9 @@ public struct Normalization: ShapePreservingLayer, HoldsNormVariables {
         }
         let epsilon = Scalar.roundTrip(Scalar.Compute(1e-7))
         let denominator = varianceValues.map { variance in
-            Swift.max(Scalar.roundTrip(Scalar.roundTrip(Scalar.Compute(variance)).squareRoot()), epsilon)
+            Swift.max(Scalar.roundTrip(Scalar.roundTrip(variance).squareRoot()), epsilon)
         }
-        return (meanValues.map { Scalar.roundTrip(Scalar.Compute($0)) }, denominator, strides)
+        return (meanValues.map { Scalar.roundTrip($0) }, denominator, strides)
     }
 
     // MARK: - Config values

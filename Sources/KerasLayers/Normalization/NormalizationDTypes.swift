@@ -13,11 +13,12 @@
 /// | UnitNormalization | the input's type, each operation rounded (`UnitNormalization+DTypes.swift`) | the input's type; integers refused |
 /// | Normalization | the compute type, each operation rounded (`Normalization+DTypes.swift`) | the compute type |
 ///
-/// Variables are stored in the policy's variable type (float32 under `mixed_*`) and read in
-/// float32 (exactly: half-precision values widen exactly); an updated variable is computed in
-/// float32 and rounded once to the variable type (`Variable.assign` casts). The float64 policy
-/// needs float64 statistics, which these layers do not compute yet: it is refused, except by
-/// UnitNormalization, which computes in any floating type.
+/// Under the float64 policy (a float64 input) everything is computed in float64, as Keras on
+/// TensorFlow does (Keras on JAX computes some of it in float32: `result_type` maps float64 to
+/// float32 there, tools/golden/DTYPES.md; the float64 oracle settles those elements).
+/// Variables are stored in the policy's variable type (float32 under `mixed_*`) and read in the
+/// compute type (exactly: half-precision values widen exactly); an updated variable is computed
+/// in the compute type and rounded once to the variable type (`Variable.assign` casts).
 enum NormalizationDTypes {
     /// Where the float32 result of a layer computing in float32 is cast (the table above).
     enum OutputCast {
@@ -30,40 +31,49 @@ enum NormalizationDTypes {
         case inputType
     }
 
-    /// Refuses the float64 policy for a layer whose statistics are float32 only.
-    static func checkFloat32Statistics(_ policy: DTypePolicy, layer: String) throws(KerasLayerError) {
-        if policy.computeDType == .float64 || policy.variableDType == .float64 {
-            throw .unsupported(
-                layer: layer, message: "dtype policy '\(policy.name)': this layer computes its statistics in float32 only (float64 is not implemented)")
-        }
-    }
-
-    /// Runs `layer`'s float32 call on `input` with Keras's casts for a layer that computes in
-    /// float32 (`result_type(x.dtype, "float32")` for half and integer inputs), its output cast
-    /// as `output` says and its updated variables rounded to the policy's variable type.
-    static func callInFloat32<Layer: KerasLayer>(
+    /// Runs `layer`'s call on `input` with Keras's casts: the input autocast (`autocastInput`),
+    /// computed in float64 when that gives a float64 tensor and in float32 otherwise
+    /// (`result_type(x.dtype, "float32")`: half-precision and integer inputs are widened), the
+    /// output cast as `output` says and the updated variables rounded to the variable type.
+    static func call<Layer: NormalizationComputing>(
         _ layer: Layer, _ input: AnyTensor, options: CallOptions, output cast: OutputCast
     ) throws(KerasLayerError) -> AnyLayerOutput {
         let policy = layer.dtypePolicy
-        try checkFloat32Statistics(policy, layer: Layer.className)
         let autocast = layer.autocastInput(input)
-        let floats = try autocast.exactFloat32(layer: Layer.className, what: "the input")
-        let result = try layer.call(floats, options: options)
-        var output = AnyTensor.float32(result.output)
+        let result: AnyLayerOutput
+        if let doubles = autocast.tensor(of: Double.self) {
+            result = try layer.compute(doubles, options: options).erased
+        } else {
+            result = try layer.compute(try autocast.exactFloat32(layer: Layer.className, what: "the input"), options: options).erased
+        }
+        var output = result.output
         switch cast {
         case .computeType: output = output.cast(to: policy.computeDType)
         case .inputThenComputeType: output = output.cast(to: autocast.dtype).cast(to: policy.computeDType)
         case .inputType: output = output.cast(to: autocast.dtype)
         }
-        return AnyLayerOutput(output: output, updatedWeights: result.updatedWeights.mapValues { AnyTensor.float32($0).cast(to: policy.variableDType) })
+        return AnyLayerOutput(output: output, updatedWeights: result.updatedWeights.mapValues { $0.cast(to: policy.variableDType) })
     }
 }
+
+/// A normalization layer whose call is generic over its compute type (float32, float64).
+protocol NormalizationComputing: KerasLayer {
+    /// The call in `T`, variables read in `T`.
+    func compute<T: ComputeScalar>(_ input: Tensor<T>, options: CallOptions) throws(KerasLayerError) -> NormResult<T>
+}
+
+extension BatchNormalization: NormalizationComputing {}
+extension LayerNormalization: NormalizationComputing {}
+extension GroupNormalization: NormalizationComputing {}
+extension RMSNormalization: NormalizationComputing {}
+extension UnitNormalization: NormalizationComputing {}
+extension Normalization: NormalizationComputing {}
 
 extension BatchNormalization {
     /// Keras's call under `dtypePolicy`: float32 statistics and moving-statistic updates, the
     /// output cast to the compute type, updated variables to the variable type (`NormalizationDTypes`).
     public func call(_ input: AnyTensor, options: CallOptions) throws(KerasLayerError) -> AnyLayerOutput {
-        try NormalizationDTypes.callInFloat32(self, input, options: options, output: .computeType)
+        try NormalizationDTypes.call(self, input, options: options, output: .computeType)
     }
 }
 
@@ -74,7 +84,7 @@ extension LayerNormalization {
     /// Keras's call under `dtypePolicy`: no input autocast, float32 arithmetic, the output cast
     /// to the input's type and then to the compute type (`NormalizationDTypes`).
     public func call(_ input: AnyTensor, options: CallOptions) throws(KerasLayerError) -> AnyLayerOutput {
-        try NormalizationDTypes.callInFloat32(self, input, options: options, output: .inputThenComputeType)
+        try NormalizationDTypes.call(self, input, options: options, output: .inputThenComputeType)
     }
 }
 
@@ -85,7 +95,7 @@ extension GroupNormalization {
     /// Keras's call under `dtypePolicy`: no input autocast, float32 arithmetic, the output cast
     /// to the input's type and then to the compute type (`NormalizationDTypes`).
     public func call(_ input: AnyTensor, options: CallOptions) throws(KerasLayerError) -> AnyLayerOutput {
-        try NormalizationDTypes.callInFloat32(self, input, options: options, output: .inputThenComputeType)
+        try NormalizationDTypes.call(self, input, options: options, output: .inputThenComputeType)
     }
 }
 
@@ -93,6 +103,6 @@ extension RMSNormalization {
     /// Keras's call under `dtypePolicy`: float32 arithmetic, the output cast to the input's type
     /// (integers stay integers, truncated; `NormalizationDTypes`).
     public func call(_ input: AnyTensor, options: CallOptions) throws(KerasLayerError) -> AnyLayerOutput {
-        try NormalizationDTypes.callInFloat32(self, input, options: options, output: .inputType)
+        try NormalizationDTypes.call(self, input, options: options, output: .inputType)
     }
 }

@@ -62,7 +62,7 @@ func normBackward(
 }
 
 /// Calls `body` with a pointer to the elements of `values`, or nil.
-func normWithOptional<R>(_ values: [Double]?, _ body: (UnsafePointer<Double>?) -> R) -> R {
+func normWithOptional<Element, R>(_ values: [Element]?, _ body: (UnsafePointer<Element>?) -> R) -> R {
     guard let values else { return body(nil) }
     return values.withUnsafeBufferPointer { body($0.baseAddress) }
 }

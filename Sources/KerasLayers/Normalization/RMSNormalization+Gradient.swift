@@ -21,7 +21,7 @@ extension RMSNormalization: DifferentiableLayer {
         try budget.reserve(MemoryBudget.saturatingProduct([5, statistics]), of: Double.self, for: "the backward coefficients", layer: Self.className)
         try budget.reserve(parameters, of: Double.self, for: "the scale", layer: Self.className)
         try normReserveBackward(&budget, count: input.count, statistics: statistics, parameters: parameters, masked: false, layer: Self.className)
-        let scale = try variables.value("scale", shape: scaleShape, inputShape: shape).map(Double.init)
+        let scale = try (variables.value("scale", shape: scaleShape, inputShape: shape) as [Float]).map(Double.init)
         let scaleStrides = try normBroadcastStrides(scaleShape, to: shape, layer: Self.className, name: "scale")
 
         let meanSquares = input.scalars.withUnsafeBufferPointer { x in Moments.meanOfSquares(x, shape: shape, reduced: normalized) }

@@ -46,24 +46,29 @@ public struct RMSNormalization: ShapePreservingLayer, HoldsNormVariables {
     }
 
     public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
+        try compute(input, options: options).float32
+    }
+
+    /// The call in the compute type `T`: float32, or float64 under the float64 policy.
+    func compute<T: ComputeScalar>(_ input: Tensor<T>, options: CallOptions) throws(KerasLayerError) -> NormResult<T> {
         let shape = input.shape
         let normalized = try normNormalizedAxes(axis, shape: shape, layer: Self.className)
         let scaleShape = scaleShape(shape)
         // Before anything is allocated: the output, the scale, and the mean squares (with
         // their scratch) of the general path.
         var budget = options.memoryBudget
-        try budget.reserve(input.count, of: Float.self, for: "the output", layer: Self.className)
+        try budget.reserve(input.count, of: T.self, for: "the output", layer: Self.className)
         try budget.reserve(
-            MemoryBudget.saturatingProduct(scaleShape), of: Float.self,
+            MemoryBudget.saturatingProduct(scaleShape), of: T.self,
             for: "the scale of shape \(PythonLiteral.tuple(scaleShape))", layer: Self.className)
         try budget.reserve(
             Moments.scratchDoubles(shape: shape, reduced: normalized, masked: false), of: Double.self,
             for: "the mean squares", layer: Self.className)
-        let scale = try variables.value("scale", shape: scaleShape, inputShape: shape)
+        let scale: [T] = try variables.value("scale", shape: scaleShape, inputShape: shape)
         let scaleStrides = try normBroadcastStrides(scaleShape, to: shape, layer: Self.className, name: "scale")
-        let eps = Float(epsilon)
+        let eps = T(epsilon)
 
-        let output: Tensor<Float>
+        let output: Tensor<T>
         if let rows = normTrailingRows(shape, normalized: normalized),
             scaleStrides == NormWalk.keptStrides(shape, kept: normalized) || rows.length <= 1
         {
@@ -71,7 +76,7 @@ public struct RMSNormalization: ShapePreservingLayer, HoldsNormVariables {
                 scale.withUnsafeBufferPointer { s in
                     normMakeOutput(shape: shape) { y in
                         NormalizationKernels.scaleRows(x.baseAddress!, y, rows: rows.count, length: rows.length, scale: s.baseAddress) { p, n in
-                            let meanSquare = Float(Moments.rowSquaredDeviations(p, n, from: 0) / Double(n))
+                            let meanSquare = T(Moments.rowSquaredDeviations(p, n, from: 0) / Double(n))
                             return NormalizationKernels.rsqrt(meanSquare + eps)
                         }
                     }
@@ -96,7 +101,7 @@ public struct RMSNormalization: ShapePreservingLayer, HoldsNormVariables {
                 }
             }
         }
-        return LayerOutput(output: output)
+        return NormResult(output: output)
     }
 
     /// The scale's shape for inputs of shape `shape`: `input_shape[a]` for `a` in `sorted(axis)`

@@ -7,7 +7,7 @@ extension UnitNormalization {
     ///     f   = min(round(1/√s), round(1e12))   (1e12 is +∞ in float16)
     ///     y   = round(x · f)
     ///
-    /// float64 computes the same in Double; float32 is `call(_: Tensor<Float>, options:)`.
+    /// float32 and float64 are `compute(_:options:)` (no rounding to do between operations).
     /// - Throws: `KerasLayerError.unsupported` for an integer input: Keras's `rsqrt` of the
     ///   integer sum of squares raises on both backends (TensorFlow: "Value for attr 'T' of
     ///   uint32 is not in the list of allowed values", JAX: "rsqrt does not accept dtype uint32").
@@ -19,11 +19,12 @@ extension UnitNormalization {
                 message:
                     "\(autocast.dtype.rawValue) input: Keras's rsqrt of the integer sum of squares raises on both backends; cast the input to a floating type")
         }
-        if let floats = autocast.tensor(of: Float.self) { return AnyLayerOutput(try call(floats, options: options)) }
+        if let floats = autocast.tensor(of: Float.self) { return try compute(floats, options: options).erased }
+        if let doubles = autocast.tensor(of: Double.self) { return try compute(doubles, options: options).erased }
         return AnyLayerOutput(output: try autocast.visit(RoundingCall(layer: self, options: options)))
     }
 
-    /// The formulas above for a floating type other than float32.
+    /// The formulas above for a half-precision type.
     private struct RoundingCall: AnyTensorVisitor {
         let layer: UnitNormalization
         let options: CallOptions

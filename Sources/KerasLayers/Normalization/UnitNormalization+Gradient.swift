@@ -19,8 +19,8 @@ extension UnitNormalization: DifferentiableLayer {
 
         let sumsOfSquares = input.scalars.withUnsafeBufferPointer { x in Moments.sumOfSquares(x, shape: shape, reduced: normalized) }
         // The float32 factor of `call` decides the clipping; the unclipped factor is used in Double.
-        let clipped = sumsOfSquares.map { NormalizationKernels.rsqrt($0) >= Self.maximumFactor }
-        let factor = sumsOfSquares.indices.map { clipped[$0] ? Double(Self.maximumFactor) : 1 / Double(sumsOfSquares[$0]).squareRoot() }
+        let clipped = sumsOfSquares.map { NormalizationKernels.rsqrt($0) >= Float(Self.maximumFactor) }
+        let factor = sumsOfSquares.indices.map { clipped[$0] ? Double(Float(Self.maximumFactor)) : 1 / Double(sumsOfSquares[$0]).squareRoot() }
         let zero = [Double](repeating: 0, count: statistics)
         let walk = NormWalk(
             shape: shape,

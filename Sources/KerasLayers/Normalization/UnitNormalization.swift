@@ -34,25 +34,30 @@ public struct UnitNormalization: ShapePreservingLayer {
         dtypePolicy = try config.dtypePolicy()
     }
 
-    /// `1 / epsilon` with Keras's epsilon 1e-12, in float32.
-    static let maximumFactor = Float(1.0 / 1e-12)
+    /// `1 / epsilon` with Keras's epsilon 1e-12 (rounded to the compute type where used).
+    static let maximumFactor = 1.0 / 1e-12
 
     public func call(_ input: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerOutput {
+        try compute(input, options: options).float32
+    }
+
+    /// The call in the compute type `T`: float32, or float64 under the float64 policy.
+    func compute<T: ComputeScalar>(_ input: Tensor<T>, options: CallOptions) throws(KerasLayerError) -> NormResult<T> {
         let shape = input.shape
         let normalized = try normNormalizedAxes(axis, shape: shape, layer: Self.className)
         // Before anything is allocated: the output and the sums of squares (with their scratch).
         var budget = options.memoryBudget
-        try budget.reserve(input.count, of: Float.self, for: "the output", layer: Self.className)
+        try budget.reserve(input.count, of: T.self, for: "the output", layer: Self.className)
         try budget.reserve(
             Moments.scratchDoubles(shape: shape, reduced: normalized, masked: false), of: Double.self,
             for: "the sums of squares", layer: Self.className)
-        let output: Tensor<Float>
+        let output: Tensor<T>
         if let rows = normTrailingRows(shape, normalized: normalized) {
             output = input.scalars.withUnsafeBufferPointer { x in
                 normMakeOutput(shape: shape) { y in
                     NormalizationKernels.scaleRows(x.baseAddress!, y, rows: rows.count, length: rows.length, scale: nil) { p, n in
-                        let squareSum = Float(Moments.rowSquaredDeviations(p, n, from: 0))
-                        return Swift.min(NormalizationKernels.rsqrt(squareSum), Self.maximumFactor)
+                        let squareSum = T(Moments.rowSquaredDeviations(p, n, from: 0))
+                        return Swift.min(NormalizationKernels.rsqrt(squareSum), T(Self.maximumFactor))
                     }
                 }
             }
@@ -60,7 +65,7 @@ public struct UnitNormalization: ShapePreservingLayer {
             let sums = input.scalars.withUnsafeBufferPointer { x in
                 Moments.sumOfSquares(x, shape: shape, reduced: normalized)
             }
-            let factor = sums.map { Swift.min(NormalizationKernels.rsqrt($0), Self.maximumFactor) }
+            let factor = sums.map { Swift.min(NormalizationKernels.rsqrt($0), T(Self.maximumFactor)) }
             let walk = NormWalk(
                 shape: shape,
                 strides: NormWalk.lanes(NormWalk.contiguousStrides(shape), NormWalk.keptStrides(shape, kept: normalized.map { !$0 })))
@@ -72,6 +77,6 @@ public struct UnitNormalization: ShapePreservingLayer {
                 }
             }
         }
-        return LayerOutput(output: output)
+        return NormResult(output: output)
     }
 }
