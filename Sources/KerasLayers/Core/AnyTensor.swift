@@ -48,6 +48,7 @@ public enum AnyTensor: Sendable, Equatable {
     /// it already has that type.
     public func cast(to dtype: DType) -> AnyTensor {
         if dtype == self.dtype { return self }
+        if let floats = visit(Float32WideningVisitor(narrowingTo: dtype)) { return floats }
         let shape = self.shape
         let values = doubleValues
         func make<Scalar: TensorElement>(_: Scalar.Type) -> AnyTensor {
@@ -75,4 +76,27 @@ private struct DTypeVisitor: AnyTensorVisitor {
 
 private struct DoubleValuesVisitor: AnyTensorVisitor {
     func visit<Scalar: TensorElement>(_ tensor: Tensor<Scalar>) -> [Double] { tensor.scalars.map(\.doubleValue) }
+}
+
+/// The direct conversions between float32 and the half-precision types (whose `Compute` is
+/// `Float`), without going through Double: widening a half to float32 is exact, and narrowing
+/// float32 to a half type rounds once to nearest even, as `init(casting:)` does from the same
+/// (exactly widened) value. nil for every other pair of types.
+private struct Float32WideningVisitor: AnyTensorVisitor {
+    let target: DType
+
+    init(narrowingTo target: DType) { self.target = target }
+
+    func visit<Scalar: TensorElement>(_ tensor: Tensor<Scalar>) -> AnyTensor? {
+        guard Scalar.dtype.isFloatingPoint, target.isFloatingPoint, Scalar.Compute.self == Float.self else { return nil }
+        if target == .float32, let floats = Scalar.widen(tensor.scalars) as? [Float] {
+            return .float32(Tensor(uncheckedShape: tensor.shape, scalars: floats))
+        }
+        guard Scalar.self == Float.self, let floats = tensor.scalars as? [Float] else { return nil }
+        func narrow<Half: TensorElement>(_: Half.Type) -> AnyTensor? {
+            guard Half.Compute.self == Float.self, let values = floats as? [Half.Compute] else { return nil }
+            return AnyTensor(Tensor<Half>(uncheckedShape: tensor.shape, scalars: Half.narrow(values)))
+        }
+        return narrow(target.elementType)
+    }
 }
