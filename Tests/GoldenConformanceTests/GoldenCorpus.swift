@@ -43,13 +43,13 @@ enum GoldenCorpus {
 
     /// The declared cases. Generated: the generator's `golden/MANIFEST.json` and, when present, the
     /// fuzzer's `golden/regressions/MANIFEST.json` (shrunk and coverage cases, written by `tools/fuzz
-    /// capture`). Models: `golden/models/MANIFEST.json` (written by `tools/regenerate-models`).
+    /// capture`) and the dtype generator's `golden/dtypes/MANIFEST.json` (`tools/golden/dtype_generate.py`). Models: `golden/models/MANIFEST.json` (written by `tools/regenerate-models`).
     static func manifest(_ part: Part = .generated) throws -> [(id: String, layer: String, origin: String)] {
         var entries: [(id: String, layer: String, origin: String)] = []
-        let paths = part == .generated ? ["MANIFEST.json", "regressions/MANIFEST.json"] : ["models/MANIFEST.json"]
+        let paths = part == .generated ? ["MANIFEST.json", "regressions/MANIFEST.json", "dtypes/MANIFEST.json"] : ["models/MANIFEST.json"]
         for path in paths {
             let url = root.appendingPathComponent(path)
-            if path == "regressions/MANIFEST.json", !FileManager.default.fileExists(atPath: url.path) { continue }
+            if path != paths[0], !FileManager.default.fileExists(atPath: url.path) { continue }
             let data = try Data(contentsOf: url)
             guard let array = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] else { continue }
             entries += array.map { ($0["id"] as? String ?? "", $0["layer"] as? String ?? "", $0["origin"] as? String ?? "") }
