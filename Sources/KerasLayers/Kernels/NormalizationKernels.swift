@@ -36,27 +36,24 @@ enum NormalizationKernels {
         }
     }
 
-    /// Writes `y[j] = element(j)` for `j` in `0..<n`. From the first 32-byte aligned element of
-    /// `y` on, eight lanes at a time with streaming stores (the output is not read back soon,
-    /// so it skips the caches); `lanes(j)` must compute `element(j)...element(j + 7)` with the
-    /// same float operations, so the values are identical either way. `parallelChunks` fences
-    /// the streaming stores.
+    /// Writes `y[j] = formula.element(j)` for `j` in `0..<n`. From the first 32-byte aligned
+    /// element of `y` on, eight lanes at a time (`formula.lanes(j)`, the same float operations)
+    /// with streaming stores (the output is not read back soon, so it skips the caches).
+    /// `parallelChunks` fences the streaming stores.
     @inline(__always)
-    static func writeRow<T: ComputeScalar>(
-        _ y: UnsafeMutablePointer<T>, _ n: Int, lanes: (Int) -> SIMD8<T>, element: (Int) -> T
-    ) {
+    static func writeRow<Formula: RowFormula>(_ y: UnsafeMutablePointer<Formula.T>, _ n: Int, _ formula: Formula) {
         var j = 0
-        let head = min(n, ((32 &- Int(bitPattern: y) & 31) & 31) / MemoryLayout<T>.stride)
+        let head = min(n, ((32 &- Int(bitPattern: y) & 31) & 31) / MemoryLayout<Formula.T>.stride)
         while j < head {
-            y[j] = element(j)
+            y[j] = formula.element(j)
             j &+= 1
         }
         while j &+ 8 <= n {
-            T.storeStreaming(lanes(j), to: y + j)
+            Formula.T.storeStreaming(formula.lanes(j), to: y + j)
             j &+= 8
         }
         while j < n {
-            y[j] = element(j)
+            y[j] = formula.element(j)
             j &+= 1
         }
     }
@@ -79,10 +76,7 @@ enum NormalizationKernels {
                     let a = scale[o[1]], b = shift[o[1]]
                     for j in 0..<n { yp[j] = xp[j] * a + b }
                 } else if ps == 1 {
-                    let ap = scale + o[1], bp = shift + o[1]
-                    writeRow(
-                        yp, n, lanes: { j in T.lanesAdd(T.lanesMultiply(load8(xp + j), load8(ap + j)), load8(bp + j)) },
-                        element: { j in xp[j] * ap[j] + bp[j] })
+                    writeRow(yp, n, AffineRow(x: xp, scale: scale + o[1], shift: shift + o[1]))
                 } else {
                     for j in 0..<n { yp[j] = xp[j] * scale[o[1] &+ j &* ps] + shift[o[1] &+ j &* ps] }
                 }
@@ -122,16 +116,7 @@ enum NormalizationKernels {
                 let negMean = -mean
                 switch (gamma, beta) {
                 case let (g?, b?):
-                    writeRow(
-                        yp, n,
-                        lanes: { j in
-                            let inv = T.lanesMultiply(SIMD8(repeating: rinv), load8(g + j))
-                            return T.lanesAdd(T.lanesMultiply(load8(xp + j), inv), T.lanesAdd(T.lanesMultiply(SIMD8(repeating: negMean), inv), load8(b + j)))
-                        },
-                        element: { j in
-                            let inv = rinv * g[j]
-                            return xp[j] * inv + (negMean * inv + b[j])
-                        })
+                    writeRow(yp, n, LayerNormRow(x: xp, gamma: g, beta: b, rinv: rinv, negMean: negMean))
                 case let (g?, nil):
                     for j in 0..<n {
                         let inv = rinv * g[j]
@@ -212,9 +197,7 @@ enum NormalizationKernels {
                 if r &+ 1 < range.upperBound { prefetch(xp + n, n) }
                 let f = factor(xp, n)
                 if let s {
-                    writeRow(
-                        yp, n, lanes: { j in T.lanesMultiply(T.lanesMultiply(load8(xp + j), SIMD8(repeating: f)), load8(s + j)) },
-                        element: { j in (xp[j] * f) * s[j] })
+                    writeRow(yp, n, ScaledRow(x: xp, scale: s, factor: f))
                 } else {
                     for j in 0..<n { yp[j] = xp[j] * f }
                 }
@@ -264,4 +247,61 @@ enum NormalizationKernels {
             }
         }
     }
+}
+
+/// One row's element-wise formula for `NormalizationKernels.writeRow`: `element(j)` and
+/// `lanes(j)` (elements `j ..< j + 8`) with the same float operations in the same order, so the
+/// values are identical either way. Structs rather than closures, so that the specialised kernels
+/// inline them (a closure is specialised into a call per eight elements).
+protocol RowFormula {
+    associatedtype T: ComputeScalar
+    func lanes(_ j: Int) -> SIMD8<T>
+    func element(_ j: Int) -> T
+}
+
+/// `y = x * scale + shift`, both contiguous along the row (`ops.batch_normalization`).
+struct AffineRow<T: ComputeScalar>: RowFormula {
+    let x: UnsafePointer<T>, scale: UnsafePointer<T>, shift: UnsafePointer<T>
+
+    @inline(__always)
+    func lanes(_ j: Int) -> SIMD8<T> {
+        T.lanesAdd(T.lanesMultiply(NormalizationKernels.load8(x + j), NormalizationKernels.load8(scale + j)), NormalizationKernels.load8(shift + j))
+    }
+
+    @inline(__always)
+    func element(_ j: Int) -> T { x[j] * scale[j] + shift[j] }
+}
+
+/// `inv = rinv * gamma; y = x * inv + (negMean * inv + beta)` (`ops.layer_normalization`).
+struct LayerNormRow<T: ComputeScalar>: RowFormula {
+    let x: UnsafePointer<T>, gamma: UnsafePointer<T>, beta: UnsafePointer<T>
+    let rinv: T, negMean: T
+
+    @inline(__always)
+    func lanes(_ j: Int) -> SIMD8<T> {
+        let inv = T.lanesMultiply(SIMD8(repeating: rinv), NormalizationKernels.load8(gamma + j))
+        return T.lanesAdd(
+            T.lanesMultiply(NormalizationKernels.load8(x + j), inv),
+            T.lanesAdd(T.lanesMultiply(SIMD8(repeating: negMean), inv), NormalizationKernels.load8(beta + j)))
+    }
+
+    @inline(__always)
+    func element(_ j: Int) -> T {
+        let inv = rinv * gamma[j]
+        return x[j] * inv + (negMean * inv + beta[j])
+    }
+}
+
+/// `y = (x * factor) * scale` (RMSNormalization, UnitNormalization).
+struct ScaledRow<T: ComputeScalar>: RowFormula {
+    let x: UnsafePointer<T>, scale: UnsafePointer<T>
+    let factor: T
+
+    @inline(__always)
+    func lanes(_ j: Int) -> SIMD8<T> {
+        T.lanesMultiply(T.lanesMultiply(NormalizationKernels.load8(x + j), SIMD8(repeating: factor)), NormalizationKernels.load8(scale + j))
+    }
+
+    @inline(__always)
+    func element(_ j: Int) -> T { (x[j] * factor) * scale[j] }
 }
