@@ -21,6 +21,9 @@ A case is a dict:
     origin   free text: which documented example or sweep this comes from
     gradients  optional: "tie-free" (default), "always" or "never", passed to
              capture_core.capture (the backward pass: inputs/dy, grads/*)
+    forward_only  with gradients="never": why the case records no gradient
+             (tools/golden/check.py prints it, and fails on a forward-only case
+             that has no reason)
 
 Inputs, masks and weights are generated with numpy from seeds derived from
 the case id with zlib.crc32 (or from `x["seed"]` when several cases must
@@ -164,7 +167,10 @@ def random_weight(case_id, name, shape, dtype):
 CASES = []
 
 
-def case(id, layer, kwargs, x, origin, family, mask=None, call=None, weights="random", gradients="tie-free"):
+def case(id, layer, kwargs, x, origin, family, mask=None, call=None, weights="random", gradients="tie-free",
+         forward_only=None):
+    if (gradients == "never") != (forward_only is not None):
+        raise ValueError(f"{id}: gradients='never' goes with a forward_only reason, and only with it")
     c = {
         "id": id,
         "family": family,
@@ -179,6 +185,8 @@ def case(id, layer, kwargs, x, origin, family, mask=None, call=None, weights="ra
         c["mask"] = mask
     if gradients != "tie-free":
         c["gradients"] = gradients
+    if forward_only is not None:
+        c["forward_only"] = forward_only
     CASES.append(c)
 
 
@@ -279,14 +287,15 @@ _P3 = [
 # length 4 is wrong (dy = ones gives dx = [0.75, 1.083, 1.083, 1.083]; the windows and JAX
 # give [0.833, 1.167, 1.167, 0.833]), and the float64 oracle, TensorFlow too, repeats it: no
 # trustworthy reference for that gradient (NOTES.md, "TensorFlow bug: AvgPoolGrad").
-_FORWARD_ONLY = {"AveragePooling1D.p5.same.L4"}
+_FORWARD_ONLY = {"AveragePooling1D.p5.same.L4": "TensorFlow's AvgPoolGrad disagrees with its own forward pass "
+                 "when the window is longer than the input (NOTES.md, \"TensorFlow bug: AvgPoolGrad\")"}
 for _rank, _table in ((1, _P1), (2, _P2), (3, _P3)):
     for _mode in ("Max", "Average"):
         _layer = f"{_mode}Pooling{_rank}D"
         for _suffix, _kw, _x in _table:
             _id = f"{_layer}.{_suffix}"
             case(_id, _layer, _kw, _x, f"sweep: {_layer} {_suffix}", "pooling",
-                 gradients="never" if _id in _FORWARD_ONLY else "tie-free")
+                 gradients="never" if _id in _FORWARD_ONLY else "tie-free", forward_only=_FORWARD_ONLY.get(_id))
 
 # NaN in the input: only where both backends agree (see NOTES.md). Windowed
 # max pooling and adaptive max pooling disagree (TensorFlow skips NaN) and
@@ -646,7 +655,9 @@ _unit = [
 # (the backends give NaN or a number at those elements), so the zero cases are forward only.
 for _suffix, _kw, _x in _unit:
     case(f"UnitNormalization.{_suffix}", "UnitNormalization", _kw, _x, f"sweep: UnitNormalization {_suffix}",
-         "rms_unit_normalization", gradients="never" if _suffix.startswith("zero-") else "tie-free")
+         "rms_unit_normalization", gradients="never" if _suffix.startswith("zero-") else "tie-free",
+         forward_only="x·min(rsqrt(Σx²), 1e12) has no derivative at a zero vector" if _suffix.startswith("zero-")
+         else None)
 
 # ------------------------------------------------- Normalization (prep) -----
 _NORM = "Normalization"

@@ -28,6 +28,13 @@ Across backends (same case id):
     an oracle: the backends pick different subgradients there (NOTES.md); they
     are listed as tie routing, and each backend's grads/x there must equal
     the routing rule the case declares for that backend (cases.py `tie_rules`).
+Gradient coverage (issue 13): every case carries its backward pass (inputs/dy, grads/*)
+unless it is declared forward-only with a reason (cases.py `forward_only`) or its layer
+takes a maximum and some window of its input holds the maximum more than once (the
+"tie-free" rule of capture_core); a forward-only case for any other reason is an error,
+and so is a backend with fewer than MIN_GRADIENT_CASES gradient cases or a layer class
+with fewer than MIN_GRADIENT_CASES_PER_CLASS. The table per layer class and backend and
+the list of forward-only cases with their reasons are printed.
 Exits non-zero on any structural problem or any undisputable cross-backend
 difference.
 """
@@ -52,6 +59,8 @@ REQUIRED_CASE = ("layer", "config", "call", "origin")
 # A backend agrees with the oracle where |value - oracle| <= atol + rtol*|oracle| + cancellation
 # (float32's default tolerance; the cases are float32).
 ORACLE_ATOL, ORACLE_RTOL = 1e-5, 1.3e-6
+# Issue 13, "Done when": gradient cases per backend, and per layer class on every backend.
+MIN_GRADIENT_CASES, MIN_GRADIENT_CASES_PER_CLASS = 150, 4
 
 
 def s(v):
@@ -158,6 +167,60 @@ def routed_gradient(layer, config, x, dy, rule):
     return np.moveaxis(dx, range(1, rank + 1), spatial)
 
 
+def forward_only_reason(declared, rec):
+    """Why a case carries no gradient, or None when it should carry one."""
+    if declared.get("forward_only"):
+        return declared["forward_only"]
+    x = rec["data"]["inputs/x"]
+    if x.dtype.kind != "f":
+        return f"{x.dtype} input (no gradient)"
+    if declared.get("gradients", "tie-free") == "tie-free" and capture_core.max_window_ties(
+            rec["layer"], json.loads(rec["config"]), x):
+        return "a window holds its maximum more than once (tie-free rule; the max_pooling_ties family covers ties)"
+    return None
+
+
+def gradient_coverage(loaded, declared, errors):
+    """Print the gradient cases per layer class and backend and the forward-only cases with
+    their reasons; record an error for a forward-only case without a reason, a declared
+    forward-only case that has gradients, and counts under the issue's minimum."""
+    table, reasons = {}, {}
+    for b, cs in loaded.items():
+        for cid, rec in cs.items():
+            d = declared.get(cid)
+            if d is None:
+                continue
+            counts = table.setdefault(rec["layer"], {}).setdefault(b, [0, 0])
+            counts[1] += 1
+            if "inputs/dy" in rec["data"]:
+                counts[0] += 1
+                if d.get("gradients") == "never":
+                    errors.append(f"{b}:{cid}: declared forward-only, but has gradients")
+                continue
+            reason = forward_only_reason(d, rec)
+            if reason is None:
+                errors.append(f"{b}:{cid}: no gradients, and no reason (declare forward_only in cases.py)")
+                reason = "NO REASON"
+            reasons.setdefault((cid, reason), []).append(b)
+    backends = sorted(loaded)
+    print("\ngradient cases per layer class (with gradients / cases):")
+    print("  " + f"{'layer':32}" + "".join(f"{b:>14}" for b in backends))
+    for layer in sorted(table):
+        print("  " + f"{layer:32}" + "".join(
+            f"{'%d / %d' % tuple(table[layer].get(b, (0, 0))):>14}" for b in backends))
+        for b in backends:
+            if table[layer].get(b, (0, 0))[0] < MIN_GRADIENT_CASES_PER_CLASS:
+                errors.append(f"{b}: {layer} has fewer than {MIN_GRADIENT_CASES_PER_CLASS} gradient cases")
+    totals = {b: [sum(table[layer].get(b, (0, 0))[i] for layer in table) for i in (0, 1)] for b in backends}
+    print("  " + f"{'all':32}" + "".join(f"{'%d / %d' % tuple(totals[b]):>14}" for b in backends))
+    for b in backends:
+        if totals[b][0] < MIN_GRADIENT_CASES:
+            errors.append(f"{b}: {totals[b][0]} gradient cases, fewer than {MIN_GRADIENT_CASES}")
+    print("\nforward-only cases (no inputs/dy), with the reason:")
+    for (cid, reason), bs in sorted(reasons.items()):
+        print(f"  {cid} ({', '.join(bs)}): {reason}")
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("golden", nargs="?", default=os.path.join(REPO, "golden"))
@@ -195,6 +258,8 @@ def main():
             if rec["layer"] != d["layer"] or rec["origin"] != d["origin"]:
                 errors.append(f"{b}:{cid}: layer/origin differ from the declaration")
         print(f"{b}: {len(cs)} cases in {len(glob.glob(os.path.join(args.golden, b, '*.h5')))} files")
+
+    gradient_coverage(loaded, declared, errors)
 
     diffs, disputes, ties = [], [], []
     if len(backends) >= 2:
