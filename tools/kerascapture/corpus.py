@@ -1,7 +1,7 @@
 """Regenerate the real-model corpus golden/models/<backend>/<model>.h5 (run by
 tools/regenerate-models, which also writes golden/models/MANIFEST.json).
 
-    corpus.py --trace TRACE.pickle        (TensorFlow: build, train, trace every model)
+    corpus.py --trace TRACE.pickle [--models a,b]   (TensorFlow: build, train, trace the models)
     corpus.py --replay TRACE.pickle --backend tensorflow|jax --out golden/models/<backend>
     corpus.py --manifest TRACE.pickle --out golden/models/MANIFEST.json
 
@@ -12,12 +12,14 @@ BatchNormalization calls, in training mode, with the statistics updated by the
 inference-time weights). Both backends replay the same trace, so their files hold
 identical inputs and weights.
 
-Forward only: the corpus records no gradients (capture_core's gradients="never"). With its
-backward pass every call would carry dy and dx, about as many bytes again as its input and
-output (golden/models would grow from about 6.6 MB to about 9.7 MB for both backends), which
-the 25 MB budget of golden/ does not hold next to the generated corpus's gradients; the
-gradient formulas are the same on real and on generated data, and the generated corpus
-(golden/tensorflow, golden/jax) carries the gradient cases of every layer class.
+Gradients: the small models (GRADIENT_MODELS: layerzoo, which calls every in-scope class,
+and the transformer) carry the backward pass of each call (capture_core's gradients="tie-free":
+inputs/dy, grads/x, grads/<trainable>; a max-pooling call whose input ties in a window stays
+forward only, as in the generated corpus). The keras.applications models stay forward only:
+their calls' dy and dx would add about as many bytes again as their inputs and outputs (about
+3 MB for both backends), which the 25 MB budget of golden/ does not hold next to the generated
+corpus's gradients (tools/golden/NOTES.md, "Size"); the gradient formulas are the same on their
+data, and the generated corpus carries the gradient cases of every layer class.
 
 Size (golden/ stays under 25 MB): every call is traced, then per model, pass and layer
 class at most LIMIT calls are kept, evenly spaced in call order (the first and the last
@@ -39,6 +41,8 @@ LIMIT = {"inference": 5, "training": 3}
 # Largest input kept (elements), about 32 KB of float32.
 MAX_ELEMENTS = 8192
 GENERATOR = "tools/regenerate-models (tools/kerascapture/corpus.py)"
+# Models whose calls carry their backward pass (see "Gradients" above).
+GRADIENT_MODELS = ("layerzoo", "transformer")
 
 
 def subsample(records, limit):
@@ -59,7 +63,7 @@ def subsample(records, limit):
     return [r for i, r in enumerate(records) if i in keep]
 
 
-def trace_all(path):
+def trace_all(path, only=None):
     from kerascapture.cli import use_backend
     use_backend("tensorflow")
     import keras
@@ -69,6 +73,8 @@ def trace_all(path):
 
     traced = {}
     for name, (build, data, seed, _) in MODELS.items():
+        if only is not None and name not in only:
+            continue
         keras.backend.clear_session()
         keras.utils.set_random_seed(seed)
         model = build(keras)
@@ -96,7 +102,8 @@ def replay_all(path, backend, out):
         traced = pickle.load(f)
     os.makedirs(out, exist_ok=True)
     for name, records in traced.items():
-        cases = replay_cases(records, same_backend_as_trace=backend == "tensorflow", gradients="never")
+        cases = replay_cases(records, same_backend_as_trace=backend == "tensorflow",
+                             gradients="tie-free" if name in GRADIENT_MODELS else "never")
         target = os.path.join(out, name + ".h5")
         write_cases(target, cases, GENERATOR, force=True)
         print(f"{backend}: wrote {target} ({len(cases)} cases)", flush=True)
@@ -117,13 +124,19 @@ def manifest(path, out):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--trace")
+    p.add_argument("--models", help="comma-separated model names to trace (default: all of models.py)")
     p.add_argument("--replay")
     p.add_argument("--manifest")
     p.add_argument("--backend", choices=["tensorflow", "jax"])
     p.add_argument("--out")
     args = p.parse_args()
     if args.trace:
-        trace_all(args.trace)
+        from kerascapture.models import MODELS
+        only = None if args.models is None else args.models.split(",")
+        unknown = sorted(set(only or ()) - set(MODELS))
+        if unknown:
+            p.error(f"unknown models {unknown}; models.py has {sorted(MODELS)}")
+        trace_all(args.trace, only)
     elif args.replay and args.backend and args.out:
         replay_all(args.replay, args.backend, args.out)
     elif args.manifest and args.out:
