@@ -87,14 +87,18 @@ private struct Float32WideningVisitor: AnyTensorVisitor {
 
     init(narrowingTo target: DType) { self.target = target }
 
+    // The type checks compare metatypes once; the arrays are then reinterpreted, never cast
+    // element by element (`as? [Float]` on a generic array casts every element dynamically).
     func visit<Scalar: TensorElement>(_ tensor: Tensor<Scalar>) -> AnyTensor? {
         guard Scalar.dtype.isFloatingPoint, target.isFloatingPoint, Scalar.Compute.self == Float.self else { return nil }
-        if target == .float32, let floats = Scalar.widen(tensor.scalars) as? [Float] {
+        if target == .float32 {
+            let floats = unsafeBitCast(Scalar.widen(tensor.scalars), to: [Float].self)
             return .float32(Tensor(uncheckedShape: tensor.shape, scalars: floats))
         }
-        guard Scalar.self == Float.self, let floats = tensor.scalars as? [Float] else { return nil }
+        guard Scalar.self == Float.self else { return nil }
         func narrow<Half: TensorElement>(_: Half.Type) -> AnyTensor? {
-            guard Half.Compute.self == Float.self, let values = floats as? [Half.Compute] else { return nil }
+            guard Half.Compute.self == Float.self else { return nil }
+            let values = unsafeBitCast(tensor.scalars, to: [Half.Compute].self)
             return AnyTensor(Tensor<Half>(uncheckedShape: tensor.shape, scalars: Half.narrow(values)))
         }
         return narrow(target.elementType)

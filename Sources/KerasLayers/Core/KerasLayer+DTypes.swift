@@ -96,6 +96,7 @@ extension AnyTensor {
     /// - Throws: `KerasLayerError.unsupported` naming `what` and the first value float32 cannot hold.
     public func exactFloat32(layer: String, what: String) throws(KerasLayerError) -> Tensor<Float> {
         if let floats = tensor(of: Float.self) { return floats }
+        if dtype == .float16 || dtype == .bfloat16, let floats = cast(to: .float32).tensor(of: Float.self) { return floats }
         let values = doubleValues
         for value in values where Double(Float(value)) != value && !value.isNaN {
             throw .unsupported(
