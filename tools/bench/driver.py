@@ -9,6 +9,9 @@ Usage: python driver.py --swift BIN [--build LABEL] --out DIR [--quick]
    JAX (jax). Each sets up the main points (in parallel: nothing is timed during setup).
 3. Rounds alternate between the workers, one round of each in turn, the order rotating every
    round, so that no side is always first after another's run, and all see the same machine.
+   Before each round the driver waits (at most 0.25 s) until no other thread is runnable
+   (`settle`): TensorFlow's and XLA's thread pools keep spinning for a while after their work,
+   and would otherwise run into the next side's round, on a core that side's threads need.
 4. The scaling sweep: one size of one op at a time is set up on every worker, then timed the same way.
 5. `BIN bench summarize` turns the samples into the results (one implementation of the
    statistics, on every side alike); compare.py writes the tables, plot.py the scaling plot.
@@ -111,6 +114,7 @@ class Run:
         for r in range(warmup + timed):
             order = self.workers[r % len(self.workers) :] + self.workers[: r % len(self.workers)] if self.workers else []
             for worker in order:
+                settle()
                 try:
                     worker.send({"cmd": "round"})
                     reply = worker.receive()
@@ -139,6 +143,20 @@ class Run:
 
     def release(self):
         self.broadcast({"cmd": "release"}, "release")
+
+
+def settle(timeout=0.25):
+    """Waits until this is the only runnable thread on the machine (/proc/loadavg's fourth
+    field, `runnable/total`), at most `timeout` seconds."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            with open("/proc/loadavg") as f:
+                if int(f.read().split()[3].split("/")[0]) <= 1:
+                    return
+        except (OSError, IndexError, ValueError):
+            return
+        time.sleep(0.002)
 
 
 def machine():
