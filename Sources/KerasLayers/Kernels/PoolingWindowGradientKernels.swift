@@ -23,6 +23,19 @@ struct PoolingBoxAxis: Sendable, Equatable {
     /// A size-1 axis that fills the unused leading axes of 1-D and 2-D pooling.
     static let trivial = PoolingBoxAxis.sliding(.trivial)
 
+    /// Whether the boxes cut the input into consecutive disjoint pieces that cover it (e.g. a
+    /// window equal to its stride that divides the size, without padding): then every input
+    /// position is in exactly one box.
+    var partitionsInput: Bool {
+        var next = 0
+        for o in 0..<outputSize {
+            let (lower, upper) = box(o)
+            guard lower == next, upper > lower else { return false }
+            next = upper
+        }
+        return next == inputSize
+    }
+
     /// The input positions `lower..<upper` output `o` reads.
     @inline(__always)
     func box(_ o: Int) -> (lower: Int, upper: Int) {
@@ -211,14 +224,17 @@ enum PoolingWindowGradientKernels {
     ///
     /// in float arithmetic as the backends do it (one division per output, then the sums).
     /// For adaptive pooling |box(o)| = Π_k |W_k(o_k)|, the divisor of the separable means.
-    /// `gradient` is overwritten.
+    /// `gradient` is overwritten. When the boxes partition the input along every axis, each
+    /// element receives exactly one share, which is stored, not added to a zeroed buffer
+    /// (one write of the gradient instead of a fill, a read and a write).
     static func averageGradient<T: BinaryFloatingPoint>(
         upstream: UnsafePointer<T>, gradient: UnsafeMutablePointer<T>,
         planes: Int, channels: Int, d: PoolingBoxAxis, h: PoolingBoxAxis, w: PoolingBoxAxis
     ) {
         let pixels = d.inputSize * h.inputSize * w.inputSize
         let outPixels = d.outputSize * h.outputSize * w.outputSize
-        gradient.update(repeating: 0, count: planes * pixels * channels)
+        let partition = d.partitionsInput && h.partitionsInput && w.partitionsInput
+        if !partition { gradient.update(repeating: 0, count: planes * pixels * channels) }
         let (unitCount, block) = units(planes: planes, channels: channels)
         let blocks = unitCount / Swift.max(planes, 1)
         parallelChunks(count: unitCount, work: planes * outPixels * channels * 4, chunksPerThread: 4) { range in
@@ -242,7 +258,11 @@ enum PoolingWindowGradientKernels {
                                     for hh in h0..<h1 {
                                         var row = dx + ((dd * h.inputSize + hh) * w.inputSize + w0) * channels
                                         for _ in w0..<w1 {
-                                            for c in 0..<width { row[c] += share[c] }
+                                            if partition {
+                                                for c in 0..<width { row[c] = share[c] }
+                                            } else {
+                                                for c in 0..<width { row[c] += share[c] }
+                                            }
                                             row += channels
                                         }
                                     }
