@@ -28,12 +28,17 @@ public struct DisputeEntry: Sendable {
         } else {
             text += ", no oracle to settle them"
         }
-        if let first = c.disputes.first {
-            text += "; first \(PythonLiteral.tuple(first.index)): "
-            text += first.values.map { "\(ReportFormatting.escaped($0.backend)) \(ReportFormatting.value($0.value))" }
-                .joined(separator: ", ")
-            if let oracle = first.oracle { text += ", oracle \(ReportFormatting.value(oracle))" }
-        }
+        if let first = c.disputes.first { text += "; first " + first.reportText }
+        return text
+    }
+}
+
+extension Dispute {
+    /// The element as the report lines show it: `(0, 6): tensorflow 0.25, jax nan, oracle 0.25`.
+    var reportText: String {
+        var text = "\(PythonLiteral.tuple(index)): "
+        text += values.map { "\(ReportFormatting.escaped($0.backend)) \(ReportFormatting.value($0.value))" }.joined(separator: ", ")
+        if let oracle { text += ", oracle \(ReportFormatting.value(oracle))" }
         return text
     }
 }

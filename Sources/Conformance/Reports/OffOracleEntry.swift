@@ -1,5 +1,3 @@
-import KerasJSON
-
 /// One line per tensor with elements where every Keras backend agrees but is off the float64
 /// oracle (Keras's own evaluation lost accuracy; the oracle joined the envelope there): how many
 /// elements, and the first one with each backend's value and the oracle's.
@@ -20,12 +18,7 @@ public struct OffOracleEntry: Sendable {
         let c = comparison
         var text = "OFF-ORACLE \(ReportFormatting.escaped(id)) [\(ReportFormatting.escaped(backend))] "
         text += ReportFormatting.escaped(c.name) + ": \(c.offOracle) of \(c.elements) elements"
-        if let first = c.offOracleElements.first {
-            text += "; first \(PythonLiteral.tuple(first.index)): "
-            text += first.values.map { "\(ReportFormatting.escaped($0.backend)) \(ReportFormatting.value($0.value))" }
-                .joined(separator: ", ")
-            if let oracle = first.oracle { text += ", oracle \(ReportFormatting.value(oracle))" }
-        }
+        if let first = c.offOracleElements.first { text += "; first " + first.reportText }
         return text
     }
 }
