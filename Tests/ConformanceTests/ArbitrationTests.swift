@@ -7,11 +7,7 @@ import ReferenceData
 /// verdict, and what our value is judged against.
 @Suite struct ArbitrationTests {
     let comparator = Comparator(reportLimit: 5)
-    let tolerance = Tolerance(atol: 1e-5, rtol: 1.3e-6)
-
-    func tensor(_ values: [Double], _ type: ElementType = .float32) -> ReferenceTensor {
-        ReferenceTensor(shape: [values.count], elementType: type, values: values)
-    }
+    let tolerance = float32Tolerance
 
     func compare(
         ours: [Double], backend: String, expected: [Double], other: (String, [Double]),

@@ -8,11 +8,7 @@ import ReferenceData
 /// under `--exact`.
 @Suite struct OffOracleTests {
     let comparator = Comparator(reportLimit: 5)
-    let tolerance = Tolerance(atol: 1e-5, rtol: 1.3e-6)
-
-    func tensor(_ values: [Double], _ type: ElementType = .float32) -> ReferenceTensor {
-        ReferenceTensor(shape: [values.count], elementType: type, values: values)
-    }
+    let tolerance = float32Tolerance
 
     /// Element 1: TensorFlow 0.5 and JAX 0.5 + 1e-6 agree; the exact value is 0.5 + 3e-3.
     func compare(ours: [Double], oracle: [Double]?, oracleWidens: Bool = true) -> TensorComparison {
