@@ -24,9 +24,12 @@ public struct CaseProblem: Sendable, Equatable {
         case missingUpdate
         /// The implementation updated a variable the case does not have.
         case unexpectedUpdate
-        /// Keras on this backend refused the call, and another backend computed it (the case is
-        /// skipped here and judged in that backend's run).
+        /// Keras on this backend refused the call, another backend computed it, and so did the
+        /// implementation (the case is skipped here and judged in that backend's run).
         case kerasRefused
+        /// Keras on this backend computed the call, another backend refused it, and so did the
+        /// implementation (the case is skipped here and judged in that backend's run).
+        case refusedAsOtherBackend
         /// Keras refused the call on every backend, but the implementation returned a value.
         case notRefused
         /// The implementation's backward pass threw.

@@ -28,7 +28,8 @@ import ReferenceData
 /// oracle did not settle, every backend a Keras bug candidate. Neither hides in a pass. With
 /// `oracleWidens` false (`--exact`) the oracle never joins T: a disputed element without an
 /// agreeing backend is judged against `expected` alone, an undisputed one against K.
-/// Everywhere else T is K.
+/// Everywhere else T is K. The oracle applies to floating-point tensors only: an integer
+/// tensor is Keras's cast of its computation, which the float64 evaluation does not make.
 /// With c the value judged against (`expected` when trusted, else the first trusted),
 /// a finite actual value matches when
 ///
@@ -87,7 +88,7 @@ public struct Comparator: Sendable {
         }
         // Only tensors of the same shape (and, for references, type) describe the same tensor.
         let envelope = references.filter { $0.tensor.shape == expected.shape && $0.tensor.elementType == expected.elementType }
-        let oracle = oracle.flatMap { $0.shape == expected.shape ? $0 : nil }
+        let oracle = oracle.flatMap { $0.shape == expected.shape && expected.elementType.isFloatingPoint ? $0 : nil }
         result.hasOracle = oracle != nil
         let cancellation = cancellation.flatMap { $0.shape == expected.shape ? $0 : nil }
         let agreement = agreement ?? Tolerance.defaults(for: expected.elementType)

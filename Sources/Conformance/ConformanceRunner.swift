@@ -135,6 +135,20 @@ public struct ConformanceRunner: Sendable {
         do {
             produced = try implementation.run(invocation)
         } catch {
+            let refusing = references.filter { $0.error != nil }
+            if !refusing.isEmpty {
+                // Keras's backends disagree on whether the call is valid: refusing it as one of
+                // them does is judged in that backend's run.
+                result.forward = .skipped
+                result.problems = [
+                    CaseProblem(
+                        kind: .refusedAsOtherBackend,
+                        details: "the implementation refused the call (\(error)) as Keras on "
+                            + "\(refusing.map { "\($0.backend) does (\($0.error ?? ""))" }.joined(separator: ", ")); "
+                            + "Keras on \(result.backend) computed it; judged in the refusing backend's run")
+                ]
+                return result
+            }
             result.problems = [CaseProblem(kind: .layerThrew, details: "the layer threw: \(error)")]
             result.forward = .error
             judgeBackward(&result, goldenCase, invocation: invocation, references: envelope(&result, goldenCase, references))
@@ -233,34 +247,39 @@ public struct ConformanceRunner: Sendable {
         result.problems += problems
     }
 
-    /// A case Keras refused (`error`). When another backend computed the same call, this
-    /// backend's run is skipped (the implementation is judged in the computing backend's run);
-    /// when every backend holding the id refused it, the implementation must refuse it too.
+    /// A case Keras refused (`error`). The implementation must refuse it too when every backend
+    /// holding the id refused it. When another backend computed the same call, Keras disagrees
+    /// with itself on whether the call is valid, and either answer is Keras's: refusing it passes
+    /// here, and computing it is skipped here and judged in the computing backend's run (where a
+    /// refusal is in turn skipped), so each implementation is judged once, on the backend it sides with.
     private func judgeRefused(
         _ result: inout CaseResult, kerasError: String, invocation: LayerInvocation, references: [GoldenCase]
     ) {
         let computing = references.filter { $0.error == nil }.map(\.backend)
-        if !computing.isEmpty {
-            result.forward = .skipped
-            result.problems = [
-                CaseProblem(
-                    kind: .kerasRefused,
-                    details: "Keras on \(result.backend) refused the call (\(kerasError)); "
-                        + "\(computing.joined(separator: ", ")) computed it, and the implementation is judged in that run")
-            ]
-            return
-        }
         let refusals = ["\(result.backend): \(kerasError)"] + references.compactMap { r in r.error.map { "\(r.backend): \($0)" } }
         let produced: LayerResult
         do {
             produced = try implementation.run(invocation)
         } catch {
             result.forward = .passed
-            result.notes.append("Keras refused the call (\(refusals.joined(separator: "; "))); the implementation refused it too: \(error)")
+            result.notes.append(
+                "Keras refused the call (\(refusals.joined(separator: "; "))"
+                    + (computing.isEmpty ? "" : "; \(computing.joined(separator: ", ")) computed it")
+                    + "); the implementation refused it too: \(error)")
             return
         }
         result.warnings = produced.warnings
         result.produced = produced
+        guard computing.isEmpty else {
+            result.forward = .skipped
+            result.problems = [
+                CaseProblem(
+                    kind: .kerasRefused,
+                    details: "Keras on \(result.backend) refused the call (\(kerasError)); "
+                        + "\(computing.joined(separator: ", ")) computed it, as the implementation did, and the implementation is judged in that run")
+            ]
+            return
+        }
         result.forward = .failed
         result.problems = [
             CaseProblem(

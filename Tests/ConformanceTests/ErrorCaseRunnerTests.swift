@@ -4,8 +4,8 @@ import ReferenceData
 @testable import Conformance
 
 /// Cases Keras refused (schema "Error cases"): refused on every backend, the implementation must
-/// refuse too; refused on one backend only, that backend's run is skipped and the implementation
-/// is judged against the backend that computed it.
+/// refuse too; refused on one backend only, the implementation is judged on the backend that
+/// answered as it did (computed, or refused) and skipped on the other.
 @Suite struct ErrorCaseRunnerTests {
     let runner = ConformanceRunner(implementation: FakeImplementation())
     let refusal = "ValueError: the fake layer refuses this"
@@ -19,9 +19,9 @@ import ReferenceData
             input: x(), output: .absent, error: refusal)
     }
 
-    func computed(backend: String) -> GoldenCase {
+    func computed(layer: String = "Scale", backend: String) -> GoldenCase {
         GoldenCase(
-            id: "refused", file: "\(backend).h5", backend: backend, layer: "Scale", config: .object(["factor": .int(2)]),
+            id: "refused", file: "\(backend).h5", backend: backend, layer: layer, config: .object(["factor": .int(2)]),
             input: x(), output: ReferenceTensor(shape: [2, 3], elementType: .float32, values: (0..<6).map { Double($0) * 2 }))
     }
 
@@ -59,5 +59,19 @@ import ReferenceData
         var wrong = jax
         wrong.output.values[4] += 1
         #expect(runner.run(wrong, references: [tf]).status == .failed)
+    }
+
+    @Test func refusedOnOneBackendAndByTheImplementationIsJudgedOnTheRefusingBackend() {
+        let tf = refused(layer: "Broken", backend: "tensorflow"), jax = computed(layer: "Broken", backend: "jax")
+        let judged = runner.run(tf, references: [jax])
+        #expect(judged.status == .passed, "\(judged.message)")
+        #expect(judged.notes.joined().contains("jax computed it"), "\(judged.notes)")
+        let skipped = runner.run(jax, references: [tf])
+        #expect(skipped.status == .skipped)
+        #expect(skipped.backward == nil)
+        #expect(skipped.problems.map(\.kind) == [.refusedAsOtherBackend])
+        #expect(skipped.message.contains("as Keras on tensorflow does (\(refusal))"), "\(skipped.message)")
+        // Without a refusing backend, the same throw is an error.
+        #expect(runner.run(jax).status == .error)
     }
 }

@@ -8,12 +8,14 @@ import ReferenceData
 @Suite struct PerturbedGoldenTests {
     static let runner = ConformanceRunner(implementation: KerasLayersImplementation())
 
-    /// A handful of passing cases of different layers and ranks.
+    /// A handful of passing float32 cases of different layers and ranks (the perturbation is sized
+    /// for float32's tolerance; a half-precision tolerance would absorb it).
     static let sampleIDs: [String] = {
         var seenLayers = Set<String>()
         var ids: [String] = []
         for id in GoldenCorpus.caseIDs {
-            guard let c = GoldenCorpus.cases(withID: id).first, c.output.count > 3,
+            guard let c = GoldenCorpus.cases(withID: id).first, c.input.elementType == .float32,
+                c.output.elementType == .float32, c.output.count > 3,
                 c.output.values.allSatisfy(\.isFinite), !seenLayers.contains(c.layer)
             else { continue }
             seenLayers.insert(c.layer)

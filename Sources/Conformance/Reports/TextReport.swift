@@ -28,10 +28,12 @@ public enum TextReport {
                     + skipped.sorted { $0.key < $1.key }.map { "\(ReportFormatting.escaped($0.key)) (\($0.value.count))" }
                     .joined(separator: ", "))
         }
-        let refused = report.cases.filter { $0.status == .skipped && $0.problems.contains { $0.kind == .kerasRefused } }
+        let refused = report.cases.filter {
+            $0.status == .skipped && $0.problems.contains { $0.kind == .kerasRefused || $0.kind == .refusedAsOtherBackend }
+        }
         if !refused.isEmpty {
             lines.append("")
-            lines.append("Skipped (Keras refused the call on this backend only; judged on the backend that computed it):")
+            lines.append("Skipped (Keras refused the call on one backend only; judged on the backend that answered as the implementation did):")
             lines.append(
                 contentsOf: refused.map {
                     "SKIPPED \(ReportFormatting.escaped($0.id)) [\(ReportFormatting.escaped($0.backend))] \(ReportFormatting.escaped($0.message))"
