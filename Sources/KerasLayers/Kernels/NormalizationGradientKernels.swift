@@ -130,7 +130,7 @@ enum NormalizationGradientKernels {
     }
 
     /// `Σ w·(x − c[k])` per statistic (`w` the mask weight, 1 without a mask) and, with a
-    /// mask, `Σ w`: what a float32 centre `c` misses of the exact mean (a pass before the
+    /// mask, `Σ w`: what a centre `c` rounded to `T` misses of the exact mean (a pass before the
     /// first when the mean's rounding matters).
     static func deviationSums<T: BinaryFloatingPoint>(
         x: UnsafePointer<T>, walk: NormWalk, statistics: Int, centre: UnsafePointer<Double>, mask: UnsafePointer<UInt8>?

@@ -6,7 +6,7 @@ extension BatchNormalization: DifferentiableLayer {
     /// - Training, differentiated through the batch statistics (as `GradientTape` and
     ///   `jax.vjp` do): `dx = r·(u − (Σu + x̂·Σu·x̂)/N)` over the `N` elements of the channel.
     /// - Training with a mask `m` (Keras's `_moments`: `μ = Σm·x / W`, `σ² = Σm·(x − μ)² / W`,
-    ///   `W = Σm + 1e-7` in float32): the sums still run over every element (the output at a
+    ///   `W = Σm + 1e-7` in the compute type): the sums still run over every element (the output at a
     ///   masked position depends on the statistics too), and only unmasked positions receive
     ///   the statistics' share: `dx = r·(u − m·(Σu − r²·Σu·(x−μ)·D/W + x̂·Σu·x̂)/W)`, where
     ///   `D = Σm·(x − μ) = μ·(W − Σm)` is the variance's dependence on the mean that the
@@ -16,8 +16,9 @@ extension BatchNormalization: DifferentiableLayer {
     ///   `dγ = r_renorm·Σ dy·x̂ + d_renorm·Σ dy`.
     ///
     /// The variables' gradients (`gamma`, `beta`) are returned when they exist and the layer
-    /// is trainable; the moving statistics are not trainable.
-    public func gradient(of input: Tensor<Float>, upstream: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerGradients {
+    /// is trainable; the moving statistics are not trainable. The statistics, `σ² + ε` and the
+    /// mask divisor `W` are those of `call` in `T`; every sum is in Double.
+    public func gradient<T: ComputeScalar>(of input: Tensor<T>, upstream: Tensor<T>, options: CallOptions) throws(KerasLayerError) -> LayerGradients<T> {
         try checkUpstreamShape(input: input, upstream: upstream)
         let shape = input.shape
         let rank = shape.count
@@ -42,8 +43,8 @@ extension BatchNormalization: DifferentiableLayer {
             MemoryBudget.saturatingProduct([16, channels]), of: Double.self, for: "the per-channel parameters of \(channels) channels",
             layer: Self.className)
         try normReserveBackward(
-            &budget, count: input.count, statistics: channels, parameters: parameters, masked: mask != nil, layer: Self.className)
-        func variable(_ name: String) throws(KerasLayerError) -> [Float] {
+            &budget, T.self, count: input.count, statistics: channels, parameters: parameters, masked: mask != nil, layer: Self.className)
+        func variable(_ name: String) throws(KerasLayerError) -> [T] {
             try variables.value(name, shape: vectorShape, inputShape: shape)
         }
         let gamma = scale ? try variable("gamma") : nil
@@ -51,14 +52,14 @@ extension BatchNormalization: DifferentiableLayer {
         var variance = try variable("moving_variance")
         var maskStrides = Array(repeating: 0, count: rank)
         if training {
-            let stats: (mean: [Float], variance: [Float])
+            let stats: (mean: [T], variance: [T])
             if let mask {
                 maskStrides = try Self.maskStrides(mask.shape, input: shape)
                 let strides = maskStrides
                 stats = input.scalars.withUnsafeBufferPointer { x in
                     mask.scalars.withUnsafeBufferPointer { m in
                         Moments.meanAndVariance(
-                            x, shape: shape, reduced: reduced, mask: Moments.Mask(values: m, strides: strides), maskEpsilon: Float(Self.maskEpsilon))
+                            x, shape: shape, reduced: reduced, mask: Moments.Mask(values: m, strides: strides), maskEpsilon: T(Self.maskEpsilon))
                     }
                 }
             } else {
@@ -67,9 +68,9 @@ extension BatchNormalization: DifferentiableLayer {
             mean = stats.mean
             variance = stats.variance
         }
-        // Per channel: r (from the float32 σ² + ε the forward pass uses) and γ' (γ, times
+        // Per channel: r (from the σ² + ε in `T` the forward pass uses) and γ' (γ, times
         // batch renormalization's r in training).
-        let eps = Float(epsilon)
+        let eps = T(epsilon)
         let factor = variance.map { 1 / Double($0 + eps).squareRoot() }
         var effectiveGamma = gamma.map { $0.map(Double.init) }
         var correction: (r: [Double], d: [Double])?
@@ -93,7 +94,7 @@ extension BatchNormalization: DifferentiableLayer {
         let perChannel = Double(MemoryBudget.saturatingProduct(shape) / Swift.max(channels, 1))
         let centre =
             training
-            ? normExactMeans(input, walk: walk, mean: mean, factor: factor, count: perChannel, mask: mask, maskEpsilon: Float(Self.maskEpsilon))
+            ? normExactMeans(input, walk: walk, mean: mean, factor: factor, count: perChannel, mask: mask, maskEpsilon: T(Self.maskEpsilon))
             : mean.map(Double.init)
         let coefficients: ((NormalizationGradientKernels.Sums) -> NormalizationGradientKernels.Coefficients)? =
             training
@@ -103,7 +104,7 @@ extension BatchNormalization: DifferentiableLayer {
                     let r = factor[c]
                     var w = perChannel, dependence = 0.0
                     if !sums.count.isEmpty {
-                        w = Double(Float(sums.count[c]) + Float(Self.maskEpsilon))
+                        w = normMaskDivisor(sums.count[c], maskEpsilon: T(Self.maskEpsilon))
                         dependence = centre[c] * (w - sums.count[c]) / w
                     }
                     a[c] = (sums.upstream[c] - r * r * sums.moment[c] * dependence) / w
@@ -114,7 +115,7 @@ extension BatchNormalization: DifferentiableLayer {
         let (dx, sums) = normBackward(
             input, upstream: upstream, walk: walk, statistics: channels, parameters: parameters,
             centre: centre, factor: factor, gamma: effectiveGamma, mask: mask, coefficients: coefficients)
-        var weights: [String: Tensor<Float>] = [:]
+        var weights: [String: Tensor<T>] = [:]
         if let sums, trainable {
             if scale {
                 let dGamma = correction.map { k in (0..<channels).map { k.r[$0] * sums.scale[$0] + k.d[$0] * sums.offset[$0] } } ?? sums.scale

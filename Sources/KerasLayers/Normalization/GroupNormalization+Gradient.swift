@@ -11,7 +11,7 @@ extension GroupNormalization: DifferentiableLayer {
     /// group is accumulated per channel and the group's channels are added afterwards, so that a
     /// channels_last row is the whole channel vector with contiguous statistics (one group's
     /// channels alone make rows of a few elements). The sums are the same, in another order.
-    public func gradient(of input: Tensor<Float>, upstream: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerGradients {
+    public func gradient<T: ComputeScalar>(of input: Tensor<T>, upstream: Tensor<T>, options: CallOptions) throws(KerasLayerError) -> LayerGradients<T> {
         try checkUpstreamShape(input: input, upstream: upstream)
         let shape = input.shape
         let (a, g, grouped, reduced) = try groupedLayout(shape)
@@ -28,12 +28,12 @@ extension GroupNormalization: DifferentiableLayer {
         try budget.reserve(
             MemoryBudget.saturatingProduct([5, perChannel]), of: Double.self, for: "the coefficients per sample and channel", layer: Self.className)
         try budget.reserve(channels, of: Double.self, for: "gamma", layer: Self.className)
-        try normReserveBackward(&budget, count: input.count, statistics: perChannel, parameters: channels, masked: false, layer: Self.className)
-        let gamma = scale ? try (variables.value("gamma", shape: [channels], inputShape: shape) as [Float]).map(Double.init) : nil
-        if center { _ = try variables.value("beta", shape: [channels], inputShape: shape) as [Float] }
+        try normReserveBackward(&budget, T.self, count: input.count, statistics: perChannel, parameters: channels, masked: false, layer: Self.className)
+        let gamma = scale ? try (variables.value("gamma", shape: [channels], inputShape: shape) as [T]).map(Double.init) : nil
+        if center { _ = try variables.value("beta", shape: [channels], inputShape: shape) as [T] }
 
         let stats = input.scalars.withUnsafeBufferPointer { x in Moments.meanAndVariance(x, shape: grouped, reduced: reduced) }
-        let eps = Float(epsilon)
+        let eps = T(epsilon)
         let factor = stats.variance.map { 1 / Double($0 + eps).squareRoot() }
         let count = Double(MemoryBudget.saturatingProduct(grouped.indices.filter { reduced[$0] }.map { grouped[$0] }))
         let walk = NormWalk(
@@ -66,7 +66,7 @@ extension GroupNormalization: DifferentiableLayer {
             let coefficients = normMomentCoefficients(perGroupSums, factor: factor, mean: mean, count: count)
             return .init(a: expand(coefficients.a), b: expand(coefficients.b), centre: expand(coefficients.centre))
         }
-        var weights: [String: Tensor<Float>] = [:]
+        var weights: [String: Tensor<T>] = [:]
         if let sums, trainable {
             if scale { weights["gamma"] = normVariableGradient(sums.scale, shape: [channels]) }
             if center { weights["beta"] = normVariableGradient(sums.offset, shape: [channels]) }

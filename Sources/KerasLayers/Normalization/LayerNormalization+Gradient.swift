@@ -11,7 +11,7 @@ extension LayerNormalization: DifferentiableLayer {
     /// (`y = x·r·γ`, r still from the centred variance):
     ///
     ///     dx = r·(u − x̂·r·Σu·x/N)           dγ = Σ dy·x·r
-    public func gradient(of input: Tensor<Float>, upstream: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerGradients {
+    public func gradient<T: ComputeScalar>(of input: Tensor<T>, upstream: Tensor<T>, options: CallOptions) throws(KerasLayerError) -> LayerGradients<T> {
         try checkUpstreamShape(input: input, upstream: upstream)
         let shape = input.shape
         let normalized = try normNormalizedAxes(axis, shape: shape, layer: Self.className)
@@ -26,12 +26,12 @@ extension LayerNormalization: DifferentiableLayer {
             layer: Self.className)
         try budget.reserve(MemoryBudget.saturatingProduct([5, statistics]), of: Double.self, for: "the backward coefficients", layer: Self.className)
         try budget.reserve(parameters, of: Double.self, for: "gamma of shape \(PythonLiteral.tuple(variableShape))", layer: Self.className)
-        try normReserveBackward(&budget, count: input.count, statistics: statistics, parameters: parameters, masked: false, layer: Self.className)
+        try normReserveBackward(&budget, T.self, count: input.count, statistics: statistics, parameters: parameters, masked: false, layer: Self.className)
         let hasGamma = variables.names.contains("gamma"), hasBeta = variables.names.contains("beta")
-        let gamma = hasGamma ? try (variables.value("gamma", shape: variableShape, inputShape: shape) as [Float]).map(Double.init) : nil
+        let gamma = hasGamma ? try (variables.value("gamma", shape: variableShape, inputShape: shape) as [T]).map(Double.init) : nil
 
         let stats = input.scalars.withUnsafeBufferPointer { x in Moments.meanAndVariance(x, shape: shape, reduced: normalized) }
-        let eps = Float(epsilon)
+        let eps = T(epsilon)
         let factor = stats.variance.map { 1 / Double($0 + eps).squareRoot() }
         let count = Double(MemoryBudget.saturatingProduct(shape.indices.filter { normalized[$0] }.map { shape[$0] }))
         let walk = NormWalk(
@@ -44,7 +44,7 @@ extension LayerNormalization: DifferentiableLayer {
             input, upstream: upstream, walk: walk, statistics: statistics, parameters: parameters,
             centre: rms ? [Double](repeating: 0, count: statistics) : mean, factor: factor, gamma: gamma, mask: nil
         ) { sums in normMomentCoefficients(sums, factor: factor, mean: mean, count: count, centred: !rms) }
-        var weights: [String: Tensor<Float>] = [:]
+        var weights: [String: Tensor<T>] = [:]
         if let sums, trainable {
             if hasGamma { weights["gamma"] = normVariableGradient(sums.scale, shape: variableShape) }
             if hasBeta { weights["beta"] = normVariableGradient(sums.offset, shape: variableShape) }

@@ -6,13 +6,13 @@ extension Normalization: DifferentiableLayer {
     ///     dx = dy · d          (invert: true)
     ///
     /// and there are no variable gradients.
-    public func gradient(of input: Tensor<Float>, upstream: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerGradients {
+    public func gradient<T: ComputeScalar>(of input: Tensor<T>, upstream: Tensor<T>, options: CallOptions) throws(KerasLayerError) -> LayerGradients<T> {
         try checkUpstreamShape(input: input, upstream: upstream)
         let shape = input.shape
         var budget = options.memoryBudget
-        let (_, denominator, strides) = try standardization(shape, budget: &budget, as: Float.self)
+        let (_, denominator, strides) = try standardization(shape, budget: &budget, as: T.self)
         try budget.reserve(denominator.count, of: Double.self, for: "the factors", layer: Self.className)
-        try normReserveBackward(&budget, count: input.count, statistics: denominator.count, parameters: 0, masked: false, layer: Self.className)
+        try normReserveBackward(&budget, T.self, count: input.count, statistics: denominator.count, parameters: 0, masked: false, layer: Self.className)
         let factor = denominator.map { invert ? Double($0) : 1 / Double($0) }
         let walk = NormWalk(shape: shape, strides: NormWalk.lanes(NormWalk.contiguousStrides(shape), strides))
         let (dx, _) = normBackward(

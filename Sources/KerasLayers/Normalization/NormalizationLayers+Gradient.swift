@@ -1,12 +1,13 @@
-// The normalization layers' backward pass on float32 tensors: the budget and the two passes
-// of `NormalizationGradientKernels`, which the layers parameterize with their statistics.
+// The normalization layers' backward pass on tensors of their compute type (float32 or
+// float64): the budget and the two passes of `NormalizationGradientKernels`, which the layers
+// parameterize with their statistics.
 
-/// Reserves what `normBackward` allocates for an input of `count` elements: the input
+/// Reserves what `normBackward` allocates for an input of `count` elements of `T`: the input
 /// gradient and the passes' Double accumulators for `statistics` and `parameters` values.
-func normReserveBackward(
-    _ budget: inout MemoryBudget, count: Int, statistics: Int, parameters: Int, masked: Bool, layer: String
+func normReserveBackward<T: ComputeScalar>(
+    _ budget: inout MemoryBudget, _: T.Type, count: Int, statistics: Int, parameters: Int, masked: Bool, layer: String
 ) throws(KerasLayerError) {
-    try budget.reserve(count, of: Float.self, for: "the input gradient", layer: layer)
+    try budget.reserve(count, of: T.self, for: "the input gradient", layer: layer)
     try budget.reserve(
         NormalizationGradientKernels.scratchDoubles(statistics: statistics, parameters: parameters, masked: masked), of: Double.self,
         for: "the gradient sums of \(statistics) statistics and \(parameters) parameters", layer: layer)
@@ -17,11 +18,11 @@ func normReserveBackward(
 /// and `mask`. `coefficients` turns the first pass's sums into the second pass's coefficients
 /// when the statistics depend on the input (nil: constants, `dx = f·γ·dy`). The first pass
 /// runs when there are coefficients to compute or `parameters` gradients to return.
-func normBackward(
-    _ input: Tensor<Float>, upstream: Tensor<Float>, walk: NormWalk, statistics: Int, parameters: Int,
+func normBackward<T: ComputeScalar>(
+    _ input: Tensor<T>, upstream: Tensor<T>, walk: NormWalk, statistics: Int, parameters: Int,
     centre: [Double], factor: [Double], gamma: [Double]?, mask: Tensor<UInt8>?,
     coefficients: ((NormalizationGradientKernels.Sums) -> NormalizationGradientKernels.Coefficients)?
-) -> (input: Tensor<Float>, sums: NormalizationGradientKernels.Sums?) {
+) -> (input: Tensor<T>, sums: NormalizationGradientKernels.Sums?) {
     input.scalars.withUnsafeBufferPointer { xb in
         upstream.scalars.withUnsafeBufferPointer { gb in
             centre.withUnsafeBufferPointer { cb in
@@ -73,9 +74,9 @@ func normWithOptionalMask<R>(_ mask: Tensor<UInt8>?, _ body: (UnsafePointer<UInt
     return mask.scalars.withUnsafeBufferPointer { body($0.baseAddress) }
 }
 
-/// A gradient of the variable of `shape`, rounded to float32 from its Double sums.
-func normVariableGradient(_ values: [Double], shape: [Int]) -> Tensor<Float> {
-    Tensor(uncheckedShape: shape, scalars: values.map { Float($0) })
+/// A gradient of the variable of `shape`, rounded to `T` from its Double sums.
+func normVariableGradient<T: ComputeScalar>(_ values: [Double], shape: [Int]) -> Tensor<T> {
+    Tensor(uncheckedShape: shape, scalars: values.map { T($0) })
 }
 
 /// The coefficients of mean/variance statistics over `count` elements each (`c = μ`,
@@ -93,21 +94,23 @@ func normMomentCoefficients(
     return .init(a: a, b: b, centre: mean)
 }
 
-/// The means behind the float32 means `mean` (statistic lane 1 of `walk`, mask lane 3), in
-/// Double. A float32 mean is off by up to half its ulp, an error in every centred value
-/// `x − μ` that for data with a large offset and a small spread is far above float32's
-/// resolution of the gradients (the float64 oracle differentiates the exact statistics).
-/// When every mean's ulp is below 2⁻²⁴ of its standard deviation (`1/factor`), the float32
-/// means serve as they are; otherwise one pass corrects them:
+/// The means behind the means `mean` computed in `T` (statistic lane 1 of `walk`, mask lane 3),
+/// in Double. A mean rounded to `T` is off by up to half its ulp, an error in every centred
+/// value `x − μ` that for data with a large offset and a small spread is far above `T`'s
+/// resolution of the gradients (the float64 oracle differentiates the exact statistics; under
+/// float64 the float64 gradients resolve 2⁻⁵³). When every mean's ulp is below half an ulp
+/// of one in `T` (2⁻²⁴ for float32, 2⁻⁵³ for float64) of its standard deviation
+/// (`1/factor`), the means serve as they are; otherwise one pass corrects them:
 ///
-///     μ = μ_f + (Σ w·(x − μ_f) − μ_f·(W − Σw)) / W
+///     μ = μ_T + (Σ w·(x − μ_T) − μ_T·(W − Σw)) / W
 ///
-/// with `W` the forward pass's divisor: `count`, or with a mask `Σw + maskEpsilon` in float32.
-func normExactMeans(
-    _ input: Tensor<Float>, walk: NormWalk, mean: [Float], factor: [Double], count: Double, mask: Tensor<UInt8>?, maskEpsilon: Float
+/// with `W` the forward pass's divisor: `count`, or with a mask `Σw + maskEpsilon` in `T`.
+func normExactMeans<T: ComputeScalar>(
+    _ input: Tensor<T>, walk: NormWalk, mean: [T], factor: [Double], count: Double, mask: Tensor<UInt8>?, maskEpsilon: T
 ) -> [Double] {
     let rounded = mean.map(Double.init)
-    guard mean.indices.contains(where: { Double(mean[$0].ulp) * factor[$0] > 0x1p-24 }), input.count > 0 else { return rounded }
+    let resolution = Double(T.ulpOfOne) / 2
+    guard mean.indices.contains(where: { Double(mean[$0].ulp) * factor[$0] > resolution }), input.count > 0 else { return rounded }
     let centre = rounded
     let sums = input.scalars.withUnsafeBufferPointer { x in
         centre.withUnsafeBufferPointer { c in
@@ -118,7 +121,13 @@ func normExactMeans(
     }
     return mean.indices.map { k in
         let weights = mask == nil ? count : sums.count[k]
-        let divisor = mask == nil ? count : Double(Float(weights) + maskEpsilon)
+        let divisor = mask == nil ? count : normMaskDivisor(weights, maskEpsilon: maskEpsilon)
         return rounded[k] + (sums.deviation[k] - rounded[k] * (divisor - weights)) / divisor
     }
+}
+
+/// The masked statistics' divisor `W = Σw + maskEpsilon`, the addition rounded to `T` as
+/// Keras's `_moments` does it in the compute type.
+func normMaskDivisor<T: ComputeScalar>(_ weights: Double, maskEpsilon: T) -> Double {
+    Double(T(weights) + maskEpsilon)
 }

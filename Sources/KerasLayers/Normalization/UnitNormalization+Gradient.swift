@@ -3,7 +3,7 @@ extension UnitNormalization: DifferentiableLayer {
     ///
     ///     dx = f·(dy − x·f²·Σ dy·x)      (f = 1/√Σx²)
     ///     dx = f·dy                       (f clipped to 1e12: constant)
-    public func gradient(of input: Tensor<Float>, upstream: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerGradients {
+    public func gradient<T: ComputeScalar>(of input: Tensor<T>, upstream: Tensor<T>, options: CallOptions) throws(KerasLayerError) -> LayerGradients<T> {
         try checkUpstreamShape(input: input, upstream: upstream)
         let shape = input.shape
         let normalized = try normNormalizedAxes(axis, shape: shape, layer: Self.className)
@@ -15,12 +15,12 @@ extension UnitNormalization: DifferentiableLayer {
             Moments.scratchDoubles(shape: shape, reduced: normalized, masked: false), of: Double.self, for: "the sums of squares",
             layer: Self.className)
         try budget.reserve(MemoryBudget.saturatingProduct([5, statistics]), of: Double.self, for: "the backward coefficients", layer: Self.className)
-        try normReserveBackward(&budget, count: input.count, statistics: statistics, parameters: 0, masked: false, layer: Self.className)
+        try normReserveBackward(&budget, T.self, count: input.count, statistics: statistics, parameters: 0, masked: false, layer: Self.className)
 
         let sumsOfSquares = input.scalars.withUnsafeBufferPointer { x in Moments.sumOfSquares(x, shape: shape, reduced: normalized) }
-        // The float32 factor of `call` decides the clipping; the unclipped factor is used in Double.
-        let clipped = sumsOfSquares.map { NormalizationKernels.rsqrt($0) >= Float(Self.maximumFactor) }
-        let factor = sumsOfSquares.indices.map { clipped[$0] ? Double(Float(Self.maximumFactor)) : 1 / Double(sumsOfSquares[$0]).squareRoot() }
+        // The factor of `call` (in `T`) decides the clipping; the unclipped factor is used in Double.
+        let clipped = sumsOfSquares.map { NormalizationKernels.rsqrt($0) >= T(Self.maximumFactor) }
+        let factor = sumsOfSquares.indices.map { clipped[$0] ? Double(T(Self.maximumFactor)) : 1 / Double(sumsOfSquares[$0]).squareRoot() }
         let zero = [Double](repeating: 0, count: statistics)
         let walk = NormWalk(
             shape: shape,

@@ -10,7 +10,7 @@
 // "big" window length, then a gather), so its gradient comes back through the gathers
 // (scatter-adds, which sum the overlapping windows) and one 1-D pooling gradient per axis.
 // For the average that is the formula above; we divide once by the product instead of once
-// per axis, so results agree to float32 rounding, not bit for bit.
+// per axis, so results agree to the compute type's rounding, not bit for bit.
 //
 // Ties. Each 1-D max pass routes to the first maximum along its axis, and the width pass is
 // differentiated first, so among equal maxima of a window the one with the smallest width
@@ -25,7 +25,7 @@
 
 extension AdaptivePooling {
     /// The vector-Jacobian product of `call` (see the file comment); `upstream` has the output's shape.
-    func gradient(_ input: Tensor<Float>, upstream: Tensor<Float>, budget: inout MemoryBudget) throws(KerasLayerError) -> Tensor<Float> {
+    func gradient<T: ComputeScalar>(_ input: Tensor<T>, upstream: Tensor<T>, budget: inout MemoryBudget) throws(KerasLayerError) -> Tensor<T> {
         if input.count == 0 || upstream.count == 0 {
             // Nothing to differentiate; the forward pass still refuses an empty input with a
             // nonempty output.
@@ -36,7 +36,7 @@ extension AdaptivePooling {
         let (planes, channels) = layout.kernelPlanes
         if mode == .max {
             let scratch = PoolingWindowGradientKernels.scratchCount(planes: planes, channels: channels)
-            try budget.reserve(scratch, of: (Float, Int).self, for: "the kernel's running maxima and their positions", layer: className)
+            try budget.reserve(scratch, of: (T, Int).self, for: "the kernel's running maxima and their positions", layer: className)
         }
         let axes = zip(layout.spatial, outputSize).map { PoolingBoxAxis.adaptive(inputSize: $0, outputSize: $1) }
         let padded = [PoolingBoxAxis](repeating: .trivial, count: 3 - axes.count) + axes
@@ -65,7 +65,7 @@ extension AdaptivePoolingLayer where Self: DifferentiableLayer {
     /// in `options` is ignored, as `call` ignores it.
     /// - Throws: `KerasLayerError.invalidInput` when `upstream` does not have the output's
     ///   shape, and what `call` throws for `input`.
-    public func gradient(of input: Tensor<Float>, upstream: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerGradients {
+    public func gradient<T: ComputeScalar>(of input: Tensor<T>, upstream: Tensor<T>, options: CallOptions) throws(KerasLayerError) -> LayerGradients<T> {
         try checkUpstreamShape(input: input, upstream: upstream)
         var budget = options.memoryBudget
         return LayerGradients(input: try core.gradient(input, upstream: upstream, budget: &budget))

@@ -20,7 +20,9 @@
 
 extension GlobalPooling {
     /// The vector-Jacobian product of `call` (see the file comment); `upstream` has the output's shape.
-    func gradient(_ input: Tensor<Float>, upstream: Tensor<Float>, mask: Tensor<UInt8>?, budget: inout MemoryBudget) throws(KerasLayerError) -> Tensor<Float> {
+    func gradient<T: ComputeScalar>(_ input: Tensor<T>, upstream: Tensor<T>, mask: Tensor<UInt8>?, budget: inout MemoryBudget) throws(KerasLayerError)
+        -> Tensor<T>
+    {
         if input.count == 0 {
             // Nothing to differentiate; the forward pass still refuses what it refuses
             // (a maximum over zero positions, a mask of the wrong shape).
@@ -32,9 +34,10 @@ extension GlobalPooling {
         if acceptsMask, let mask {
             let stepMask = try stepMask(mask, inputShape: input.shape, budget: &budget)
             let (stepStride, channelStride) = dataFormat == .channelsLast ? (layout.channels, 1) : (1, positions)
+            let typedDivisors = stepMask.divisors.map { T($0) }
             return try upstream.scalars.withUnsafeBufferPointer { dyBuffer throws(KerasLayerError) in
                 try mask.scalars.withUnsafeBufferPointer { maskBuffer throws(KerasLayerError) in
-                    try stepMask.divisors.withUnsafeBufferPointer { divisors throws(KerasLayerError) in
+                    try typedDivisors.withUnsafeBufferPointer { divisors throws(KerasLayerError) in
                         try Tensor.poolingGradient(shape: input.shape, layer: className, budget: &budget) { dx in
                             guard let dy = dyBuffer.baseAddress, let m = maskBuffer.baseAddress else { return }
                             PoolingReduceGradientKernels.maskedMeanGradient(
@@ -49,7 +52,7 @@ extension GlobalPooling {
         let (planes, channels) = layout.kernelPlanes
         if mode == .max {
             let scratch = PoolingWindowGradientKernels.scratchCount(planes: planes, channels: channels)
-            try budget.reserve(scratch, of: (Float, Float).self, for: "the kernel's maxima and shares", layer: className)
+            try budget.reserve(scratch, of: (T, T).self, for: "the kernel's maxima and shares", layer: className)
         }
         return try input.scalars.withUnsafeBufferPointer { source throws(KerasLayerError) in
             try upstream.scalars.withUnsafeBufferPointer { dyBuffer throws(KerasLayerError) in
@@ -74,7 +77,7 @@ extension GlobalPoolingLayer where Self: DifferentiableLayer {
     /// mask in `options` for GlobalAveragePooling1D (ignored by the others, as in `call`).
     /// - Throws: `KerasLayerError.invalidInput` when `upstream` does not have the output's
     ///   shape, and what `call` throws for `input` and the mask.
-    public func gradient(of input: Tensor<Float>, upstream: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerGradients {
+    public func gradient<T: ComputeScalar>(of input: Tensor<T>, upstream: Tensor<T>, options: CallOptions) throws(KerasLayerError) -> LayerGradients<T> {
         try checkUpstreamShape(input: input, upstream: upstream)
         var budget = options.memoryBudget
         return LayerGradients(input: try core.gradient(input, upstream: upstream, mask: options.mask, budget: &budget))

@@ -15,14 +15,14 @@ extension SpatialLayout {
     }
 }
 
-extension Tensor where Scalar == Float {
+extension Tensor where Scalar: ComputeScalar {
     /// The input gradient of `shape`: reserved in `budget` for `layer`, then filled by `body`
     /// (which writes every element; it is not called for an empty shape, whose gradient is empty).
     static func poolingGradient(
-        shape: [Int], layer: String, budget: inout MemoryBudget, _ body: (UnsafeMutablePointer<Float>) -> Void
-    ) throws(KerasLayerError) -> Tensor<Float> {
+        shape: [Int], layer: String, budget: inout MemoryBudget, _ body: (UnsafeMutablePointer<Scalar>) -> Void
+    ) throws(KerasLayerError) -> Tensor<Scalar> {
         let count = MemoryBudget.saturatingProduct(shape)
-        try budget.reserve(count, of: Float.self, for: "the input gradient of shape \(PythonLiteral.tuple(shape))", layer: layer)
+        try budget.reserve(count, of: Scalar.self, for: "the input gradient of shape \(PythonLiteral.tuple(shape))", layer: layer)
         return Tensor(uncheckedShape: shape, scalars: poolingMakeArray(count: count, body))
     }
 }

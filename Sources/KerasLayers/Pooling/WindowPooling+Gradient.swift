@@ -28,12 +28,12 @@ import KerasJSON
 
 extension WindowPooling {
     /// The vector-Jacobian product of `call` (see the file comment); `upstream` has the output's shape.
-    func gradient(_ input: Tensor<Float>, upstream: Tensor<Float>, budget: inout MemoryBudget) throws(KerasLayerError) -> Tensor<Float> {
+    func gradient<T: ComputeScalar>(_ input: Tensor<T>, upstream: Tensor<T>, budget: inout MemoryBudget) throws(KerasLayerError) -> Tensor<T> {
         let (layout, axes) = try geometry(forInputShape: input.shape)
         let (planes, channels) = layout.kernelPlanes
         if mode == .max {
             let scratch = PoolingWindowGradientKernels.scratchCount(planes: planes, channels: channels)
-            try budget.reserve(scratch, of: (Float, Int).self, for: "the kernel's running maxima and their positions", layer: className)
+            try budget.reserve(scratch, of: (T, Int).self, for: "the kernel's running maxima and their positions", layer: className)
         }
         let padded = [PoolingBoxAxis](repeating: .trivial, count: 3 - axes.count) + axes.map(PoolingBoxAxis.sliding)
         let (d, h, w) = (padded[0], padded[1], padded[2])
@@ -60,7 +60,7 @@ extension WindowPoolingLayer where Self: DifferentiableLayer {
     /// `options` is ignored, as `call` ignores it.
     /// - Throws: `KerasLayerError.invalidInput` when `upstream` does not have the output's
     ///   shape, and what `call` throws for `input`.
-    public func gradient(of input: Tensor<Float>, upstream: Tensor<Float>, options: CallOptions) throws(KerasLayerError) -> LayerGradients {
+    public func gradient<T: ComputeScalar>(of input: Tensor<T>, upstream: Tensor<T>, options: CallOptions) throws(KerasLayerError) -> LayerGradients<T> {
         try checkUpstreamShape(input: input, upstream: upstream)
         var budget = options.memoryBudget
         return LayerGradients(input: try core.gradient(input, upstream: upstream, budget: &budget))
