@@ -20,6 +20,14 @@ static inline void streaming_store8(float *p, streaming_float8 v) {
     __builtin_nontemporal_store(v, (streaming_float8 *)p);
 }
 
+typedef unsigned short streaming_ushort8 __attribute__((ext_vector_type(8)));
+
+/// Stores 8 16-bit values (float16 or bfloat16 bits) at `p`, which must be 16-byte aligned,
+/// bypassing the caches.
+static inline void streaming_store_halves8(unsigned short *p, streaming_ushort8 v) {
+    __builtin_nontemporal_store(v, (streaming_ushort8 *)p);
+}
+
 /// Asks the CPU to start loading the cache line holding `p` (a hint: never faults).
 static inline void streaming_prefetch(const void *p) {
     __builtin_prefetch(p, 0, 3);

@@ -30,8 +30,9 @@ public enum DType: String, Sendable, CaseIterable {
 /// The vector operations the kernels need are requirements, written once per concrete type,
 /// so that generic kernels specialise to the same `maxps`/`addps`/`divps` as hand-written
 /// float32 code (inside a generic, the `SIMD` protocol's own operators are per-lane loops that
-/// do not vectorise).
-public protocol ComputeScalar: BinaryFloatingPoint, SIMDScalar, FloatingTensorElement
+/// do not vectorise). `Codable` is implied by `FloatingTensorElement`'s `SIMD8<Compute>`
+/// lanes with `Compute == Self`, and stated.
+public protocol ComputeScalar: BinaryFloatingPoint, SIMDScalar, FloatingTensorElement, Codable
 where SIMD8Storage: Sendable, SIMD16Storage: Sendable, Compute == Self {
     /// a > b lanewise, else a (NaN in `b` propagates): the max of two accumulators.
     static func lanesMaxPropagatingNaN(_ accumulator: SIMD8<Self>, _ x: SIMD8<Self>) -> SIMD8<Self>
@@ -125,5 +126,42 @@ extension TensorElement where Compute == Self {
     @inline(__always) public static func roundTrip(_ value: SIMD16<Self>) -> SIMD16<Self> { value }
 }
 
-/// A floating element type: a dtype policy's compute or variable type.
-public protocol FloatingTensorElement: TensorElement {}
+/// A floating element type: a dtype policy's compute or variable type, and the storage the
+/// normalization kernels read and write directly (float16 and bfloat16 rows widened to float32
+/// in registers, computed there, and narrowed on store; no widened copy of the tensor).
+///
+/// The lane conversions are exactly the element conversions: `loadLanes` gives `widened` of
+/// each element, the stores `init(rounding:)` of each value (round to nearest, ties to even;
+/// float16 through the hardware conversion where the target CPU has one, F16C on x86-64).
+public protocol FloatingTensorElement: TensorElement {
+    /// Eight elements at `pointer` (any alignment), each `widened` (exact).
+    static func loadLanes(_ pointer: UnsafePointer<Self>) -> SIMD8<Compute>
+    /// Eight elements at `pointer` (any alignment), widened exactly to Double.
+    static func loadWidened(_ pointer: UnsafePointer<Self>) -> SIMD8<Double>
+    /// Stores eight values at `pointer` (any alignment), each rounded as `init(rounding:)` does.
+    static func storeLanes(_ value: SIMD8<Compute>, to pointer: UnsafeMutablePointer<Self>)
+    /// Stores eight values, rounded as `storeLanes` does, at a `pointer` aligned to
+    /// `streamingAlignment` bytes, bypassing the caches where the type allows (float32 and the
+    /// half types: streaming stores, which the caller fences, as `parallelChunks` does).
+    static func storeStreaming(_ value: SIMD8<Compute>, to pointer: UnsafeMutablePointer<Self>)
+}
+
+extension FloatingTensorElement {
+    /// The alignment `storeStreaming` needs: eight elements' bytes, at most 32.
+    @inline(__always)
+    public static var streamingAlignment: Int { min(32, 8 * MemoryLayout<Self>.stride) }
+}
+
+/// float32 and float64 lanes: plain loads and stores (`storeStreaming` and `loadWidened` are
+/// the `ComputeScalar` conformances').
+extension FloatingTensorElement where Compute == Self {
+    @inline(__always)
+    public static func loadLanes(_ pointer: UnsafePointer<Self>) -> SIMD8<Self> {
+        UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Self>.self)
+    }
+
+    @inline(__always)
+    public static func storeLanes(_ value: SIMD8<Self>, to pointer: UnsafeMutablePointer<Self>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<Self>.self)
+    }
+}

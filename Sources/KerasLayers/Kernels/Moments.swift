@@ -1,5 +1,7 @@
-/// Mean and variance of float32 or float64 data (`ComputeScalar`) over an arbitrary set of axes — the one implementation
-/// behind every normalization layer's statistics (`keras.ops.moments`).
+/// Mean and variance of floating data over an arbitrary set of axes — the one implementation
+/// behind every normalization layer's statistics (`keras.ops.moments`). The data are stored as
+/// `S` (float32, float64, or float16/bfloat16 widened exactly on load) and the statistics
+/// returned in its compute type `T = S.Compute`.
 ///
 /// Keras computes `mean = mean(x)` and then `variance = mean((x - mean)²)` (two passes, in
 /// float32: `tf.nn.moments`, `jnp.var`). These kernels read the input once and accumulate in
@@ -43,10 +45,11 @@ enum Moments {
     ///
     /// One read of `x` (`Plan.moments`): the count, `Σx` and `M2 = Σ(x − x̄)²` of each
     /// statistic, all in Double.
-    static func meanAndVariance<T: ComputeScalar>(
-        _ x: UnsafeBufferPointer<T>, shape: [Int], reduced: [Bool],
-        mask: Mask? = nil, maskEpsilon: T = 0
-    ) -> (mean: [T], variance: [T]) {
+    static func meanAndVariance<S: FloatingTensorElement>(
+        _ x: UnsafeBufferPointer<S>, shape: [Int], reduced: [Bool],
+        mask: Mask? = nil, maskEpsilon: S.Compute = 0
+    ) -> (mean: [S.Compute], variance: [S.Compute]) {
+        typealias T = S.Compute
         let plan = Plan(shape: shape, reduced: reduced, mask: mask)
         guard let base = x.baseAddress, x.count > 0 else {
             return (Array(repeating: .nan, count: plan.keptCount), Array(repeating: .nan, count: plan.keptCount))
@@ -86,7 +89,8 @@ enum Moments {
     }
 
     /// `Σ x²` over the reduced axes (UnitNormalization), per kept index, rounded to `T`.
-    static func sumOfSquares<T: ComputeScalar>(_ x: UnsafeBufferPointer<T>, shape: [Int], reduced: [Bool]) -> [T] {
+    static func sumOfSquares<S: FloatingTensorElement>(_ x: UnsafeBufferPointer<S>, shape: [Int], reduced: [Bool]) -> [S.Compute] {
+        typealias T = S.Compute
         let plan = Plan(shape: shape, reduced: reduced, mask: nil)
         guard let base = x.baseAddress, x.count > 0 else { return Array(repeating: 0, count: plan.keptCount) }
         let squares = plan.sumsOfSquares(base)
@@ -94,7 +98,8 @@ enum Moments {
     }
 
     /// `Σ x² / n` over the reduced axes (RMSNormalization), per kept index, rounded to `T`.
-    static func meanOfSquares<T: ComputeScalar>(_ x: UnsafeBufferPointer<T>, shape: [Int], reduced: [Bool]) -> [T] {
+    static func meanOfSquares<S: FloatingTensorElement>(_ x: UnsafeBufferPointer<S>, shape: [Int], reduced: [Bool]) -> [S.Compute] {
+        typealias T = S.Compute
         let plan = Plan(shape: shape, reduced: reduced, mask: nil)
         guard let base = x.baseAddress, x.count > 0 else { return Array(repeating: .nan, count: plan.keptCount) }
         let squares = plan.sumsOfSquares(base)
@@ -106,17 +111,17 @@ enum Moments {
 
     /// `Σ p[0..<n]` in Double.
     @inline(__always)
-    static func rowSum<T: ComputeScalar>(_ p: UnsafePointer<T>, _ n: Int) -> Double {
+    static func rowSum<S: FloatingTensorElement>(_ p: UnsafePointer<S>, _ n: Int) -> Double {
         var a0 = SIMD8<Double>(), a1 = SIMD8<Double>()
         var j = 0
         while j &+ 16 <= n {
-            a0 += T.loadWidened(p + j)
-            a1 += T.loadWidened(p + (j &+ 8))
+            a0 += S.loadWidened(p + j)
+            a1 += S.loadWidened(p + (j &+ 8))
             j &+= 16
         }
         var s = (a0 + a1).sum()
         while j < n {
-            s += Double(p[j])
+            s += Double(p[j].widened)
             j &+= 1
         }
         return s
@@ -124,20 +129,20 @@ enum Moments {
 
     /// `Σ (p[j] − c)²` over `0..<n` in Double.
     @inline(__always)
-    static func rowSquaredDeviations<T: ComputeScalar>(_ p: UnsafePointer<T>, _ n: Int, from c: Double) -> Double {
+    static func rowSquaredDeviations<S: FloatingTensorElement>(_ p: UnsafePointer<S>, _ n: Int, from c: Double) -> Double {
         var a0 = SIMD8<Double>(), a1 = SIMD8<Double>()
         let cv = SIMD8<Double>(repeating: c)
         var j = 0
         while j &+ 16 <= n {
-            let d0 = T.loadWidened(p + j) - cv
-            let d1 = T.loadWidened(p + (j &+ 8)) - cv
+            let d0 = S.loadWidened(p + j) - cv
+            let d1 = S.loadWidened(p + (j &+ 8)) - cv
             a0 += d0 * d0
             a1 += d1 * d1
             j &+= 16
         }
         var s = (a0 + a1).sum()
         while j < n {
-            let d = Double(p[j]) - c
+            let d = Double(p[j].widened) - c
             s += d * d
             j &+= 1
         }
@@ -147,10 +152,10 @@ enum Moments {
     /// Mean and biased variance of one contiguous row, as `meanAndVariance` computes them
     /// (two passes in Double, rounded to `T`).
     @inline(__always)
-    static func rowMeanVariance<T: ComputeScalar>(_ p: UnsafePointer<T>, _ n: Int) -> (mean: T, variance: T) {
+    static func rowMeanVariance<S: FloatingTensorElement>(_ p: UnsafePointer<S>, _ n: Int) -> (mean: S.Compute, variance: S.Compute) {
         let mean = rowSum(p, n) / Double(n)
         let variance = rowSquaredDeviations(p, n, from: mean) / Double(n)
-        return (T(mean), T(variance))
+        return (S.Compute(mean), S.Compute(variance))
     }
 
     // MARK: - The general traversal
@@ -223,7 +228,7 @@ enum Moments {
         /// from it — and merged into the accumulator with Chan's formula:
         /// `M2 = M2ₐ + M2_b + δ²·nₐ·n_b / (nₐ + n_b)`, `δ = x̄_b − x̄ₐ`. No
         /// `E[x²] − E[x]²` cancellation: as accurate as two passes over the whole input.
-        func moments<T: ComputeScalar>(_ x: UnsafePointer<T>, mask: UnsafePointer<UInt8>?) -> [Double] {
+        func moments<S: FloatingTensorElement>(_ x: UnsafePointer<S>, mask: UnsafePointer<UInt8>?) -> [Double] {
             let walk = self.walk
             let width = fineCount
             var partial = [Double](repeating: 0, count: pieces * 3 * width)
@@ -259,7 +264,7 @@ enum Moments {
         }
 
         /// `Σ x²` per statistic, in Double.
-        func sumsOfSquares<T: ComputeScalar>(_ x: UnsafePointer<T>) -> [Double] {
+        func sumsOfSquares<S: FloatingTensorElement>(_ x: UnsafePointer<S>) -> [Double] {
             let walk = self.walk
             let width = fineCount
             var partial = [Double](repeating: 0, count: pieces * width)
@@ -305,8 +310,8 @@ enum Moments {
     /// Rows that each belong to one statistic (`acc` index `offsets[1]`), skipped where the
     /// mask (constant along the row) is 0. Segments of at most 4096 elements (in L1) are
     /// summarized with two passes and merged.
-    static func rowMoments<T: ComputeScalar>(
-        _ x: UnsafePointer<T>, walk: NormWalk, rows: Range<Int>, acc: Accumulators, mask: UnsafePointer<UInt8>?
+    static func rowMoments<S: FloatingTensorElement>(
+        _ x: UnsafePointer<S>, walk: NormWalk, rows: Range<Int>, acc: Accumulators, mask: UnsafePointer<UInt8>?
     ) {
         let n = walk.rowLength
         walk.forEachRow(in: rows) { o in
@@ -327,12 +332,12 @@ enum Moments {
     /// consecutive rows with the same accumulators form blocks of up to 32 rows; each block is
     /// summarized eight columns at a time (the block's column sums, then the squared
     /// deviations from its column means, while those 32 × 8 elements are in L1) and merged.
-    static func blockMoments<T: ComputeScalar>(
-        _ x: UnsafePointer<T>, walk: NormWalk, rows: Range<Int>, acc: Accumulators, mask: UnsafePointer<UInt8>?
+    static func blockMoments<S: FloatingTensorElement>(
+        _ x: UnsafePointer<S>, walk: NormWalk, rows: Range<Int>, acc: Accumulators, mask: UnsafePointer<UInt8>?
     ) {
         let n = walk.rowLength
         let capacity = 32
-        withUnsafeTemporaryAllocation(of: UnsafePointer<T>.self, capacity: capacity) { block in
+        withUnsafeTemporaryAllocation(of: UnsafePointer<S>.self, capacity: capacity) { block in
             let block = block.baseAddress!
             var filled = 0
             var accOffset = 0
@@ -354,7 +359,7 @@ enum Moments {
     /// them into the accumulators `offset..<offset + n`. Not inlined: inlined into the generic
     /// `blockMoments` closure it costs ~7 % more instructions for float32 (callgrind).
     @inline(never)
-    static func mergeBlock<T: ComputeScalar>(_ block: UnsafePointer<UnsafePointer<T>>, _ m: Int, _ n: Int, acc: Accumulators, at offset: Int) {
+    static func mergeBlock<S: FloatingTensorElement>(_ block: UnsafePointer<UnsafePointer<S>>, _ m: Int, _ n: Int, acc: Accumulators, at offset: Int) {
         let nb = Double(m)
         let nbv = SIMD8<Double>(repeating: nb)
         var j = 0
@@ -397,11 +402,11 @@ enum Moments {
         }
         while j < n {
             var s = 0.0
-            for r in 0..<m { s += Double(block[r][j]) }
+            for r in 0..<m { s += Double(block[r][j].widened) }
             let mean = s / nb
             var q = 0.0
             for r in 0..<m {
-                let d = Double(block[r][j]) - mean
+                let d = Double(block[r][j].widened) - mean
                 q += d * d
             }
             let k = offset &+ j
@@ -413,8 +418,8 @@ enum Moments {
     /// The general case for a mask that varies along the row: x is contiguous along the row
     /// (stride 1), the accumulator and the mask advance by their own inner strides; each
     /// unmasked element is merged on its own (Welford's update).
-    static func elementMoments<T: ComputeScalar>(
-        _ x: UnsafePointer<T>, walk: NormWalk, rows: Range<Int>, acc: Accumulators, mask: UnsafePointer<UInt8>
+    static func elementMoments<S: FloatingTensorElement>(
+        _ x: UnsafePointer<S>, walk: NormWalk, rows: Range<Int>, acc: Accumulators, mask: UnsafePointer<UInt8>
     ) {
         let n = walk.rowLength
         let accStride = walk.innerStrides[1], maskStride = walk.innerStrides[2]
@@ -422,14 +427,14 @@ enum Moments {
             let xp = x + o[0], mp = mask + o[2]
             for j in 0..<n where mp[j &* maskStride] != 0 {
                 let k = o[1] &+ j &* accStride
-                merge(count: &acc.count[k], sum: &acc.sum[k], m2: &acc.m2[k], 1, Double(xp[j]), 0)
+                merge(count: &acc.count[k], sum: &acc.sum[k], m2: &acc.m2[k], 1, Double(xp[j].widened), 0)
             }
         }
     }
 
     /// Accumulates `Σ x²` of `rows` into `acc`.
     @inline(__always)
-    static func accumulateSquares<T: ComputeScalar>(_ x: UnsafePointer<T>, walk: NormWalk, rows: Range<Int>, acc: UnsafeMutablePointer<Double>) {
+    static func accumulateSquares<S: FloatingTensorElement>(_ x: UnsafePointer<S>, walk: NormWalk, rows: Range<Int>, acc: UnsafeMutablePointer<Double>) {
         let n = walk.rowLength
         if walk.innerStrides[1] == 0 {
             // Each row belongs to one statistic.
@@ -447,7 +452,7 @@ enum Moments {
                 j &+= 8
             }
             while j < n {
-                let v = Double(p[j])
+                let v = Double(p[j].widened)
                 a[j] += v * v
                 j &+= 1
             }
@@ -455,7 +460,7 @@ enum Moments {
     }
 
     @inline(__always)
-    static func load8<T: ComputeScalar>(_ p: UnsafePointer<T>, _ j: Int) -> SIMD8<Double> {
-        T.loadWidened(p + j)
+    static func load8<S: FloatingTensorElement>(_ p: UnsafePointer<S>, _ j: Int) -> SIMD8<Double> {
+        S.loadWidened(p + j)
     }
 }

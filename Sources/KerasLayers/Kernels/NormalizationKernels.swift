@@ -5,6 +5,10 @@ import CStreamingStores
 /// the compute type `T` throughout (float32, or float64 under the float64 policy), so that results agree with Keras to the last bits wherever the
 /// statistics do (Keras's `rsqrt` is a backend approximation within 2 ulp; here it is the
 /// correctly rounded `1/√v`).
+///
+/// x and y are stored as `S` (`FloatingTensorElement`, computed in `T = S.Compute`): float32 or
+/// float64 as they are, float16 and bfloat16 widened exactly on load and rounded once on store
+/// (`init(rounding:)`), which is Keras's float32 computation cast back to the half type.
 enum NormalizationKernels {
     /// `rsqrt(v)` computed in Double and rounded to `T`: for float32 the float32 closest to
     /// `1/√v`; for float64 within one ulp (NaN for negative `v`, +∞ for 0).
@@ -21,39 +25,42 @@ enum NormalizationKernels {
     }
 
     @inline(__always)
-    static func load8<T: ComputeScalar>(_ p: UnsafePointer<T>) -> SIMD8<T> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<T>.self)
+    static func load8<S: FloatingTensorElement>(_ p: UnsafePointer<S>) -> SIMD8<S.Compute> {
+        S.loadLanes(p)
     }
 
     /// Starts loading the `n` elements at `p` into the cache (the next row, while this one is
     /// computed from L1: a row-at-a-time kernel otherwise waits for memory at every row start).
     @inline(__always)
-    static func prefetch<T: ComputeScalar>(_ p: UnsafePointer<T>, _ n: Int) {
+    static func prefetch<S>(_ p: UnsafePointer<S>, _ n: Int) {
         var j = 0
         while j < n {
             streaming_prefetch(p + j)
-            j &+= 64 / MemoryLayout<T>.stride
+            j &+= 64 / MemoryLayout<S>.stride
         }
     }
 
-    /// Writes `y[j] = formula.element(j)` for `j` in `0..<n`. From the first 32-byte aligned
-    /// element of `y` on, eight lanes at a time (`formula.lanes(j)`, the same float operations)
-    /// with streaming stores (the output is not read back soon, so it skips the caches).
-    /// `parallelChunks` fences the streaming stores.
+    /// Writes `y[j] = formula.element(j)` (rounded to `S`) for `j` in `0..<n`. From the first
+    /// element of `y` aligned to `S.streamingAlignment` on, eight lanes at a time
+    /// (`formula.lanes(j)`, the same float operations, the same rounding) with streaming stores
+    /// (the output is not read back soon, so it skips the caches). `parallelChunks` fences the
+    /// streaming stores.
     @inline(__always)
-    static func writeRow<Formula: RowFormula>(_ y: UnsafeMutablePointer<Formula.T>, _ n: Int, _ formula: Formula) {
+    static func writeRow<Formula: RowFormula>(_ y: UnsafeMutablePointer<Formula.S>, _ n: Int, _ formula: Formula) {
+        typealias S = Formula.S
         var j = 0
-        let head = min(n, ((32 &- Int(bitPattern: y) & 31) & 31) / MemoryLayout<Formula.T>.stride)
+        let mask = S.streamingAlignment &- 1
+        let head = min(n, ((S.streamingAlignment &- Int(bitPattern: y) & mask) & mask) / MemoryLayout<S>.stride)
         while j < head {
-            y[j] = formula.element(j)
+            y[j] = S(rounding: formula.element(j))
             j &+= 1
         }
         while j &+ 8 <= n {
-            Formula.T.storeStreaming(formula.lanes(j), to: y + j)
+            S.storeStreaming(formula.lanes(j), to: y + j)
             j &+= 8
         }
         while j < n {
-            y[j] = formula.element(j)
+            y[j] = S(rounding: formula.element(j))
             j &+= 1
         }
     }
@@ -63,9 +70,9 @@ enum NormalizationKernels {
     /// `y = x * scale[p] + shift[p]`, where `p` is operand lane 1 of `walk` (lane 0: x and y,
     /// contiguous). This is `ops.batch_normalization` once its per-channel
     /// `inv = rsqrt(variance + epsilon) * gamma` and `beta - mean * inv` are known.
-    static func affine<T: ComputeScalar>(
-        _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, walk: NormWalk,
-        scale: UnsafePointer<T>, shift: UnsafePointer<T>
+    static func affine<S: FloatingTensorElement>(
+        _ x: UnsafePointer<S>, _ y: UnsafeMutablePointer<S>, walk: NormWalk,
+        scale: UnsafePointer<S.Compute>, shift: UnsafePointer<S.Compute>
     ) {
         let n = walk.rowLength
         let ps = walk.innerStrides[1]
@@ -74,11 +81,11 @@ enum NormalizationKernels {
                 let xp = x + o[0], yp = y + o[0]
                 if ps == 0 {
                     let a = scale[o[1]], b = shift[o[1]]
-                    for j in 0..<n { yp[j] = xp[j] * a + b }
+                    for j in 0..<n { yp[j] = S(rounding: xp[j].widened * a + b) }
                 } else if ps == 1 {
                     writeRow(yp, n, AffineRow(x: xp, scale: scale + o[1], shift: shift + o[1]))
                 } else {
-                    for j in 0..<n { yp[j] = xp[j] * scale[o[1] &+ j &* ps] + shift[o[1] &+ j &* ps] }
+                    for j in 0..<n { yp[j] = S(rounding: xp[j].widened * scale[o[1] &+ j &* ps] + shift[o[1] &+ j &* ps]) }
                 }
             }
         }
@@ -94,9 +101,9 @@ enum NormalizationKernels {
     ///     y   = x * inv + (-mean * inv + beta)
     ///
     /// or with the deprecated `rms_scaling`: `y = (x * rsqrt(variance + epsilon)) * gamma`.
-    static func layerNormRows<T: ComputeScalar>(
-        _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, rows: Int, length n: Int,
-        gamma: UnsafePointer<T>?, beta: UnsafePointer<T>?, epsilon: T, rmsScaling: Bool
+    static func layerNormRows<S: FloatingTensorElement>(
+        _ x: UnsafePointer<S>, _ y: UnsafeMutablePointer<S>, rows: Int, length n: Int,
+        gamma: UnsafePointer<S.Compute>?, beta: UnsafePointer<S.Compute>?, epsilon: S.Compute, rmsScaling: Bool
     ) {
         guard n > 0 else { return }
         parallelRows(rows, n) { range in
@@ -107,9 +114,9 @@ enum NormalizationKernels {
                 let rinv = rsqrt(variance + epsilon)
                 if rmsScaling {
                     if let gamma {
-                        for j in 0..<n { yp[j] = (xp[j] * rinv) * gamma[j] }
+                        for j in 0..<n { yp[j] = S(rounding: (xp[j].widened * rinv) * gamma[j]) }
                     } else {
-                        for j in 0..<n { yp[j] = xp[j] * rinv }
+                        for j in 0..<n { yp[j] = S(rounding: xp[j].widened * rinv) }
                     }
                     continue
                 }
@@ -120,14 +127,14 @@ enum NormalizationKernels {
                 case let (g?, nil):
                     for j in 0..<n {
                         let inv = rinv * g[j]
-                        yp[j] = xp[j] * inv + negMean * inv
+                        yp[j] = S(rounding: xp[j].widened * inv + negMean * inv)
                     }
                 case let (nil, b?):
                     let res = negMean * rinv
-                    for j in 0..<n { yp[j] = xp[j] * rinv + (res + b[j]) }
+                    for j in 0..<n { yp[j] = S(rounding: xp[j].widened * rinv + (res + b[j])) }
                 case (nil, nil):
                     let res = negMean * rinv
-                    for j in 0..<n { yp[j] = xp[j] * rinv + res }
+                    for j in 0..<n { yp[j] = S(rounding: xp[j].widened * rinv + res) }
                 }
             }
         }
@@ -136,10 +143,10 @@ enum NormalizationKernels {
     /// Layer normalization in any layout: statistics indexed by lane 1 of `walk`, parameters
     /// by lane 2 (lane 0: x and y). `rinv[k] = rsqrt(variance[k] + epsilon)`. Same formulas
     /// as `layerNormRows`; `gamma`/`beta` nil when absent.
-    static func layerNormGeneral<T: ComputeScalar>(
-        _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, walk: NormWalk,
-        mean: UnsafePointer<T>, rinv: UnsafePointer<T>,
-        gamma: UnsafePointer<T>?, beta: UnsafePointer<T>?, rmsScaling: Bool
+    static func layerNormGeneral<S: FloatingTensorElement>(
+        _ x: UnsafePointer<S>, _ y: UnsafeMutablePointer<S>, walk: NormWalk,
+        mean: UnsafePointer<S.Compute>, rinv: UnsafePointer<S.Compute>,
+        gamma: UnsafePointer<S.Compute>?, beta: UnsafePointer<S.Compute>?, rmsScaling: Bool
     ) {
         let n = walk.rowLength
         let ks = walk.innerStrides[1], js = walk.innerStrides[2]
@@ -149,9 +156,9 @@ enum NormalizationKernels {
                 let rp = rinv + o[1], mp = mean + o[1]
                 if rmsScaling {
                     if let g = gamma.map({ $0 + o[2] }) {
-                        for j in 0..<n { yp[j] = (xp[j] * rp[j &* ks]) * g[j &* js] }
+                        for j in 0..<n { yp[j] = S(rounding: (xp[j].widened * rp[j &* ks]) * g[j &* js]) }
                     } else {
-                        for j in 0..<n { yp[j] = xp[j] * rp[j &* ks] }
+                        for j in 0..<n { yp[j] = S(rounding: xp[j].widened * rp[j &* ks]) }
                     }
                     return
                 }
@@ -159,22 +166,22 @@ enum NormalizationKernels {
                 case let (g?, b?):
                     for j in 0..<n {
                         let inv = rp[j &* ks] * g[j &* js]
-                        yp[j] = xp[j] * inv + (-mp[j &* ks] * inv + b[j &* js])
+                        yp[j] = S(rounding: xp[j].widened * inv + (-mp[j &* ks] * inv + b[j &* js]))
                     }
                 case let (g?, nil):
                     for j in 0..<n {
                         let inv = rp[j &* ks] * g[j &* js]
-                        yp[j] = xp[j] * inv + -mp[j &* ks] * inv
+                        yp[j] = S(rounding: xp[j].widened * inv + -mp[j &* ks] * inv)
                     }
                 case let (nil, b?):
                     for j in 0..<n {
                         let inv = rp[j &* ks]
-                        yp[j] = xp[j] * inv + (-mp[j &* ks] * inv + b[j &* js])
+                        yp[j] = S(rounding: xp[j].widened * inv + (-mp[j &* ks] * inv + b[j &* js]))
                     }
                 case (nil, nil):
                     for j in 0..<n {
                         let inv = rp[j &* ks]
-                        yp[j] = xp[j] * inv + -mp[j &* ks] * inv
+                        yp[j] = S(rounding: xp[j].widened * inv + -mp[j &* ks] * inv)
                     }
                 }
             }
@@ -186,9 +193,9 @@ enum NormalizationKernels {
     /// Fused per-row scaling of `rows` contiguous rows of `n` elements:
     /// `y = (x * factor(row)) * s[j]` (`s` nil: `y = x * factor(row)`).
     @inline(__always)
-    static func scaleRows<T: ComputeScalar>(
-        _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, rows: Int, length n: Int,
-        scale s: UnsafePointer<T>?, factor: (UnsafePointer<T>, Int) -> T
+    static func scaleRows<S: FloatingTensorElement>(
+        _ x: UnsafePointer<S>, _ y: UnsafeMutablePointer<S>, rows: Int, length n: Int,
+        scale s: UnsafePointer<S.Compute>?, factor: (UnsafePointer<S>, Int) -> S.Compute
     ) {
         guard n > 0 else { return }
         parallelRows(rows, n) { range in
@@ -199,7 +206,7 @@ enum NormalizationKernels {
                 if let s {
                     writeRow(yp, n, ScaledRow(x: xp, scale: s, factor: f))
                 } else {
-                    for j in 0..<n { yp[j] = xp[j] * f }
+                    for j in 0..<n { yp[j] = S(rounding: xp[j].widened * f) }
                 }
             }
         }
@@ -207,9 +214,9 @@ enum NormalizationKernels {
 
     /// `y = (x * factor[k]) * s[p]` in any layout: `k` is lane 1 of `walk`, `p` lane 2
     /// (`s` nil: `y = x * factor[k]`).
-    static func scaleGeneral<T: ComputeScalar>(
-        _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, walk: NormWalk,
-        factor: UnsafePointer<T>, scale s: UnsafePointer<T>?
+    static func scaleGeneral<S: FloatingTensorElement>(
+        _ x: UnsafePointer<S>, _ y: UnsafeMutablePointer<S>, walk: NormWalk,
+        factor: UnsafePointer<S.Compute>, scale s: UnsafePointer<S.Compute>?
     ) {
         let n = walk.rowLength
         let ks = walk.innerStrides[1], js = walk.innerStrides[2]
@@ -217,9 +224,9 @@ enum NormalizationKernels {
             walk.forEachRow(in: rows) { o in
                 let xp = x + o[0], yp = y + o[0]
                 if let s {
-                    for j in 0..<n { yp[j] = (xp[j] * factor[o[1] &+ j &* ks]) * s[o[2] &+ j &* js] }
+                    for j in 0..<n { yp[j] = S(rounding: (xp[j].widened * factor[o[1] &+ j &* ks]) * s[o[2] &+ j &* js]) }
                 } else {
-                    for j in 0..<n { yp[j] = xp[j] * factor[o[1] &+ j &* ks] }
+                    for j in 0..<n { yp[j] = S(rounding: xp[j].widened * factor[o[1] &+ j &* ks]) }
                 }
             }
         }
@@ -251,17 +258,19 @@ enum NormalizationKernels {
 
 /// One row's element-wise formula for `NormalizationKernels.writeRow`: `element(j)` and
 /// `lanes(j)` (elements `j ..< j + 8`) with the same float operations in the same order, so the
-/// values are identical either way. Structs rather than closures, so that the specialised kernels
-/// inline them (a closure is specialised into a call per eight elements).
+/// values are identical either way, in the compute type of the row's storage `S`. Structs rather
+/// than closures, so that the specialised kernels inline them (a closure is specialised into a
+/// call per eight elements).
 protocol RowFormula {
-    associatedtype T: ComputeScalar
-    func lanes(_ j: Int) -> SIMD8<T>
-    func element(_ j: Int) -> T
+    associatedtype S: FloatingTensorElement
+    func lanes(_ j: Int) -> SIMD8<S.Compute>
+    func element(_ j: Int) -> S.Compute
 }
 
 /// `y = x * scale + shift`, both contiguous along the row (`ops.batch_normalization`).
-struct AffineRow<T: ComputeScalar>: RowFormula {
-    let x: UnsafePointer<T>, scale: UnsafePointer<T>, shift: UnsafePointer<T>
+struct AffineRow<S: FloatingTensorElement>: RowFormula {
+    typealias T = S.Compute
+    let x: UnsafePointer<S>, scale: UnsafePointer<T>, shift: UnsafePointer<T>
 
     @inline(__always)
     func lanes(_ j: Int) -> SIMD8<T> {
@@ -269,12 +278,13 @@ struct AffineRow<T: ComputeScalar>: RowFormula {
     }
 
     @inline(__always)
-    func element(_ j: Int) -> T { x[j] * scale[j] + shift[j] }
+    func element(_ j: Int) -> T { x[j].widened * scale[j] + shift[j] }
 }
 
 /// `inv = rinv * gamma; y = x * inv + (negMean * inv + beta)` (`ops.layer_normalization`).
-struct LayerNormRow<T: ComputeScalar>: RowFormula {
-    let x: UnsafePointer<T>, gamma: UnsafePointer<T>, beta: UnsafePointer<T>
+struct LayerNormRow<S: FloatingTensorElement>: RowFormula {
+    typealias T = S.Compute
+    let x: UnsafePointer<S>, gamma: UnsafePointer<T>, beta: UnsafePointer<T>
     let rinv: T, negMean: T
 
     @inline(__always)
@@ -288,13 +298,14 @@ struct LayerNormRow<T: ComputeScalar>: RowFormula {
     @inline(__always)
     func element(_ j: Int) -> T {
         let inv = rinv * gamma[j]
-        return x[j] * inv + (negMean * inv + beta[j])
+        return x[j].widened * inv + (negMean * inv + beta[j])
     }
 }
 
 /// `y = (x * factor) * scale` (RMSNormalization, UnitNormalization).
-struct ScaledRow<T: ComputeScalar>: RowFormula {
-    let x: UnsafePointer<T>, scale: UnsafePointer<T>
+struct ScaledRow<S: FloatingTensorElement>: RowFormula {
+    typealias T = S.Compute
+    let x: UnsafePointer<S>, scale: UnsafePointer<T>
     let factor: T
 
     @inline(__always)
@@ -303,5 +314,5 @@ struct ScaledRow<T: ComputeScalar>: RowFormula {
     }
 
     @inline(__always)
-    func element(_ j: Int) -> T { (x[j] * factor) * scale[j] }
+    func element(_ j: Int) -> T { (x[j].widened * factor) * scale[j] }
 }

@@ -157,8 +157,11 @@ public struct BatchNormalization: ShapePreservingLayer, HoldsNormVariables {
         try compute(input, options: options).float32
     }
 
-    /// The call in the compute type `T`: float32, or float64 under the float64 policy.
-    func compute<T: ComputeScalar>(_ input: Tensor<T>, options: CallOptions) throws(KerasLayerError) -> NormResult<T> {
+    /// The call in the compute type `T = S.Compute` (float32, or float64 under the float64
+    /// policy) on input stored as `S`: float32 or float64, or float16/bfloat16 read and written
+    /// directly (widened exactly, the float32 output rounded once to `S`).
+    func compute<S: FloatingTensorElement>(_ input: Tensor<S>, options: CallOptions) throws(KerasLayerError) -> NormResult<S> {
+        typealias T = S.Compute
         let shape = input.shape
         let rank = shape.count
         try Self.checkMaskRank(options.mask, inputShape: shape)
@@ -171,7 +174,7 @@ public struct BatchNormalization: ShapePreservingLayer, HoldsNormVariables {
         // Before anything is allocated: the output, the statistics' scratch, and at most 12
         // per-channel vectors (variables, batch statistics, corrections, inv and shift).
         var budget = options.memoryBudget
-        try budget.reserve(input.count, of: T.self, for: "the output", layer: Self.className)
+        try budget.reserve(input.count, of: S.self, for: "the output", layer: Self.className)
         if training {
             try budget.reserve(
                 Moments.scratchDoubles(shape: shape, reduced: reduced, masked: options.mask != nil), of: Double.self,

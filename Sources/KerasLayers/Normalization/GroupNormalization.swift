@@ -72,8 +72,11 @@ public struct GroupNormalization: ShapePreservingLayer, HoldsNormVariables {
         try compute(input, options: options).float32
     }
 
-    /// The call in the compute type `T`: float32, or float64 under the float64 policy.
-    func compute<T: ComputeScalar>(_ input: Tensor<T>, options: CallOptions) throws(KerasLayerError) -> NormResult<T> {
+    /// The call in the compute type `T = S.Compute` (float32, or float64 under the float64
+    /// policy) on input stored as `S`: float32 or float64, or float16/bfloat16 read and written
+    /// directly (widened exactly, the float32 output rounded once to `S`).
+    func compute<S: FloatingTensorElement>(_ input: Tensor<S>, options: CallOptions) throws(KerasLayerError) -> NormResult<S> {
+        typealias T = S.Compute
         let shape = input.shape
         let rank = shape.count
         let (a, g, grouped, reduced) = try groupedLayout(shape)
@@ -82,7 +85,7 @@ public struct GroupNormalization: ShapePreservingLayer, HoldsNormVariables {
         // Before anything is allocated: the output, the statistics' scratch, gamma and beta,
         // and inv and shift per (sample, channel).
         var budget = options.memoryBudget
-        try budget.reserve(input.count, of: T.self, for: "the output", layer: Self.className)
+        try budget.reserve(input.count, of: S.self, for: "the output", layer: Self.className)
         try budget.reserve(
             Moments.scratchDoubles(shape: grouped, reduced: reduced, masked: false), of: Double.self,
             for: "the statistics of \(shape[0]) samples × \(g) groups", layer: Self.className)

@@ -83,8 +83,11 @@ public struct LayerNormalization: ShapePreservingLayer, HoldsNormVariables {
         try compute(input, options: options).float32
     }
 
-    /// The call in the compute type `T`: float32, or float64 under the float64 policy.
-    func compute<T: ComputeScalar>(_ input: Tensor<T>, options: CallOptions) throws(KerasLayerError) -> NormResult<T> {
+    /// The call in the compute type `T = S.Compute` (float32, or float64 under the float64
+    /// policy) on input stored as `S`: float32 or float64, or float16/bfloat16 read and written
+    /// directly (widened exactly, the float32 output rounded once to `S`).
+    func compute<S: FloatingTensorElement>(_ input: Tensor<S>, options: CallOptions) throws(KerasLayerError) -> NormResult<S> {
+        typealias T = S.Compute
         let shape = input.shape
         let normalized = try normNormalizedAxes(axis, shape: shape, layer: Self.className)
 
@@ -92,7 +95,7 @@ public struct LayerNormalization: ShapePreservingLayer, HoldsNormVariables {
         // Before anything is allocated: the output, gamma and beta, and the statistics (mean,
         // variance, their scratch and 1/σ) of the general path.
         var budget = options.memoryBudget
-        try budget.reserve(input.count, of: T.self, for: "the output", layer: Self.className)
+        try budget.reserve(input.count, of: S.self, for: "the output", layer: Self.className)
         try budget.reserve(
             MemoryBudget.saturatingProduct([2, MemoryBudget.saturatingProduct(variableShape)]), of: T.self,
             for: "gamma and beta of shape \(PythonLiteral.tuple(variableShape))", layer: Self.className)
@@ -109,7 +112,7 @@ public struct LayerNormalization: ShapePreservingLayer, HoldsNormVariables {
 
         // Fast path: trailing normalized axes, parameters contiguous along the row.
         let contiguous = NormWalk.keptStrides(shape, kept: normalized)
-        let output: Tensor<T>
+        let output: Tensor<S>
         if let rows = normTrailingRows(shape, normalized: normalized), paramStrides == contiguous || rows.length <= 1 {
             output = input.scalars.withUnsafeBufferPointer { x in
                 normMakeOutput(shape: shape) { y in

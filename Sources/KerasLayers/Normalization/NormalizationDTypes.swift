@@ -29,20 +29,38 @@ enum NormalizationDTypes {
         case inputThenComputeType
         /// `cast(outputs, original_dtype)` only (RMSNormalization).
         case inputType
+
+        /// The output's type for an (autocast) input of type `input` under `policy`.
+        func outputDType(input: DType, policy: DTypePolicy) -> DType {
+            switch self {
+            case .computeType, .inputThenComputeType: return policy.computeDType
+            case .inputType: return input
+            }
+        }
     }
 
     /// Runs `layer`'s call on `input` with Keras's casts: the input autocast (`autocastInput`),
     /// computed in float64 when that gives a float64 tensor and in float32 otherwise
     /// (`result_type(x.dtype, "float32")`: half-precision and integer inputs are widened), the
     /// output cast as `output` says and the updated variables rounded to the variable type.
+    ///
+    /// A float16 or bfloat16 input whose output has its own type (every cast of `output` then
+    /// rounds the float32 result once, to that type) is read and written by the kernels
+    /// directly (`compute` on `Tensor<Float16>` or `Tensor<BFloat16>`): the same values
+    /// without a float32 copy of the input or of the output.
     static func call<Layer: NormalizationComputing>(
         _ layer: Layer, _ input: AnyTensor, options: CallOptions, output cast: OutputCast
     ) throws(KerasLayerError) -> AnyLayerOutput {
         let policy = layer.dtypePolicy
         let autocast = layer.autocastInput(input)
+        let keepsType = cast.outputDType(input: autocast.dtype, policy: policy) == autocast.dtype
         let result: AnyLayerOutput
         if let doubles = autocast.tensor(of: Double.self) {
             result = try layer.compute(doubles, options: options).erased
+        } else if keepsType, let halves = autocast.tensor(of: Float16.self) {
+            result = try layer.compute(halves, options: options).erased
+        } else if keepsType, let halves = autocast.tensor(of: BFloat16.self) {
+            result = try layer.compute(halves, options: options).erased
         } else {
             result = try layer.compute(try autocast.exactFloat32(layer: Layer.className, what: "the input"), options: options).erased
         }
@@ -56,18 +74,17 @@ enum NormalizationDTypes {
     }
 }
 
-/// A normalization layer whose call is generic over its compute type (float32, float64).
+/// A normalization layer that computes in float32 or float64 whatever its input's storage.
 protocol NormalizationComputing: KerasLayer {
-    /// The call in `T`, variables read in `T`.
-    func compute<T: ComputeScalar>(_ input: Tensor<T>, options: CallOptions) throws(KerasLayerError) -> NormResult<T>
+    /// The call in `S.Compute` on input stored as `S`, variables read in `S.Compute`; the
+    /// output stored as `S` (rounded once to it from `S.Compute`).
+    func compute<S: FloatingTensorElement>(_ input: Tensor<S>, options: CallOptions) throws(KerasLayerError) -> NormResult<S>
 }
 
 extension BatchNormalization: NormalizationComputing {}
 extension LayerNormalization: NormalizationComputing {}
 extension GroupNormalization: NormalizationComputing {}
 extension RMSNormalization: NormalizationComputing {}
-extension UnitNormalization: NormalizationComputing {}
-extension Normalization: NormalizationComputing {}
 
 extension BatchNormalization {
     /// Keras's call under `dtypePolicy`: float32 statistics and moving-statistic updates, the

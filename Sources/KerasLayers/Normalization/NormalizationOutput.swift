@@ -2,11 +2,12 @@ import KerasJSON
 
 // Writing the normalization layers' output tensors.
 
-/// A normalization layer's result in its compute type `T` (float32 or float64): the output and
-/// the variables a training call updated.
-struct NormResult<T: ComputeScalar> {
-    var output: Tensor<T>
-    var updatedWeights: [String: Tensor<T>] = [:]
+/// A normalization layer's result: the output stored as `S` (the compute type float32 or
+/// float64, or the half type the layer's float32 result is rounded to), and the variables a
+/// training call updated, in the compute type `S.Compute`.
+struct NormResult<S: FloatingTensorElement> {
+    var output: Tensor<S>
+    var updatedWeights: [String: Tensor<S.Compute>] = [:]
 
     /// The result for any element type (`AnyLayerOutput`).
     var erased: AnyLayerOutput {
@@ -14,25 +15,25 @@ struct NormResult<T: ComputeScalar> {
     }
 }
 
-extension NormResult where T == Float {
+extension NormResult where S == Float {
     var float32: LayerOutput { LayerOutput(output: output, updatedWeights: updatedWeights) }
 }
 
 /// Creates the output tensor: `body` fills `count` elements.
-func normMakeOutput<T: ComputeScalar>(
-    shape: [Int], _ body: (UnsafeMutablePointer<T>) -> Void
-) -> Tensor<T> {
+func normMakeOutput<S: FloatingTensorElement>(
+    shape: [Int], _ body: (UnsafeMutablePointer<S>) -> Void
+) -> Tensor<S> {
     let count = MemoryBudget.saturatingProduct(shape)
-    let scalars = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+    let scalars = [S](unsafeUninitializedCapacity: count) { buffer, initialized in
         if count > 0 { body(buffer.baseAddress!) }
         initialized = count
     }
     return Tensor(uncheckedShape: shape, scalars: scalars)
 }
 
-/// `y = x · scale + shift` elementwise, `scale` and `shift` read through `paramStrides` (their
+/// `y = x · scale + shift` elementwise (in `S.Compute`, rounded once to `S`), `scale` and `shift` read through `paramStrides` (their
 /// element stride along each input axis, 0 where they do not vary).
-func normAffineOutput<T: ComputeScalar>(_ input: Tensor<T>, scale: [T], shift: [T], paramStrides: [Int]) -> Tensor<T> {
+func normAffineOutput<S: FloatingTensorElement>(_ input: Tensor<S>, scale: [S.Compute], shift: [S.Compute], paramStrides: [Int]) -> Tensor<S> {
     let shape = input.shape
     let walk = NormWalk(shape: shape, strides: NormWalk.lanes(NormWalk.contiguousStrides(shape), paramStrides))
     return input.scalars.withUnsafeBufferPointer { x in

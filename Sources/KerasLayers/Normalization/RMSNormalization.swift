@@ -49,15 +49,18 @@ public struct RMSNormalization: ShapePreservingLayer, HoldsNormVariables {
         try compute(input, options: options).float32
     }
 
-    /// The call in the compute type `T`: float32, or float64 under the float64 policy.
-    func compute<T: ComputeScalar>(_ input: Tensor<T>, options: CallOptions) throws(KerasLayerError) -> NormResult<T> {
+    /// The call in the compute type `T = S.Compute` (float32, or float64 under the float64
+    /// policy) on input stored as `S`: float32 or float64, or float16/bfloat16 read and written
+    /// directly (widened exactly, the float32 output rounded once to `S`).
+    func compute<S: FloatingTensorElement>(_ input: Tensor<S>, options: CallOptions) throws(KerasLayerError) -> NormResult<S> {
+        typealias T = S.Compute
         let shape = input.shape
         let normalized = try normNormalizedAxes(axis, shape: shape, layer: Self.className)
         let scaleShape = scaleShape(shape)
         // Before anything is allocated: the output, the scale, and the mean squares (with
         // their scratch) of the general path.
         var budget = options.memoryBudget
-        try budget.reserve(input.count, of: T.self, for: "the output", layer: Self.className)
+        try budget.reserve(input.count, of: S.self, for: "the output", layer: Self.className)
         try budget.reserve(
             MemoryBudget.saturatingProduct(scaleShape), of: T.self,
             for: "the scale of shape \(PythonLiteral.tuple(scaleShape))", layer: Self.className)
@@ -68,7 +71,7 @@ public struct RMSNormalization: ShapePreservingLayer, HoldsNormVariables {
         let scaleStrides = try normBroadcastStrides(scaleShape, to: shape, layer: Self.className, name: "scale")
         let eps = T(epsilon)
 
-        let output: Tensor<T>
+        let output: Tensor<S>
         if let rows = normTrailingRows(shape, normalized: normalized),
             scaleStrides == NormWalk.keptStrides(shape, kept: normalized) || rows.length <= 1
         {
