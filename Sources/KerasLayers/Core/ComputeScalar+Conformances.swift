@@ -45,6 +45,11 @@ extension Float: ComputeScalar {
     }
 
     @inline(__always)
+    public static func storeNarrowed(_ value: SIMD8<Double>, to pointer: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: SIMD8<Float>(value), as: SIMD8<Float>.self)
+    }
+
+    @inline(__always)
     public static func storeStreaming(_ value: SIMD8<Float>, to pointer: UnsafeMutablePointer<Float>) {
         streaming_store8(pointer, value)
     }
@@ -104,6 +109,11 @@ extension Double: ComputeScalar {
     @inline(__always)
     public static func loadWidened(_ pointer: UnsafePointer<Double>) -> SIMD8<Double> {
         UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Double>.self)
+    }
+
+    @inline(__always)
+    public static func storeNarrowed(_ value: SIMD8<Double>, to pointer: UnsafeMutablePointer<Double>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<Double>.self)
     }
 
     @inline(__always)

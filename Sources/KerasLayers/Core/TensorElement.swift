@@ -54,6 +54,9 @@ where SIMD8Storage: Sendable, SIMD16Storage: Sendable, Compute == Self {
     /// Stores eight output elements at a 32-byte aligned `pointer`, bypassing the caches where
     /// the type allows (Float: `streaming_store8`; the caller fences, as `parallelChunks` does).
     static func storeStreaming(_ value: SIMD8<Self>, to pointer: UnsafeMutablePointer<Self>)
+    /// Eight Double values rounded to this type (nearest, ties to even), stored at `pointer`
+    /// (any alignment): `loadWidened`'s inverse.
+    static func storeNarrowed(_ value: SIMD8<Double>, to pointer: UnsafeMutablePointer<Self>)
 }
 
 /// An element type of a `Tensor` that layers accept: the floating types Keras's dtype policies

@@ -1,32 +1,33 @@
-/// The passes of `NormalizationGradientKernels` on one row of float32 elements without a mask,
-/// eight elements at a time: each float32 operand is widened to Double exactly and the same
-/// products and sums are formed in Double as in the element-by-element loops; only the order
-/// of the additions within a row differs (eight running partial sums per accumulator, added
-/// together at the end of the row for a statistic that is constant along it).
+/// The passes of `NormalizationGradientKernels` on one row of elements of the compute type `T`
+/// (float32 or float64) without a mask, eight elements at a time: each operand is widened to
+/// Double exactly (`loadWidened`) and the same products and sums are formed in Double as in
+/// the element-by-element loops; only the order of the additions within a row differs (eight
+/// running partial sums per accumulator, added together at the end of the row for a statistic
+/// that is constant along it).
 ///
 /// A row qualifies when the statistic lane is constant along it (stride 0: LayerNormalization,
 /// GroupNormalization) or contiguous (stride 1: BatchNormalization over the last axis), and the
 /// parameter lane is too (or unused: no γ and no parameter gradients).
-struct NormGradientRows: Sendable {
+struct NormGradientRows<T: ComputeScalar>: Sendable {
     /// Whether the statistic index advances with the element (stride 1) or stays (stride 0).
     let statisticContiguous: Bool
     /// Whether the parameter index advances with the element (stride 1) or stays (stride 0).
     let parameterContiguous: Bool
 
-    /// The row layout of `walk` for float32 elements without a mask, or nil when a row's
-    /// statistic or parameter lane has another stride (the element-by-element loops serve).
-    init?<T>(_ walk: NormWalk, element: T.Type, masked: Bool, usesParameters: Bool) {
+    /// The row layout of `walk` without a mask, or nil when a row's statistic or parameter
+    /// lane has another stride (the element-by-element loops serve).
+    init?(_ walk: NormWalk, masked: Bool, usesParameters: Bool) {
         let ks = walk.innerStrides[1], ps = walk.innerStrides[2]
-        guard T.self == Float.self, !masked, ks == 0 || ks == 1 else { return nil }
+        guard !masked, ks == 0 || ks == 1 else { return nil }
         guard !usesParameters || ps == 0 || ps == 1 else { return nil }
         statisticContiguous = ks == 1
         parameterContiguous = usesParameters && ps == 1
     }
 
-    /// Eight float32 values at `p + j`, widened.
+    /// Eight values at `p + j`, widened.
     @inline(__always)
-    private static func load8(_ p: UnsafePointer<Float>, _ j: Int) -> SIMD8<Double> {
-        SIMD8<Double>(UnsafeRawPointer(p + j).loadUnaligned(as: SIMD8<Float>.self))
+    private static func load8(_ p: UnsafePointer<T>, _ j: Int) -> SIMD8<Double> {
+        T.loadWidened(p + j)
     }
 
     /// Eight Double values at `p + j`, or `value` in every lane when `p` is constant along the row.
@@ -47,7 +48,7 @@ struct NormGradientRows: Sendable {
     /// Pointers are at the row's first element, statistic and parameter.
     @inline(__always)
     func reduce(
-        x: UnsafePointer<Float>, dy: UnsafePointer<Float>, n: Int, centre: UnsafePointer<Double>,
+        x: UnsafePointer<T>, dy: UnsafePointer<T>, n: Int, centre: UnsafePointer<Double>,
         factor: UnsafePointer<Double>, gamma: UnsafePointer<Double>?, parameters: Bool,
         s0: UnsafeMutablePointer<Double>, s1: UnsafeMutablePointer<Double>,
         dg: UnsafeMutablePointer<Double>, db: UnsafeMutablePointer<Double>
@@ -113,7 +114,7 @@ struct NormGradientRows: Sendable {
 
     /// `Σ(x − c)` of one row into `deviation` (per element when the statistic is contiguous).
     @inline(__always)
-    func deviation(x: UnsafePointer<Float>, n: Int, centre: UnsafePointer<Double>, deviation: UnsafeMutablePointer<Double>) {
+    func deviation(x: UnsafePointer<T>, n: Int, centre: UnsafePointer<Double>, deviation: UnsafeMutablePointer<Double>) {
         let sc = statisticContiguous
         var total = SIMD8<Double>()
         var j = 0
@@ -131,10 +132,10 @@ struct NormGradientRows: Sendable {
     }
 
     /// The second pass on one row: `dx = f·(u − (a + (x − c')·b))`, or `dx = f·u` without
-    /// coefficients, rounded once to float32.
+    /// coefficients, rounded once to `T`.
     @inline(__always)
     func inputGradient(
-        x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, n: Int,
+        x: UnsafePointer<T>, dy: UnsafePointer<T>, dx: UnsafeMutablePointer<T>, n: Int,
         factor: UnsafePointer<Double>, gamma: UnsafePointer<Double>?,
         a: UnsafePointer<Double>?, b: UnsafePointer<Double>?, centre: UnsafePointer<Double>?
     ) {
@@ -146,8 +147,7 @@ struct NormGradientRows: Sendable {
             if let a, let b, let centre {
                 v -= Self.lanes(a, j, contiguous: sc) + (Self.load8(x, j) - Self.lanes(centre, j, contiguous: sc)) * Self.lanes(b, j, contiguous: sc)
             }
-            let out = SIMD8<Float>(Self.lanes(factor, j, contiguous: sc) * v)
-            UnsafeMutableRawPointer(dx + j).storeBytes(of: out, as: SIMD8<Float>.self)
+            T.storeNarrowed(Self.lanes(factor, j, contiguous: sc) * v, to: dx + j)
             j &+= 8
         }
         while j < n {
@@ -155,7 +155,7 @@ struct NormGradientRows: Sendable {
             let d = Double(dy[j])
             var v = gamma.map { d * $0[pc ? j : 0] } ?? d
             if let a, let b, let centre { v -= a[k] + (Double(x[j]) - centre[k]) * b[k] }
-            dx[j] = Float(factor[k] * v)
+            dx[j] = T(factor[k] * v)
             j &+= 1
         }
     }

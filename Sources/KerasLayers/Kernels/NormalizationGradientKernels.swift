@@ -62,7 +62,7 @@ enum NormalizationGradientKernels {
 
     /// The first pass: the sums over every element (masked or not: the output at a masked
     /// position still depends on the statistics). `parameters` 0 skips `dγ`, `dβ`.
-    static func reduce<T: BinaryFloatingPoint>(
+    static func reduce<T: ComputeScalar>(
         x: UnsafePointer<T>, dy: UnsafePointer<T>, walk: NormWalk, statistics: Int, parameters: Int,
         centre: UnsafePointer<Double>, factor: UnsafePointer<Double>, gamma: UnsafePointer<Double>?,
         mask: UnsafePointer<UInt8>?
@@ -76,7 +76,7 @@ enum NormalizationGradientKernels {
         let n = walk.rowLength
         let ks = walk.innerStrides[1], ps = walk.innerStrides[2], ms = walk.innerStrides[3]
         let rowsPerChunk = (walk.rowCount + chunks - 1) / chunks
-        let fast = NormGradientRows(walk, element: T.self, masked: counted, usesParameters: gamma != nil || parameters > 0)
+        let fast = NormGradientRows<T>(walk, masked: counted, usesParameters: gamma != nil || parameters > 0)
         partial.withUnsafeMutableBufferPointer { buffer in
             let base = buffer.baseAddress!
             parallelChunks(count: chunks, work: walk.rowCount &* n) { range in
@@ -87,7 +87,7 @@ enum NormalizationGradientKernels {
                     walk.forEachRow(in: rows) { o in
                         if let fast {
                             fast.reduce(
-                                x: floats(x + o[0]), dy: floats(dy + o[0]), n: n, centre: centre + o[1], factor: factor + o[1],
+                                x: x + o[0], dy: dy + o[0], n: n, centre: centre + o[1], factor: factor + o[1],
                                 gamma: gamma.map { $0 + o[2] }, parameters: parameters > 0, s0: s0 + o[1], s1: s1 + o[1],
                                 dg: dg + o[2], db: db + o[2])
                             return
@@ -132,7 +132,7 @@ enum NormalizationGradientKernels {
     /// `Σ w·(x − c[k])` per statistic (`w` the mask weight, 1 without a mask) and, with a
     /// mask, `Σ w`: what a centre `c` rounded to `T` misses of the exact mean (a pass before the
     /// first when the mean's rounding matters).
-    static func deviationSums<T: BinaryFloatingPoint>(
+    static func deviationSums<T: ComputeScalar>(
         x: UnsafePointer<T>, walk: NormWalk, statistics: Int, centre: UnsafePointer<Double>, mask: UnsafePointer<UInt8>?
     ) -> (deviation: [Double], count: [Double]) {
         let chunks = chunkCount(walk)
@@ -141,7 +141,7 @@ enum NormalizationGradientKernels {
         let n = walk.rowLength
         let ks = walk.innerStrides[1], ms = walk.innerStrides[3]
         let rowsPerChunk = (walk.rowCount + chunks - 1) / chunks
-        let fast = NormGradientRows(walk, element: T.self, masked: mask != nil, usesParameters: false)
+        let fast = NormGradientRows<T>(walk, masked: mask != nil, usesParameters: false)
         partial.withUnsafeMutableBufferPointer { buffer in
             let base = buffer.baseAddress!
             parallelChunks(count: chunks, work: walk.rowCount &* n) { range in
@@ -150,7 +150,7 @@ enum NormalizationGradientKernels {
                     let rows = (chunk * rowsPerChunk)..<Swift.min(walk.rowCount, (chunk + 1) * rowsPerChunk)
                     walk.forEachRow(in: rows) { o in
                         if let fast {
-                            fast.deviation(x: floats(x + o[0]), n: n, centre: centre + o[1], deviation: deviation + o[1])
+                            fast.deviation(x: x + o[0], n: n, centre: centre + o[1], deviation: deviation + o[1])
                             return
                         }
                         let xp = x + o[0]
@@ -178,19 +178,19 @@ enum NormalizationGradientKernels {
 
     /// The second pass: `dx = f·(u − w·(a + (x − c')·b))`, or `dx = f·u` without coefficients
     /// (constant statistics), rounded once to `T`.
-    static func inputGradient<T: BinaryFloatingPoint>(
+    static func inputGradient<T: ComputeScalar>(
         x: UnsafePointer<T>, dy: UnsafePointer<T>, dx: UnsafeMutablePointer<T>, walk: NormWalk,
         factor: UnsafePointer<Double>, gamma: UnsafePointer<Double>?, mask: UnsafePointer<UInt8>?,
         a: UnsafePointer<Double>?, b: UnsafePointer<Double>?, centre: UnsafePointer<Double>?
     ) {
         let n = walk.rowLength
         let ks = walk.innerStrides[1], ps = walk.innerStrides[2], ms = walk.innerStrides[3]
-        let fast = NormGradientRows(walk, element: T.self, masked: mask != nil, usesParameters: gamma != nil)
+        let fast = NormGradientRows<T>(walk, masked: mask != nil, usesParameters: gamma != nil)
         parallelChunks(count: walk.rowCount, work: walk.rowCount &* n) { rows in
             walk.forEachRow(in: rows) { o in
                 if let fast {
                     fast.inputGradient(
-                        x: floats(x + o[0]), dy: floats(dy + o[0]), dx: UnsafeMutableRawPointer(dx + o[0]).assumingMemoryBound(to: Float.self),
+                        x: x + o[0], dy: dy + o[0], dx: dx + o[0],
                         n: n, factor: factor + o[1], gamma: gamma.map { $0 + o[2] }, a: a.map { $0 + o[1] }, b: b.map { $0 + o[1] },
                         centre: centre.map { $0 + o[1] })
                     return
@@ -208,11 +208,5 @@ enum NormalizationGradientKernels {
                 }
             }
         }
-    }
-
-    /// `p` as float32 elements: only called where `NormGradientRows` checked `T` is `Float`.
-    @inline(__always)
-    private static func floats<T>(_ p: UnsafePointer<T>) -> UnsafePointer<Float> {
-        UnsafeRawPointer(p).assumingMemoryBound(to: Float.self)
     }
 }
