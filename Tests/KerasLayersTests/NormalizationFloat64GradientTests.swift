@@ -38,6 +38,15 @@ struct NormalizationFloat64GradientTests {
             className: "GroupNormalization", arguments: #""groups": 3, "axis": 1"#, inputShape: [2, 6, 3, 2],
             weights: ["gamma": [6], "beta": [6]], trainable: ["gamma", "beta"]),
         Float64GradientCase(className: "RMSNormalization", inputShape: [3, 6], weights: ["scale": [6]], trainable: ["scale"]),
+        // Rows of 8 elements and more: the eight-wide row passes (`NormGradientRows`) with a tail.
+        Float64GradientCase(className: "LayerNormalization", inputShape: [2, 19], weights: ["gamma": [19], "beta": [19]], trainable: ["gamma", "beta"]),
+        Float64GradientCase(
+            className: "BatchNormalization", inputShape: [5, 11],
+            weights: ["gamma": [11], "beta": [11], "moving_mean": [11], "moving_variance": [11]], trainable: ["gamma", "beta"], training: true),
+        Float64GradientCase(
+            className: "GroupNormalization", arguments: #""groups": 3"#, inputShape: [2, 4, 12],
+            weights: ["gamma": [12], "beta": [12]], trainable: ["gamma", "beta"]),
+        Float64GradientCase(className: "RMSNormalization", inputShape: [2, 17], weights: ["scale": [17]], trainable: ["scale"]),
         Float64GradientCase(className: "UnitNormalization", inputShape: [3, 6]),
         Float64GradientCase(className: "UnitNormalization", arguments: #""axis": [1, 2]"#, inputShape: [2, 3, 4]),
         Float64GradientCase(
