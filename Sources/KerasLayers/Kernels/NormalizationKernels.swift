@@ -29,8 +29,8 @@ enum NormalizationKernels {
         S.loadLanes(p)
     }
 
-    /// Starts loading the `n` elements at `p` into the cache (the next row, while this one is
-    /// computed from L1: a row-at-a-time kernel otherwise waits for memory at every row start).
+    /// Starts loading the `n` elements at `p` into the cache at once (the first rows of a
+    /// row-at-a-time kernel, which otherwise waits for memory at every row start).
     @inline(__always)
     static func prefetch<S>(_ p: UnsafePointer<S>, _ n: Int) {
         var j = 0
@@ -40,13 +40,29 @@ enum NormalizationKernels {
         }
     }
 
+    /// The row-at-a-time kernels' reads ahead: rows `r + 1` (at the start of a range) and
+    /// `r + 2` of the `rows` rows of `n` elements at `x`, or nil past the range. Row `r + 2`
+    /// is loaded while row `r`'s output is written (`writeRow(..., prefetching:)`), a line per
+    /// eight-lane step, so that the reads overlap the streaming stores instead of a burst of
+    /// prefetches stalling the row start (perf: the burst and the first loads of each row were
+    /// a quarter of `layerNormRows`' samples).
+    @inline(__always)
+    static func rowAhead<S>(_ x: UnsafePointer<S>, row r: Int, of range: Range<Int>, length n: Int) -> UnsafePointer<S>? {
+        if r == range.lowerBound, r &+ 1 < range.upperBound { prefetch(x + (r &+ 1) &* n, n) }
+        return r &+ 2 < range.upperBound ? x + (r &+ 2) &* n : nil
+    }
+
     /// Writes `y[j] = formula.element(j)` (rounded to `S`) for `j` in `0..<n`. From the first
     /// element of `y` aligned to `S.streamingAlignment` on, eight lanes at a time
     /// (`formula.lanes(j)`, the same float operations, the same rounding) with streaming stores
     /// (the output is not read back soon, so it skips the caches). `parallelChunks` fences the
-    /// streaming stores.
+    /// streaming stores. With `ahead` (`rowAhead`), the elements there start loading meanwhile,
+    /// one prefetch per 64 bytes of the eight-lane part (the head's and tail's few elements are
+    /// left to the demand loads).
     @inline(__always)
-    static func writeRow<Formula: RowFormula>(_ y: UnsafeMutablePointer<Formula.S>, _ n: Int, _ formula: Formula) {
+    static func writeRow<Formula: RowFormula>(
+        _ y: UnsafeMutablePointer<Formula.S>, _ n: Int, _ formula: Formula, prefetching ahead: UnsafePointer<Formula.S>? = nil
+    ) {
         typealias S = Formula.S
         var j = 0
         let mask = S.streamingAlignment &- 1
@@ -54,6 +70,14 @@ enum NormalizationKernels {
         while j < head {
             y[j] = S(rounding: formula.element(j))
             j &+= 1
+        }
+        if let ahead {
+            let line = 64 / MemoryLayout<S>.stride &- 1
+            while j &+ 8 <= n {
+                if j & line < 8 { streaming_prefetch(ahead + j) }
+                S.storeStreaming(formula.lanes(j), to: y + j)
+                j &+= 8
+            }
         }
         while j &+ 8 <= n {
             S.storeStreaming(formula.lanes(j), to: y + j)
@@ -109,10 +133,11 @@ enum NormalizationKernels {
         parallelRows(rows, n) { range in
             for r in range {
                 let xp = x + r &* n, yp = y + r &* n
-                if r &+ 1 < range.upperBound { prefetch(xp + n, n) }
+                let ahead = rowAhead(x, row: r, of: range, length: n)
                 let (mean, variance) = Moments.rowMeanVariance(xp, n)
                 let rinv = rsqrt(variance + epsilon)
                 if rmsScaling {
+                    if let ahead { prefetch(ahead, n) }
                     if let gamma {
                         for j in 0..<n { yp[j] = S(rounding: (xp[j].widened * rinv) * gamma[j]) }
                     } else {
@@ -123,16 +148,19 @@ enum NormalizationKernels {
                 let negMean = -mean
                 switch (gamma, beta) {
                 case let (g?, b?):
-                    writeRow(yp, n, LayerNormRow(x: xp, gamma: g, beta: b, rinv: rinv, negMean: negMean))
+                    writeRow(yp, n, LayerNormRow(x: xp, gamma: g, beta: b, rinv: rinv, negMean: negMean), prefetching: ahead)
                 case let (g?, nil):
+                    if let ahead { prefetch(ahead, n) }
                     for j in 0..<n {
                         let inv = rinv * g[j]
                         yp[j] = S(rounding: xp[j].widened * inv + negMean * inv)
                     }
                 case let (nil, b?):
+                    if let ahead { prefetch(ahead, n) }
                     let res = negMean * rinv
                     for j in 0..<n { yp[j] = S(rounding: xp[j].widened * rinv + (res + b[j])) }
                 case (nil, nil):
+                    if let ahead { prefetch(ahead, n) }
                     let res = negMean * rinv
                     for j in 0..<n { yp[j] = S(rounding: xp[j].widened * rinv + res) }
                 }
@@ -201,11 +229,12 @@ enum NormalizationKernels {
         parallelRows(rows, n) { range in
             for r in range {
                 let xp = x + r &* n, yp = y + r &* n
-                if r &+ 1 < range.upperBound { prefetch(xp + n, n) }
+                let ahead = rowAhead(x, row: r, of: range, length: n)
                 let f = factor(xp, n)
                 if let s {
-                    writeRow(yp, n, ScaledRow(x: xp, scale: s, factor: f))
+                    writeRow(yp, n, ScaledRow(x: xp, scale: s, factor: f), prefetching: ahead)
                 } else {
+                    if let ahead { prefetch(ahead, n) }
                     for j in 0..<n { yp[j] = S(rounding: xp[j].widened * f) }
                 }
             }
