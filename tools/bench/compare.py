@@ -92,6 +92,19 @@ def tables(results):
         gb = f"{r['warm_gb_per_s']:.1f}" if r["status"] == "ok" and r.get("warm_gb_per_s") else "n/a"
         lines.append(f"| `{r['op']}` | {ms(r, 'warm')} | {gb} | " + " | ".join(ms(k, "warm") for k in kerases) + f" | {f'{s:.2f}×' if s is not None else 'n/a'} |")
 
+    baseline = {r["op"]: r for r in main.get("swift_baseline", [])}
+    if baseline:
+        lines.append(f"\n### Against the baseline build ({results['machine'].get('baseline', '?')}), same protocol, same rounds\n")
+        lines.append("| op | Swift cold ms | baseline cold ms | baseline / Swift | Swift warm ms | baseline warm ms | baseline / Swift |")
+        lines.append("|---|---|---|---|---|---|---|")
+        for r in swift:
+            b = baseline.get(r["op"], {"status": "n/a"})
+            cells = []
+            for protocol in ("cold", "warm"):
+                ratio = speedup(r, [b], protocol)
+                cells += [ms(r, protocol), ms(b, protocol), f"{ratio:.2f}×" if ratio is not None else "n/a"]
+            lines.append(f"| `{r['op']}` | " + " | ".join(cells) + " |")
+
     lines.append("\n### Summary\n")
     for label, values in (("cold", cold_speedups), ("warm", warm_speedups)):
         g = geometric_mean(list(values.values()))

@@ -1,6 +1,6 @@
 """Runs the benchmark on both sides in alternating rounds (what `tools/benchmark` calls).
 
-Usage: python driver.py --swift BIN [--build LABEL] --out DIR [--quick]
+Usage: python driver.py --swift BIN [--build LABEL] [--baseline-swift BIN2 --baseline LABEL] --out DIR [--quick]
 
 1. `BIN bench plan` gives the protocol and the points (ops, shapes, rotation counts, bytes);
    the protocol itself is stated in Sources/keras-conformance/Bench+Protocol.swift.
@@ -12,6 +12,9 @@ Usage: python driver.py --swift BIN [--build LABEL] --out DIR [--quick]
    Before each round the driver waits (at most 0.25 s) until no other thread is runnable
    (`settle`): TensorFlow's and XLA's thread pools keep spinning for a while after their work,
    and would otherwise run into the next side's round, on a core that side's threads need.
+   With --baseline-swift, a fourth worker, `BIN2 bench serve` (another build of keras-conformance,
+   e.g. an earlier commit), takes part in the main rounds as side `swift_baseline`: the same
+   protocol, in the same run, as the published Swift side (its roofline copy is not used).
 4. The scaling sweep: one size of one op at a time is set up on every worker, then timed the same way.
 5. `BIN bench summarize` turns the samples into the results (one implementation of the
    statistics, on every side alike); compare.py writes the tables, plot.py the scaling plot.
@@ -45,8 +48,10 @@ class WorkerLost(Exception):
 class WorkerProcess:
     """A worker speaking one JSON line per command and per reply."""
 
-    def __init__(self, name, argv, env=None):
+    def __init__(self, name, argv, env=None, renamed=None):
         self.name = name
+        # side names in this worker's replies -> the run's (None: dropped)
+        self.renamed = renamed or {}
         self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, bufsize=1)
 
     def lost(self):
@@ -68,6 +73,15 @@ class WorkerProcess:
             raise SystemExit(f"driver: worker {self.name}: {reply['error']}")
         return reply
 
+    def sides(self, by_side):
+        """The reply's per-side entries under the run's side names."""
+        out = {}
+        for side, value in by_side.items():
+            name = self.renamed.get(side, side)
+            if name is not None:
+                out[name] = value
+        return out
+
     def close(self):
         try:
             self.process.stdin.close()
@@ -82,6 +96,7 @@ class Run:
         self.samples = {}
         self.na = {}
         self.lost = []
+        self.retired_cpu = 0
 
     def drop(self, worker, error, during):
         """Goes on without a worker that ended: its sides keep the samples taken so far."""
@@ -99,15 +114,15 @@ class Run:
         replies = []
         for worker in list(self.workers):
             try:
-                replies.append(worker.receive())
+                replies.append((worker, worker.receive()))
             except WorkerLost as error:
                 self.drop(worker, error, during)
         return replies
 
     def setup(self, protocol, points):
         during = f"setup of {points[0]['id']}" if len(points) == 1 else "setup"
-        for reply in self.broadcast({"cmd": "setup", "protocol": protocol, "points": points}, during):
-            for side, reasons in reply["na"].items():
+        for worker, reply in self.broadcast({"cmd": "setup", "protocol": protocol, "points": points}, during):
+            for side, reasons in worker.sides(reply["na"]).items():
                 self.na.setdefault(side, {}).update(reasons)
 
     def rounds(self, warmup, timed, label):
@@ -123,16 +138,17 @@ class Run:
                     continue
                 if r < warmup:
                     continue
-                for side, points in reply["samples"].items():
+                for side, points in worker.sides(reply["samples"]).items():
                     for point_id, protocols in points.items():
                         for name, seconds in protocols.items():
                             self.samples.setdefault(side, {}).setdefault(point_id, {}).setdefault(name, []).append(seconds)
         log(f"{label}: {timed} rounds (+{warmup} untimed); worker CPU {self.cpu_seconds():.0f} s")
 
-    def cpu_seconds(self):
-        """User + system CPU time of the workers so far (wall time far above it means a busy machine)."""
-        total = 0
-        for worker in self.workers:
+    def cpu_seconds(self, workers=None):
+        """User + system CPU time of the workers so far, retired ones included (wall time far above it
+        means a busy machine); of `workers` alone when given."""
+        total = 0 if workers is not None else self.retired_cpu
+        for worker in self.workers if workers is None else workers:
             try:
                 with open(f"/proc/{worker.process.pid}/stat") as f:
                     fields = f.read().rsplit(")", 1)[1].split()
@@ -143,6 +159,13 @@ class Run:
 
     def release(self):
         self.broadcast({"cmd": "release"}, "release")
+
+    def retire(self, worker):
+        """Ends a worker that takes no further part (its samples stay)."""
+        if worker in self.workers:
+            self.retired_cpu += self.cpu_seconds([worker])
+            self.workers.remove(worker)
+            worker.close()
 
 
 def settle(timeout=0.25):
@@ -198,6 +221,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--swift", required=True, help="the release keras-conformance binary")
     parser.add_argument("--build", default="release", help="how the binary was built, stated with the results")
+    parser.add_argument("--baseline-swift", help="another keras-conformance build timed in the main rounds as side swift_baseline")
+    parser.add_argument("--baseline", help="what the baseline build is (e.g. the commit), stated with the results")
     parser.add_argument("--out", required=True)
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
@@ -211,6 +236,10 @@ def main():
     workers = [WorkerProcess("swift", [args.swift, "bench", "serve"])]
     for backend in ("tensorflow", "jax"):
         workers.append(WorkerProcess(backend, [sys.executable, os.path.join(HERE, "keras_worker.py")], env=dict(env, KERAS_BACKEND=backend)))
+    baseline = None
+    if args.baseline_swift:
+        baseline = WorkerProcess("swift_baseline", [args.baseline_swift, "bench", "serve"], renamed={"swift": "swift_baseline", "roofline": None})
+        workers.append(baseline)
     run = Run(workers)
     try:
         log(f"main: setting up {len(plan['main'])} ops on {len(workers)} workers")
@@ -218,6 +247,8 @@ def main():
         log("main: set up")
         run.rounds(protocol["warmup_rounds"], protocol["rounds"], "main")
         run.release()
+        if baseline is not None:
+            run.retire(baseline)
         # One size of one op at a time: the largest sizes take gigabytes on the Keras side.
         for points in plan["scaling"]:
             for point in points:
@@ -237,6 +268,8 @@ def main():
     results["machine"]["packages"] = package_versions()
     results["machine"]["swift"] = subprocess.run(["swift", "--version"], capture_output=True, text=True).stdout.strip().splitlines()[0]
     results["machine"]["build"] = args.build
+    if args.baseline_swift:
+        results["machine"]["baseline"] = args.baseline or args.baseline_swift
     results["run"] = {
         "started": started,
         "worker_cpu_minutes": round(worker_cpu / 60, 1),
