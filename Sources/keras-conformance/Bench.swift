@@ -152,7 +152,9 @@ struct BenchRun {
     var main: [String: [BenchResult]] = [:]
     var scaling: [String: [BenchResult]] = [:]
 
-    /// The sides of the results (the roofline is a field of each, not a side).
+    /// The sides of the results (the roofline is a field of each, not a side). Any other side in
+    /// the samples (`swift_baseline`, another build timed by `tools/benchmark --baseline`) gets
+    /// results on the main points.
     static let sides = ["swift", "tensorflow", "tensorflow_xla", "jax"]
 
     init(raw: JSONValue) throws {
@@ -165,6 +167,8 @@ struct BenchRun {
             main[side] = samples.results(side: side, points: mainPoints)
             scaling[side] = samples.results(side: side, points: scalingPoints)
         }
+        let others = Set(samples.samples.keys).union(samples.notAvailable.keys).subtracting(Self.sides + ["roofline"])
+        for side in others { main[side] = samples.results(side: side, points: mainPoints) }
     }
 
     var json: JSONValue {

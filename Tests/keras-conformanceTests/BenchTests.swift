@@ -172,6 +172,25 @@ import Testing
         #expect(Set(run.main.keys) == Set(BenchRun.sides))
     }
 
+    /// `tools/benchmark --baseline`: another build's samples, under their own side, get results on the
+    /// main points (measured against the same roofline), none on the scaling points.
+    @Test func aBaselineSideGetsMainResults() throws {
+        let point = try Self.point("layernorm_last", shape: [2, 3, 8])
+        let raw = try JSONValue(
+            parsing: """
+                {"plan": {"protocol": null, "main": [\(try point.json.jsonText)], "scaling": [[\(try point.json.jsonText)]]},
+                 "samples": {"roofline": {"layernorm_last": {"cold": [0.001], "warm": [0.001]}},
+                             "swift_baseline": {"layernorm_last": {"cold": [0.004], "warm": [0.002]}}},
+                 "na": {}}
+                """)
+        let run = try BenchRun(raw: raw)
+        let baseline = try #require(run.main["swift_baseline"]?.first?.json)
+        #expect(baseline["status"] == .string("ok"))
+        #expect(baseline["cold_median_s"]?.doubleValue == 0.004)
+        #expect(abs(try #require(baseline["roofline_fraction"]?.doubleValue) - 0.25) < 1e-12)
+        #expect(run.scaling["swift_baseline"] == nil)
+    }
+
     @Test func pointsRoundTripThroughThePlanJSON() throws {
         let plan = try BenchPlan(protocol: .quick(l3Bytes: Self.l3))
         for point in plan.main + plan.scaling.joined() { #expect(try BenchPoint(json: try point.json) == point) }
