@@ -8,6 +8,8 @@ public struct CaseProblem: Sendable, Equatable {
         case unreadable
         /// The implementation has no layer of this class.
         case notImplemented
+        /// The implementation has the layer but declines this call (`LayerImplementation.declines`).
+        case declined
         /// The implementation's layer threw.
         case layerThrew
         /// The same case id on the same backend in more than one file.

@@ -5,7 +5,7 @@ import ReferenceData
 /// Runs golden cases through a `LayerImplementation` and compares what it returns with Keras.
 ///
 /// Each case is run on its own: an unreadable case or a layer that throws is an `error` for
-/// that case, a layer the implementation does not have is `skipped`, and the run goes on. Cases
+/// that case, a layer the implementation does not have (or a call it declines) is `skipped`, and the run goes on. Cases
 /// with the same id in files of other backends are the reference envelope for each other.
 public struct ConformanceRunner: Sendable {
     public var implementation: any LayerImplementation
@@ -127,6 +127,11 @@ public struct ConformanceRunner: Sendable {
             input: goldenCase.input, mask: goldenCase.mask, weights: goldenCase.weights,
             strictConfig: strictConfig, memoryBudget: memoryBudget,
             expectedOutputShape: goldenCase.error == nil ? goldenCase.output.shape : nil)
+        if let reason = implementation.declines(invocation) {
+            result.forward = .skipped
+            result.problems = [CaseProblem(kind: .declined, details: "\(implementation.name) declines this call: \(reason)")]
+            return result
+        }
         if let kerasError = goldenCase.error {
             judgeRefused(&result, kerasError: kerasError, invocation: invocation, references: references)
             return result

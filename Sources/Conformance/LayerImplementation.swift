@@ -61,6 +61,11 @@ public protocol LayerImplementation: Sendable {
     var name: String { get }
     /// Whether the implementation has a layer of this Keras class name.
     func implements(layer: String) -> Bool
+    /// Why the implementation does not take this call of a layer it has, when it does not
+    /// (e.g. an element type or dtype policy it does not have): the case is skipped with this
+    /// reason, like a layer it does not have, and neither passes nor fails. nil (the default):
+    /// it takes the call, and whatever `run` throws is an error of the case.
+    func declines(_ invocation: LayerInvocation) -> String?
     /// Builds the layer from `invocation.config`, sets its weights, calls it.
     func run(_ invocation: LayerInvocation) throws -> LayerResult
     /// The backward pass of the same call as `run(invocation)`: for the loss L = sum(y * upstream),
@@ -72,6 +77,9 @@ public protocol LayerImplementation: Sendable {
 }
 
 extension LayerImplementation {
+    /// Takes every call of the layers it implements.
+    public func declines(_ invocation: LayerInvocation) -> String? { nil }
+
     /// No backward pass: every gradient part is skipped.
     public func gradients(_ invocation: LayerInvocation, upstream: ReferenceTensor) throws -> [String: ReferenceTensor]? { nil }
 }

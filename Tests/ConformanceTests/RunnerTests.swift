@@ -80,6 +80,29 @@ struct FakeImplementation: LayerImplementation {
         #expect(result.problems == [CaseProblem(kind: .notImplemented, details: "layer Conv2D is not implemented by Fake")])
     }
 
+    /// An implementation that declines a call (here: a factor it does not have) is skipped with its
+    /// reason, whatever Keras's output; the calls it takes are judged as before.
+    @Test func aDeclinedCallIsSkippedWithTheReason() {
+        struct IntegerFactorsOnly: LayerImplementation {
+            var name: String { "IntegerFactorsOnly" }
+            func implements(layer: String) -> Bool { FakeImplementation().implements(layer: layer) }
+            func declines(_ invocation: LayerInvocation) -> String? {
+                invocation.config["factor"]?.intValue == nil ? "a factor that is not an integer" : nil
+            }
+            func run(_ invocation: LayerInvocation) throws -> LayerResult { try FakeImplementation().run(invocation) }
+        }
+        let runner = ConformanceRunner(implementation: IntegerFactorsOnly())
+        var c = scaleCase(output: (0..<24).map { Double($0) })
+        c.config = .object(["factor": .double(2.5)])
+        let result = runner.run(c)
+        #expect(result.status == .skipped)
+        #expect(result.problems == [CaseProblem(kind: .declined, details: "IntegerFactorsOnly declines this call: a factor that is not an integer")])
+        #expect(runner.run(scaleCase()).status == .passed)
+        #expect(runner.run(scaleCase(output: (0..<24).map { Double($0) })).status == .failed)
+        let text = TextReport.render(RunReport(implementation: "IntegerFactorsOnly", files: [], cases: [result]))
+        #expect(text.contains("Skipped (calls IntegerFactorsOnly declines): Scale (1)"), "\(text)")
+    }
+
     @Test func aLayerThatThrowsIsAnError() {
         let result = runner.run(scaleCase(layer: "Broken"))
         #expect(result.status == .error)

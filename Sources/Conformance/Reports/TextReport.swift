@@ -28,6 +28,14 @@ public enum TextReport {
                     + skipped.sorted { $0.key < $1.key }.map { "\(ReportFormatting.escaped($0.key)) (\($0.value.count))" }
                     .joined(separator: ", "))
         }
+        let declined = report.cases.filter { $0.status == .skipped && $0.problems.contains { $0.kind == .declined } }
+        if !declined.isEmpty {
+            lines.append("")
+            lines.append(
+                "Skipped (calls \(ReportFormatting.escaped(report.implementation)) declines): "
+                    + Dictionary(grouping: declined, by: \.layer).sorted { $0.key < $1.key }
+                    .map { "\(ReportFormatting.escaped($0.key)) (\($0.value.count))" }.joined(separator: ", "))
+        }
         let refused = report.cases.filter {
             $0.status == .skipped && $0.problems.contains { $0.kind == .kerasRefused || $0.kind == .refusedAsOtherBackend }
         }

@@ -14,12 +14,19 @@ public struct TwoLayersImplementation: LayerImplementation {
         ["GlobalAveragePooling1D", "UnitNormalization"].contains(layer)
     }
 
+    /// Float32 only: another input type, or a dtype policy other than `float32` (Keras's config
+    /// `dtype`, a policy object or a name), is declined, and the harness skips the case.
+    public func declines(_ invocation: LayerInvocation) -> String? {
+        let dtype = invocation.config["dtype"]
+        let policy = dtype?["config"]?["name"]?.stringValue ?? dtype?.stringValue ?? "float32"
+        if invocation.input.elementType != .float32 { return "\(invocation.input.elementType.rawValue) input (float32 only)" }
+        if policy != "float32" { return "dtype policy \(policy) (float32 only)" }
+        return nil
+    }
+
     public func run(_ invocation: LayerInvocation) throws -> LayerResult {
         guard invocation.call.objectValue?.isEmpty ?? true else {
             throw ExampleLayerError("\(invocation.layer): call arguments \(invocation.call.jsonText) are not supported")
-        }
-        guard invocation.input.elementType == .float32 else {
-            throw ExampleLayerError("\(invocation.layer): input is \(invocation.input.elementType.rawValue); only float32 is supported")
         }
         let input = invocation.input.values.map { Float($0) }
         let shape = invocation.input.shape
