@@ -19,22 +19,14 @@ public enum TextReport {
         {
             lines.append(contentsOf: describe(result))
         }
-        let notImplemented = report.cases.filter { $0.status == .skipped && $0.problems.contains { $0.kind == .notImplemented } }
-        let skipped = Dictionary(grouping: notImplemented, by: \.layer)
-        if !skipped.isEmpty {
+        let implementation = ReportFormatting.escaped(report.implementation)
+        for (kind, title) in [(CaseProblem.Kind.notImplemented, "layers \(implementation) does not have"), (.declined, "calls \(implementation) declines")] {
+            let skipped = Dictionary(grouping: report.cases.filter { $0.status == .skipped && $0.problems.contains { $0.kind == kind } }, by: \.layer)
+            guard !skipped.isEmpty else { continue }
             lines.append("")
             lines.append(
-                "Skipped (layers \(ReportFormatting.escaped(report.implementation)) does not have): "
-                    + skipped.sorted { $0.key < $1.key }.map { "\(ReportFormatting.escaped($0.key)) (\($0.value.count))" }
-                    .joined(separator: ", "))
-        }
-        let declined = report.cases.filter { $0.status == .skipped && $0.problems.contains { $0.kind == .declined } }
-        if !declined.isEmpty {
-            lines.append("")
-            lines.append(
-                "Skipped (calls \(ReportFormatting.escaped(report.implementation)) declines): "
-                    + Dictionary(grouping: declined, by: \.layer).sorted { $0.key < $1.key }
-                    .map { "\(ReportFormatting.escaped($0.key)) (\($0.value.count))" }.joined(separator: ", "))
+                "Skipped (\(title)): "
+                    + skipped.sorted { $0.key < $1.key }.map { "\(ReportFormatting.escaped($0.key)) (\($0.value.count))" }.joined(separator: ", "))
         }
         let refused = report.cases.filter {
             $0.status == .skipped && $0.problems.contains { $0.kind == .kerasRefused || $0.kind == .refusedAsOtherBackend }

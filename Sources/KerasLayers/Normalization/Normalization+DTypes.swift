@@ -8,10 +8,7 @@ extension Normalization {
     ///
     /// float32 and float64 are `compute(_:options:)` (no rounding to do between operations).
     public func call(_ input: AnyTensor, options: CallOptions) throws(KerasLayerError) -> AnyLayerOutput {
-        let converted = input.cast(to: dtypePolicy.computeDType)
-        if let floats = converted.tensor(of: Float.self) { return try compute(floats, options: options).erased }
-        if let doubles = converted.tensor(of: Double.self) { return try compute(doubles, options: options).erased }
-        return AnyLayerOutput(output: try converted.visit(RoundingCall(layer: self, options: options)))
+        try call(computing: input.cast(to: dtypePolicy.computeDType), options: options, rounding: RoundingCall(layer: self, options: options))
     }
 
     /// The formulas above for a half-precision compute type.

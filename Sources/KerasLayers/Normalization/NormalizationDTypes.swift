@@ -81,6 +81,28 @@ protocol NormalizationComputing: KerasLayer {
     func compute<S: FloatingTensorElement>(_ input: Tensor<S>, options: CallOptions) throws(KerasLayerError) -> NormResult<S>
 }
 
+/// A normalization layer that computes in a half-precision type itself (Keras does not upcast
+/// there): float32 and float64 through its kernels (`compute`), float16 and bfloat16 through a
+/// visitor of its own that rounds every operation to the type (UnitNormalization, Normalization).
+protocol HalfRoundingNormalization: KerasLayer {
+    func compute<T: ComputeScalar>(_ input: Tensor<T>, options: CallOptions) throws(KerasLayerError) -> NormResult<T>
+}
+
+extension HalfRoundingNormalization {
+    /// `input`, already in the type the layer computes in, through `compute` when that is float32
+    /// or float64, else through `rounding`.
+    func call<Rounding: AnyTensorVisitor>(
+        computing input: AnyTensor, options: CallOptions, rounding: Rounding
+    ) throws(KerasLayerError) -> AnyLayerOutput where Rounding.Result == AnyTensor, Rounding.Failure == KerasLayerError {
+        if let floats = input.tensor(of: Float.self) { return try compute(floats, options: options).erased }
+        if let doubles = input.tensor(of: Double.self) { return try compute(doubles, options: options).erased }
+        return AnyLayerOutput(output: try input.visit(rounding))
+    }
+}
+
+extension UnitNormalization: HalfRoundingNormalization {}
+extension Normalization: HalfRoundingNormalization {}
+
 extension BatchNormalization: NormalizationComputing {}
 extension LayerNormalization: NormalizationComputing {}
 extension GroupNormalization: NormalizationComputing {}

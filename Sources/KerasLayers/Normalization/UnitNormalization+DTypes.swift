@@ -19,9 +19,7 @@ extension UnitNormalization {
                 message:
                     "\(autocast.dtype.rawValue) input: Keras's rsqrt of the integer sum of squares raises on both backends; cast the input to a floating type")
         }
-        if let floats = autocast.tensor(of: Float.self) { return try compute(floats, options: options).erased }
-        if let doubles = autocast.tensor(of: Double.self) { return try compute(doubles, options: options).erased }
-        return AnyLayerOutput(output: try autocast.visit(RoundingCall(layer: self, options: options)))
+        return try call(computing: autocast, options: options, rounding: RoundingCall(layer: self, options: options))
     }
 
     /// The formulas above for a half-precision type.
