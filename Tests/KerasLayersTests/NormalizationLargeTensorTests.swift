@@ -55,6 +55,53 @@ struct NormalizationLargeTensorTests {
         normExpectClose(result.updatedWeights["moving_variance"]!.scalars, batch.variance, atol: 0, rtol: 1e-6, "axis=\(axis) batch variance")
     }
 
+    /// Deviations whose squares overflow float32 (|d| > 1.8e19), while the variance itself is
+    /// finite: the float32 summaries of the blocks (channels last, a 32-column stripe and an
+    /// 8-column group) and of the rows (LayerNormalization) overflow, and those columns and rows
+    /// are summarized again in Double.
+    @Test func statisticsPastFloat32Squares() throws {
+        var rng = TestRNG(seed: 12)
+        var values = rng.tensor([64, 40]).scalars
+        values[5 * 40 + 3] = 2e19
+        values[7 * 40 + 35] = -2e19
+        let x = try Tensor(shape: [64, 40], scalars: values)
+        let result = try BatchNormalization(momentum: 0).call(x, options: CallOptions(training: true))
+        let batch = normTestMoments(x, reduced: [0])
+        #expect(batch.variance[3] < Double(Float.greatestFiniteMagnitude) && batch.variance[3] > 1e36)
+        // The means of the other columns are near 0: exact to a fraction of float32's resolution of the spread (1).
+        normExpectClose(result.updatedWeights["moving_mean"]!.scalars, batch.mean, atol: 1e-7, rtol: 1e-7, "batch mean")
+        normExpectClose(result.updatedWeights["moving_variance"]!.scalars, batch.variance, atol: 0, rtol: 1e-6, "batch variance")
+
+        var rowValues = rng.tensor([4, 100]).scalars
+        rowValues[2 * 100 + 17] = 2e19
+        let rows = try Tensor(shape: [4, 100], scalars: rowValues)
+        let y = try LayerNormalization(center: false, scale: false).call(rows, options: CallOptions()).output
+        let stats = normTestMoments(rows, reduced: [1])
+        let expected = (0..<rows.count).map { i in
+            (Double(rows.scalars[i]) - stats.mean[i / 100]) / (stats.variance[i / 100] + 0.001).squareRoot()
+        }
+        normExpectClose(y.scalars, expected, "LayerNormalization of a row with a 2e19")
+    }
+
+    /// With at least four samples per core the cores pipeline whole samples (one sample's output
+    /// written while the next one's statistics are read); with fewer each sample is split across
+    /// the cores. Each sample's statistics are its own either way: the output of a batch is,
+    /// bit for bit, the outputs of its samples normalized alone.
+    @Test func groupNormalizationPipelinedSamples() throws {
+        var rng = TestRNG(seed: 13)
+        let batch = 4 * ProcessInfoCores.activeCount + 1
+        let sample = [48, 48, 32]
+        let x = rng.tensor([batch] + sample, mean: 2, std: 3)
+        let layer = try GroupNormalization(groups: 8)
+        let y = try layer.call(x, options: CallOptions()).output
+        let sampleCount = sample.reduce(1, *)
+        for b in 0..<batch {
+            let xb = try Tensor(shape: [1] + sample, scalars: Array(x.scalars[(b * sampleCount)..<((b + 1) * sampleCount)]))
+            let yb = try layer.call(xb, options: CallOptions()).output
+            #expect(Array(y.scalars[(b * sampleCount)..<((b + 1) * sampleCount)]) == yb.scalars, "sample \(b) of \(batch)")
+        }
+    }
+
     /// GroupNormalization's fine accumulators (channels / groups = 4 per group, channels last)
     /// merged across blocks, pieces and then within each group.
     @Test func groupNormalizationManyPieces() throws {

@@ -33,6 +33,12 @@ static inline void streaming_prefetch(const void *p) {
     __builtin_prefetch(p, 0, 3);
 }
 
+/// Asks the CPU to start loading the cache line holding `p` into the outer caches (L2), not L1:
+/// for data a kernel needs after the block it works on in L1.
+static inline void streaming_prefetch_outer(const void *p) {
+    __builtin_prefetch(p, 0, 2);
+}
+
 /// Orders the streaming stores before any store that follows (call once a kernel is done).
 static inline void streaming_fence(void) {
 #if defined(__x86_64__) || defined(__i386__)

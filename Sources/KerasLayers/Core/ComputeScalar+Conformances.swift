@@ -40,6 +40,12 @@ extension Float: ComputeScalar {
     public static func lanesMultiply(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> { a * b }
 
     @inline(__always)
+    public static func lanesSubtract(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> { a - b }
+
+    @inline(__always)
+    public static func widenedLanes(_ a: SIMD8<Float>) -> SIMD8<Double> { float_lanes_widen8(a) }
+
+    @inline(__always)
     public static func loadWidened(_ pointer: UnsafePointer<Float>) -> SIMD8<Double> {
         SIMD8<Double>(UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self))
     }
@@ -105,6 +111,12 @@ extension Double: ComputeScalar {
 
     @inline(__always)
     public static func lanesMultiply(_ a: SIMD8<Double>, _ b: SIMD8<Double>) -> SIMD8<Double> { a * b }
+
+    @inline(__always)
+    public static func lanesSubtract(_ a: SIMD8<Double>, _ b: SIMD8<Double>) -> SIMD8<Double> { a - b }
+
+    @inline(__always)
+    public static func widenedLanes(_ a: SIMD8<Double>) -> SIMD8<Double> { a }
 
     @inline(__always)
     public static func loadWidened(_ pointer: UnsafePointer<Double>) -> SIMD8<Double> {

@@ -49,6 +49,9 @@ where SIMD8Storage: Sendable, SIMD16Storage: Sendable, Compute == Self {
     /// Stores a finished output chunk (Float: streaming stores when aligned, see `poolingStoreFinal`).
     static func storeFinal(_ value: SIMD8<Self>, to pointer: UnsafeMutablePointer<Self>)
     static func lanesMultiply(_ a: SIMD8<Self>, _ b: SIMD8<Self>) -> SIMD8<Self>
+    static func lanesSubtract(_ a: SIMD8<Self>, _ b: SIMD8<Self>) -> SIMD8<Self>
+    /// The eight lanes widened exactly to Double.
+    static func widenedLanes(_ a: SIMD8<Self>) -> SIMD8<Double>
     /// Eight elements at `pointer` (any alignment), widened exactly to Double.
     static func loadWidened(_ pointer: UnsafePointer<Self>) -> SIMD8<Double>
     /// Stores eight output elements at a 32-byte aligned `pointer`, bypassing the caches where

@@ -4,14 +4,16 @@
 /// returned in its compute type `T = S.Compute`.
 ///
 /// Keras computes `mean = mean(x)` and then `variance = mean((x - mean)²)` (two passes, in
-/// float32: `tf.nn.moments`, `jnp.var`). These kernels read the input once and accumulate in
-/// Double: each row (or block of rows) is summarized while it is in cache — its sum, then the
-/// squared deviations from its own mean — and the summaries are combined with Chan's
-/// pairwise formula (`Plan.moments`). There is no `E[x²] − E[x]²` cancellation, so the
-/// statistics are the rounding to `T` of (very nearly) the exact mean and biased variance,
-/// which for data with a large offset and a small spread is closer to the truth than either
-/// backend's float32 reductions (for float64 data, Double accumulation is as accurate as
-/// TensorFlow's float64 reductions; Keras centres on its float32 mean, which adds
+/// float32: `tf.nn.moments`, `jnp.var`). These kernels read the input once: each row segment
+/// (or block of rows) is summarized while it is in cache — a pivot near its mean, then the
+/// deviations from the pivot and their squares, short runs in the compute type and the rest
+/// in Double (`Moments+Summaries.swift`) — and the summaries are combined in Double with
+/// Chan's pairwise formula (`Plan.moments`). There is no `E[x²] − E[x]²` cancellation and no
+/// error that grows with the data's offset: the statistics are the rounding to `T` of the exact
+/// mean and biased variance up to a few float32 roundings of the data's spread (for float32
+/// data; of Double for float64 data), which for data with a large offset and a small spread is
+/// closer to the truth than either backend's float32 reductions (for float64 data as accurate
+/// as TensorFlow's float64 reductions; Keras centres on its float32 mean, which adds
 /// `(mean − mean_f32)²`, negligible unless the spread is near float32's resolution of the mean).
 ///
 /// Layouts: the reduced and kept axes may interleave in any order. The traversal runs over
@@ -55,13 +57,21 @@ enum Moments {
             return (Array(repeating: .nan, count: plan.keptCount), Array(repeating: .nan, count: plan.keptCount))
         }
         let stats = plan.moments(base, mask: mask?.values.baseAddress)
+        return meanAndVariance(stats, plan: plan, masked: mask != nil, maskEpsilon: maskEpsilon)
+    }
+
+    /// Mean and biased variance rounded to `T` from `Plan.moments`' statistics (see
+    /// `meanAndVariance(_:shape:reduced:mask:maskEpsilon:)`).
+    static func meanAndVariance<T: ComputeScalar>(
+        _ stats: [Double], plan: Plan, masked: Bool = false, maskEpsilon: T = 0
+    ) -> (mean: [T], variance: [T]) {
         var mean = [T](repeating: 0, count: plan.keptCount)
         var variance = [T](repeating: 0, count: plan.keptCount)
         for k in 0..<plan.keptCount {
             let count = stats[3 * k], sum = stats[3 * k + 1]
             var squares = stats[3 * k + 2]
             var divisor = Double(plan.reducedCount)
-            if mask != nil {
+            if masked {
                 divisor = Double(T(count) + maskEpsilon)
                 if count > 0 {
                     let offset = sum / count - sum / divisor
@@ -105,57 +115,6 @@ enum Moments {
         let squares = plan.sumsOfSquares(base)
         let n = Double(plan.reducedCount)
         return squares.map { T($0 / n) }
-    }
-
-    // MARK: - Contiguous rows (the fused LayerNorm / RMSNorm / UnitNorm kernels)
-
-    /// `Σ p[0..<n]` in Double.
-    @inline(__always)
-    static func rowSum<S: FloatingTensorElement>(_ p: UnsafePointer<S>, _ n: Int) -> Double {
-        var a0 = SIMD8<Double>(), a1 = SIMD8<Double>()
-        var j = 0
-        while j &+ 16 <= n {
-            a0 += S.loadWidened(p + j)
-            a1 += S.loadWidened(p + (j &+ 8))
-            j &+= 16
-        }
-        var s = (a0 + a1).sum()
-        while j < n {
-            s += Double(p[j].widened)
-            j &+= 1
-        }
-        return s
-    }
-
-    /// `Σ (p[j] − c)²` over `0..<n` in Double.
-    @inline(__always)
-    static func rowSquaredDeviations<S: FloatingTensorElement>(_ p: UnsafePointer<S>, _ n: Int, from c: Double) -> Double {
-        var a0 = SIMD8<Double>(), a1 = SIMD8<Double>()
-        let cv = SIMD8<Double>(repeating: c)
-        var j = 0
-        while j &+ 16 <= n {
-            let d0 = S.loadWidened(p + j) - cv
-            let d1 = S.loadWidened(p + (j &+ 8)) - cv
-            a0 += d0 * d0
-            a1 += d1 * d1
-            j &+= 16
-        }
-        var s = (a0 + a1).sum()
-        while j < n {
-            let d = Double(p[j].widened) - c
-            s += d * d
-            j &+= 1
-        }
-        return s
-    }
-
-    /// Mean and biased variance of one contiguous row, as `meanAndVariance` computes them
-    /// (two passes in Double, rounded to `T`).
-    @inline(__always)
-    static func rowMeanVariance<S: FloatingTensorElement>(_ p: UnsafePointer<S>, _ n: Int) -> (mean: S.Compute, variance: S.Compute) {
-        let mean = rowSum(p, n) / Double(n)
-        let variance = rowSquaredDeviations(p, n, from: mean) / Double(n)
-        return (S.Compute(mean), S.Compute(variance))
     }
 
     // MARK: - The general traversal
@@ -209,54 +168,70 @@ enum Moments {
             pieces = max(1, min(32, walk.rowCount, total / (1 << 15)))
         }
 
+        /// The rows of piece `c`.
+        func rows(ofPiece c: Int) -> Range<Int> {
+            let rowsPerPiece = (walk.rowCount + pieces - 1) / pieces
+            return min(walk.rowCount, c * rowsPerPiece)..<min(walk.rowCount, (c + 1) * rowsPerPiece)
+        }
+
         /// Runs `body(rows, piece)` for every piece, across cores.
         func forEachPiece(_ body: (Range<Int>, Int) -> Void) {
-            let walk = self.walk, pieces = self.pieces
-            let rowsPerPiece = (walk.rowCount + pieces - 1) / pieces
+            let plan = self
             parallelChunks(count: pieces, work: walk.rowCount &* walk.rowLength, chunksPerThread: pieces) { range in
-                for c in range {
-                    body((c * rowsPerPiece)..<min(walk.rowCount, (c + 1) * rowsPerPiece), c)
-                }
+                for c in range { body(plan.rows(ofPiece: c), c) }
             }
         }
 
+        /// Doubles of the partial accumulators of all pieces (`accumulate`'s `partial`).
+        var partialCount: Int { pieces * 3 * fineCount }
+
         /// One read of `x`: per statistic `k`, `[3k]` the number of (unmasked) elements, `[3k + 1]`
-        /// their sum and `[3k + 2]` `M2 = Σ(x − x̄)²` about their mean `x̄`, in Double.
+        /// their sum and `[3k + 2]` `M2 = Σ(x − x̄)²` about their mean `x̄`, in Double
+        /// (`accumulate` for every piece, across cores, then `combine`).
+        func moments<S: FloatingTensorElement>(_ x: UnsafePointer<S>, mask: UnsafePointer<UInt8>?) -> [Double] {
+            var partial = [Double](repeating: 0, count: partialCount)
+            partial.withUnsafeMutableBufferPointer { buffer in
+                let base = buffer.baseAddress!
+                forEachPiece { _, c in accumulate(x, mask: mask, piece: c, into: base) }
+            }
+            return partial.withUnsafeBufferPointer { combine($0.baseAddress!) }
+        }
+
+        /// Reads the rows of piece `c` into that piece's accumulators in `partial`
+        /// (`partialCount` Doubles, zero before the first piece).
         ///
         /// Each piece keeps `(count, Σx, M2)` per accumulator. Rows (or blocks of rows) are
         /// summarized exactly while in cache — the block's mean, then the squared deviations
         /// from it — and merged into the accumulator with Chan's formula:
         /// `M2 = M2ₐ + M2_b + δ²·nₐ·n_b / (nₐ + n_b)`, `δ = x̄_b − x̄ₐ`. No
         /// `E[x²] − E[x]²` cancellation: as accurate as two passes over the whole input.
-        func moments<S: FloatingTensorElement>(_ x: UnsafePointer<S>, mask: UnsafePointer<UInt8>?) -> [Double] {
-            let walk = self.walk
-            let width = fineCount
-            var partial = [Double](repeating: 0, count: pieces * 3 * width)
-            partial.withUnsafeMutableBufferPointer { buffer in
-                let base = buffer.baseAddress!
-                forEachPiece { rows, c in
-                    let acc = Accumulators(base: base + c * 3 * width, width: width)
-                    if let mask, walk.innerStrides[2] != 0 {
-                        Moments.elementMoments(x, walk: walk, rows: rows, acc: acc, mask: mask)
-                    } else if walk.innerStrides[1] == 0 {
-                        Moments.rowMoments(x, walk: walk, rows: rows, acc: acc, mask: mask)
-                    } else {
-                        Moments.blockMoments(x, walk: walk, rows: rows, acc: acc, mask: mask)
-                    }
-                }
+        func accumulate<S: FloatingTensorElement>(
+            _ x: UnsafePointer<S>, mask: UnsafePointer<UInt8>?, piece c: Int, into partial: UnsafeMutablePointer<Double>
+        ) {
+            let rows = rows(ofPiece: c)
+            let acc = Accumulators(base: partial + c * 3 * fineCount, width: fineCount)
+            if let mask, walk.innerStrides[2] != 0 {
+                Moments.elementMoments(x, walk: walk, rows: rows, acc: acc, mask: mask)
+            } else if walk.innerStrides[1] == 0 {
+                Moments.rowMoments(x, walk: walk, rows: rows, acc: acc, mask: mask)
+            } else {
+                Moments.blockMoments(x, walk: walk, rows: rows, acc: acc, mask: mask)
             }
-            // Combine the pieces in order, then the fine accumulators of each statistic.
+        }
+
+        /// The pieces' accumulators combined in order, then the fine accumulators of each
+        /// statistic: `moments`' result.
+        func combine(_ partial: UnsafePointer<Double>) -> [Double] {
+            let width = fineCount
             var stats = [Double](repeating: 0, count: 3 * keptCount)
             stats.withUnsafeMutableBufferPointer { out in
-                partial.withUnsafeMutableBufferPointer { buffer in
-                    for c in 0..<pieces {
-                        let acc = Accumulators(base: buffer.baseAddress! + c * 3 * width, width: width)
-                        for f in 0..<width {
-                            let k = f / fineFactor
-                            Moments.merge(
-                                count: &out[3 * k], sum: &out[3 * k + 1], m2: &out[3 * k + 2],
-                                acc.count[f], acc.sum[f], acc.m2[f])
-                        }
+                for c in 0..<pieces {
+                    let acc = Accumulators(base: UnsafeMutablePointer(mutating: partial) + c * 3 * width, width: width)
+                    for f in 0..<width {
+                        let k = f / fineFactor
+                        Moments.merge(
+                            count: &out[3 * k], sum: &out[3 * k + 1], m2: &out[3 * k + 2],
+                            acc.count[f], acc.sum[f], acc.m2[f])
                     }
                 }
             }
@@ -319,9 +294,7 @@ enum Moments {
             var j = 0
             while j < n {
                 let length = min(4096, n &- j)
-                let p = x + (o[0] &+ j)
-                let s = rowSum(p, length)
-                let q = rowSquaredDeviations(p, length, from: s / Double(length))
+                let (s, q) = rowSummary(x + (o[0] &+ j), length)
                 merge(count: &acc.count[o[1]], sum: &acc.sum[o[1]], m2: &acc.m2[o[1]], Double(length), s, q)
                 j &+= length
             }
@@ -330,8 +303,7 @@ enum Moments {
 
     /// Rows with one accumulator per element (stride 1 from `acc` index `offsets[1]`):
     /// consecutive rows with the same accumulators form blocks of up to 32 rows; each block is
-    /// summarized eight columns at a time (the block's column sums, then the squared
-    /// deviations from its column means, while those 32 × 8 elements are in L1) and merged.
+    /// summarized (`mergeBlock`, while its columns are in L1) and merged.
     static func blockMoments<S: FloatingTensorElement>(
         _ x: UnsafePointer<S>, walk: NormWalk, rows: Range<Int>, acc: Accumulators, mask: UnsafePointer<UInt8>?
     ) {
@@ -352,66 +324,6 @@ enum Moments {
                 filled &+= 1
             }
             if filled > 0 { mergeBlock(block, filled, n, acc: acc, at: accOffset) }
-        }
-    }
-
-    /// Summarizes the `m` rows `block[0..<m]` (each `n` long) column by column and merges
-    /// them into the accumulators `offset..<offset + n`. Not inlined: inlined into the generic
-    /// `blockMoments` closure it costs ~7 % more instructions for float32 (callgrind).
-    @inline(never)
-    static func mergeBlock<S: FloatingTensorElement>(_ block: UnsafePointer<UnsafePointer<S>>, _ m: Int, _ n: Int, acc: Accumulators, at offset: Int) {
-        let nb = Double(m)
-        let nbv = SIMD8<Double>(repeating: nb)
-        var j = 0
-        while j &+ 8 <= n {
-            var s0 = SIMD8<Double>(), s1 = SIMD8<Double>()
-            var r = 0
-            while r &+ 2 <= m {
-                s0 += load8(block[r], j)
-                s1 += load8(block[r &+ 1], j)
-                r &+= 2
-            }
-            if r < m { s0 += load8(block[r], j) }
-            let sb = s0 + s1
-            let mean = sb / nbv
-            var q0 = SIMD8<Double>(), q1 = SIMD8<Double>()
-            r = 0
-            while r &+ 2 <= m {
-                let d0 = load8(block[r], j) - mean
-                let d1 = load8(block[r &+ 1], j) - mean
-                q0 += d0 * d0
-                q1 += d1 * d1
-                r &+= 2
-            }
-            if r < m {
-                let d = load8(block[r], j) - mean
-                q0 += d * d
-            }
-            let k = offset &+ j
-            let na = UnsafeRawPointer(acc.count + k).loadUnaligned(as: SIMD8<Double>.self)
-            let sa = UnsafeRawPointer(acc.sum + k).loadUnaligned(as: SIMD8<Double>.self)
-            let qa = UnsafeRawPointer(acc.m2 + k).loadUnaligned(as: SIMD8<Double>.self)
-            let total = na + nbv
-            let delta = mean - sa / na
-            var correction = delta * delta * (na * nbv / total)
-            correction.replace(with: 0, where: na .== 0)
-            UnsafeMutableRawPointer(acc.count + k).storeBytes(of: total, as: SIMD8<Double>.self)
-            UnsafeMutableRawPointer(acc.sum + k).storeBytes(of: sa + sb, as: SIMD8<Double>.self)
-            UnsafeMutableRawPointer(acc.m2 + k).storeBytes(of: qa + (q0 + q1) + correction, as: SIMD8<Double>.self)
-            j &+= 8
-        }
-        while j < n {
-            var s = 0.0
-            for r in 0..<m { s += Double(block[r][j].widened) }
-            let mean = s / nb
-            var q = 0.0
-            for r in 0..<m {
-                let d = Double(block[r][j].widened) - mean
-                q += d * d
-            }
-            let k = offset &+ j
-            merge(count: &acc.count[k], sum: &acc.sum[k], m2: &acc.m2[k], nb, s, q)
-            j &+= 1
         }
     }
 

@@ -98,19 +98,28 @@ enum NormalizationKernels {
         _ x: UnsafePointer<S>, _ y: UnsafeMutablePointer<S>, walk: NormWalk,
         scale: UnsafePointer<S.Compute>, shift: UnsafePointer<S.Compute>
     ) {
+        parallelRows(walk.rowCount, walk.rowLength) { rows in
+            affineRows(x, y, walk: walk, rows: rows, scale: scale, shift: shift)
+        }
+    }
+
+    /// `affine` of the walk's `rows`, on this thread (the caller fences the streaming stores).
+    @inline(__always)
+    static func affineRows<S: FloatingTensorElement>(
+        _ x: UnsafePointer<S>, _ y: UnsafeMutablePointer<S>, walk: NormWalk, rows: Range<Int>,
+        scale: UnsafePointer<S.Compute>, shift: UnsafePointer<S.Compute>
+    ) {
         let n = walk.rowLength
         let ps = walk.innerStrides[1]
-        parallelRows(walk.rowCount, n) { rows in
-            walk.forEachRow(in: rows) { o in
-                let xp = x + o[0], yp = y + o[0]
-                if ps == 0 {
-                    let a = scale[o[1]], b = shift[o[1]]
-                    for j in 0..<n { yp[j] = S(rounding: xp[j].widened * a + b) }
-                } else if ps == 1 {
-                    writeRow(yp, n, AffineRow(x: xp, scale: scale + o[1], shift: shift + o[1]))
-                } else {
-                    for j in 0..<n { yp[j] = S(rounding: xp[j].widened * scale[o[1] &+ j &* ps] + shift[o[1] &+ j &* ps]) }
-                }
+        walk.forEachRow(in: rows) { o in
+            let xp = x + o[0], yp = y + o[0]
+            if ps == 0 {
+                let a = scale[o[1]], b = shift[o[1]]
+                for j in 0..<n { yp[j] = S(rounding: xp[j].widened * a + b) }
+            } else if ps == 1 {
+                writeRow(yp, n, AffineRow(x: xp, scale: scale + o[1], shift: shift + o[1]))
+            } else {
+                for j in 0..<n { yp[j] = S(rounding: xp[j].widened * scale[o[1] &+ j &* ps] + shift[o[1] &+ j &* ps]) }
             }
         }
     }

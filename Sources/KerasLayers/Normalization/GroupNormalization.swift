@@ -86,39 +86,50 @@ public struct GroupNormalization: ShapePreservingLayer, HoldsNormVariables {
         // and inv and shift per (sample, channel).
         var budget = options.memoryBudget
         try budget.reserve(input.count, of: S.self, for: "the output", layer: Self.className)
+        // Each core holds the statistics of two samples and the scale and shift of one.
+        var sampleGrouped = grouped
+        sampleGrouped[0] = 1
+        let cores = ProcessInfoCores.activeCount
         try budget.reserve(
-            Moments.scratchDoubles(shape: grouped, reduced: reduced, masked: false), of: Double.self,
-            for: "the statistics of \(shape[0]) samples × \(g) groups", layer: Self.className)
+            MemoryBudget.saturatingProduct([2 * cores, Moments.scratchDoubles(shape: sampleGrouped, reduced: reduced, masked: false)]),
+            of: Double.self, for: "the statistics of a sample's \(g) groups, two per core", layer: Self.className)
         try budget.reserve(MemoryBudget.saturatingProduct([2, channels]), of: T.self, for: "gamma and beta", layer: Self.className)
         try budget.reserve(
-            MemoryBudget.saturatingProduct([2, shape[0], channels]), of: T.self,
-            for: "the scale and shift of \(shape[0]) samples × \(channels) channels", layer: Self.className)
+            MemoryBudget.saturatingProduct([2 * (cores + 1), channels]), of: T.self,
+            for: "the scale and shift of \(channels) channels, per core", layer: Self.className)
         let gamma: [T]? = scale ? try variables.value("gamma", shape: [channels], inputShape: shape) : nil
         let beta: [T]? = center ? try variables.value("beta", shape: [channels], inputShape: shape) : nil
-        let stats = input.scalars.withUnsafeBufferPointer { x in
-            Moments.meanAndVariance(x, shape: grouped, reduced: reduced)
-        }
-
-        // Per (sample, channel): inv = rsqrt(var + eps) * gamma[c]; shift = -mean * inv + beta[c].
+        // Per sample: its statistics, then per channel c of group k = c / perGroup
+        // inv = rsqrt(var[k] + eps) * gamma[c] and shift = -mean[k] * inv + beta[c], then its output.
         let batch = shape[0]
+        let sampleCount = batch > 0 ? input.count / batch : 0
+        var sampleShape = shape
+        sampleShape[0] = 1
+        let plan = Moments.Plan(shape: sampleGrouped, reduced: reduced, mask: nil)
+        var paramStrides = Array(repeating: 0, count: rank)
+        paramStrides[a] = 1
+        let walk = NormWalk(shape: sampleShape, strides: NormWalk.lanes(NormWalk.contiguousStrides(sampleShape), paramStrides))
         let eps = T(epsilon)
-        var inv = [T](repeating: 0, count: batch * channels)
-        var shift = [T](repeating: 0, count: batch * channels)
-        for b in 0..<batch {
-            for c in 0..<channels {
-                let k = b * g + c / perGroup
-                var v = NormalizationKernels.rsqrt(stats.variance[k] + eps)
-                if let gamma { v = v * gamma[c] }
-                var s = -stats.mean[k] * v
-                if let beta { s = s + beta[c] }
-                inv[b * channels + c] = v
-                shift[b * channels + c] = s
+        let output = input.scalars.withUnsafeBufferPointer { x in
+            normMakeOutput(shape: shape) { (y: UnsafeMutablePointer<S>) in
+                NormalizationKernels.perSampleAffine(
+                    x.baseAddress!, y, samples: batch, sampleCount: sampleCount, plan: plan, walk: walk,
+                    parameterCount: channels
+                ) { _, statistics, inv, shift in
+                    let (mean, variance): ([T], [T]) = Moments.meanAndVariance(statistics, plan: plan)
+                    for c in 0..<channels {
+                        let k = c / perGroup
+                        var v = NormalizationKernels.rsqrt(variance[k] + eps)
+                        if let gamma { v = v * gamma[c] }
+                        var s = -mean[k] * v
+                        if let beta { s = s + beta[c] }
+                        inv[c] = v
+                        shift[c] = s
+                    }
+                }
             }
         }
-        var paramStrides = Array(repeating: 0, count: rank)
-        paramStrides[0] = channels
-        paramStrides[a] = 1
-        return NormResult(output: normAffineOutput(input, scale: inv, shift: shift, paramStrides: paramStrides))
+        return NormResult(output: output)
     }
 
     /// The input viewed as `(..., groups, channels / groups, ...)` (the channel axis `a` split
