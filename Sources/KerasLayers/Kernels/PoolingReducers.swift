@@ -58,7 +58,8 @@ enum MaxPoolingReducer<Scalar: ComputeScalar>: PoolingReducer {
 
 /// Max for data known to hold no NaN: `x > m ? x : m`, a single `maxps` per vector, about
 /// three times cheaper than `MaxPoolingReducer`'s NaN-propagating select. Equal to
-/// `MaxPoolingReducer` whenever no NaN is involved; callers check (`poolingRowIsClean`).
+/// `MaxPoolingReducer` whenever no NaN is involved; callers check (`poolingRowIsClean`, or
+/// the sum of what the box functions read, `noting:`).
 enum UncheckedMaxReducer<Scalar: ComputeScalar>: PoolingReducer {
     static var identity: Scalar { -.infinity }
 
@@ -153,7 +154,8 @@ func poolingStoreFinal<C: ComputeScalar>(_ value: SIMD16<C>, to pointer: UnsafeM
 /// The box is `d0..<d1` × `h0..<h1` × `w0..<w1`; pixel (d, h, w) starts at
 /// `base + d·strideD + h·strideH + w·pixelStride`. Elements are combined in row-major window
 /// order (d, then h, then w) starting from `R.identity` — TensorFlow's order for average
-/// pooling, so its results are reproduced bit for bit.
+/// pooling, so its results are reproduced bit for bit. With `seen`, every element read is also
+/// added to it (a NaN among them makes it NaN: `UncheckedMaxReducer`'s check).
 @inline(__always)
 func poolingReduceBox<R: PoolingReducer>(
     _: R.Type,
@@ -162,9 +164,14 @@ func poolingReduceBox<R: PoolingReducer>(
     h0: Int, h1: Int, strideH: Int,
     w0: Int, w1: Int,
     count: Int,
-    into out: UnsafeMutablePointer<R.Scalar>
+    into out: UnsafeMutablePointer<R.Scalar>,
+    noting seen: UnsafeMutablePointer<SIMD8<R.Scalar>>? = nil
 ) {
+    typealias C = R.Scalar
     let width = pixelStride
+    let notes = seen != nil
+    var sum = SIMD8<C>()
+    defer { if let seen { seen.pointee = C.lanesAdd(seen.pointee, sum) } }
     var c = 0
     while c + 32 <= width {
         var a0 = SIMD16<R.Scalar>(repeating: R.identity)
@@ -173,8 +180,10 @@ func poolingReduceBox<R: PoolingReducer>(
             for h in h0..<h1 {
                 var p = base + d * strideD + h * strideH + w0 * pixelStride + c
                 for _ in w0..<w1 {
-                    a0 = R.combine(a0, poolingLoad16(p))
-                    a1 = R.combine(a1, poolingLoad16(p + 16))
+                    let x0 = poolingLoad16(p), x1 = poolingLoad16(p + 16)
+                    a0 = R.combine(a0, x0)
+                    a1 = R.combine(a1, x1)
+                    if notes { sum = C.lanesAdd(sum, C.lanesAdd(C.lanesAdd(x0.lowHalf, x0.highHalf), C.lanesAdd(x1.lowHalf, x1.highHalf))) }
                     p += pixelStride
                 }
             }
@@ -189,7 +198,9 @@ func poolingReduceBox<R: PoolingReducer>(
             for h in h0..<h1 {
                 var p = base + d * strideD + h * strideH + w0 * pixelStride + c
                 for _ in w0..<w1 {
-                    a = R.combine(a, poolingLoad8(p))
+                    let x = poolingLoad8(p)
+                    a = R.combine(a, x)
+                    if notes { sum = C.lanesAdd(sum, x) }
                     p += pixelStride
                 }
             }
@@ -204,6 +215,7 @@ func poolingReduceBox<R: PoolingReducer>(
                 var p = base + d * strideD + h * strideH + w0 * pixelStride + c
                 for _ in w0..<w1 {
                     a = R.combine(a, p.pointee)
+                    if notes { sum[0] += p.pointee }
                     p += pixelStride
                 }
             }
@@ -226,7 +238,7 @@ func poolingMakeArray<C: ComputeScalar>(count: Int, _ body: (UnsafeMutablePointe
 /// input pixel's `pixelStride` floats contiguously, accumulating in the output pixel (which
 /// stays in L1). Reading whole pixels in order streams better than revisiting the box once
 /// per register-sized channel chunk when pixels are wide. Same element order per channel:
-/// row-major over the box, starting from `R.identity`.
+/// row-major over the box, starting from `R.identity`. With `seen`, as `poolingReduceBox`.
 @inline(__always)
 func poolingStreamBox<R: PoolingReducer>(
     _: R.Type,
@@ -235,9 +247,14 @@ func poolingStreamBox<R: PoolingReducer>(
     h0: Int, h1: Int, strideH: Int,
     w0: Int, w1: Int,
     count: Int,
-    into out: UnsafeMutablePointer<R.Scalar>
+    into out: UnsafeMutablePointer<R.Scalar>,
+    noting seen: UnsafeMutablePointer<SIMD8<R.Scalar>>? = nil
 ) {
+    typealias C = R.Scalar
     let width = pixelStride
+    let notes = seen != nil
+    var sum = SIMD8<C>()
+    defer { if let seen { seen.pointee = C.lanesAdd(seen.pointee, sum) } }
     var first = true
     for d in d0..<d1 {
         for h in h0..<h1 {
@@ -246,21 +263,27 @@ func poolingStreamBox<R: PoolingReducer>(
                 var c = 0
                 if first {
                     while c + 16 <= width {
-                        poolingStore(R.combine(SIMD16<R.Scalar>(repeating: R.identity), poolingLoad16(p + c)), to: out + c)
+                        let x = poolingLoad16(p + c)
+                        poolingStore(R.combine(SIMD16<R.Scalar>(repeating: R.identity), x), to: out + c)
+                        if notes { sum = C.lanesAdd(sum, C.lanesAdd(x.lowHalf, x.highHalf)) }
                         c += 16
                     }
                     while c < width {
                         out[c] = R.combine(R.identity, p[c])
+                        if notes { sum[0] += p[c] }
                         c += 1
                     }
                     first = false
                 } else {
                     while c + 16 <= width {
-                        poolingStore(R.combine(poolingLoad16(out + c), poolingLoad16(p + c)), to: out + c)
+                        let x = poolingLoad16(p + c)
+                        poolingStore(R.combine(poolingLoad16(out + c), x), to: out + c)
+                        if notes { sum = C.lanesAdd(sum, C.lanesAdd(x.lowHalf, x.highHalf)) }
                         c += 16
                     }
                     while c < width {
                         out[c] = R.combine(out[c], p[c])
+                        if notes { sum[0] += p[c] }
                         c += 1
                     }
                 }

@@ -14,16 +14,18 @@ enum PoolingWindowKernels {
     ///
     /// Each output pixel folds its (clipped) window in row-major order, vectorised across the
     /// C contiguous channels (register chunks up to `streamThreshold` channels, whole pixels
-    /// above); the output rows (batch × OD × OH) are split across cores. Max first checks the
-    /// window's input rows for NaN (each row once per task, by summing it) and, when they hold
-    /// none, folds with a plain `maxps`; otherwise with the NaN-propagating select.
+    /// above); the output rows (batch × OD × OH) are split across cores. Max folds each output
+    /// row with a plain `maxps` (`UncheckedMaxReducer`), summing every element it reads on the
+    /// side; when that sum is NaN (a NaN read, or opposite infinities: a false alarm) the row is
+    /// pooled again with the NaN-propagating select. (A separate pass over each input row to
+    /// check it first waited for memory with nothing to overlap: without it 3×3/2 on 64
+    /// channels took ~20 % less time.)
     ///
     /// Max: while an output row is pooled, the input rows the next output row adds start
-    /// loading, a slice per output pixel (`prefetchSlice`): otherwise the NaN check of each row
-    /// waits for memory with nothing to overlap (perf: four fifths of this function's samples;
-    /// A/B one thread: 3×3/2 on 64 channels ~8 % faster, 2×2×2 on 32 channels ~20 %). Not for
-    /// average pooling, which reads each row once as it folds it (2×2 on 256 channels was ~40 %
-    /// slower with the prefetches: they evict the rows being folded).
+    /// loading, a slice per output pixel (`prefetchSlice`; A/B one thread, with the separate
+    /// check: 3×3/2 on 64 channels ~8 % faster, 2×2×2 on 32 channels ~20 %). Not for average
+    /// pooling, which reads each row once as it folds it (2×2 on 256 channels was ~40 % slower
+    /// with the prefetches: they evict the rows being folded).
     static func channelsLast<R: PoolingReducer>(
         _ reducer: R.Type,
         input: UnsafePointer<R.Scalar>, output: UnsafeMutablePointer<R.Scalar>,
@@ -36,82 +38,80 @@ enum PoolingWindowKernels {
         // Windows clipped to the input: the work estimate only picks the thread count.
         let windowVolume = min(d.window, d.inputSize) * min(h.window, h.inputSize) * min(w.window, w.inputSize)
         let work = rows * w.outputSize * c * max(windowVolume, 1)
-        let checkRows = R.self == MaxPoolingReducer<R.Scalar>.self
+        let isMax = R.self == MaxPoolingReducer<R.Scalar>.self
         let stream = c > streamThreshold
         parallelChunks(count: rows, work: work, chunksPerThread: 4) { range in
-            // Per input row (d, h) of the current batch: 0 unchecked, 1 no NaN, 2 NaN (or ±∞ mix).
-            var rowState = [UInt8](repeating: 0, count: checkRows ? d.inputSize * h.inputSize : 0)
-            var stateBatch = -1
-            rowState.withUnsafeMutableBufferPointer { state in
-                for row in range {
-                    let oh = row % h.outputSize
-                    let od = (row / h.outputSize) % d.outputSize
-                    let b = row / (h.outputSize * d.outputSize)
-                    let (d0, d1) = d.window(od)
-                    let (h0, h1) = h.window(oh)
-                    let base = input + b * inStrideB
-                    var out = output + row * w.outputSize * c
-                    let dh = (d1 - d0) * (h1 - h0)
-                    // The next output row's new input rows (same batch and depth window): rows
-                    // max(h1, next h0)..<next h1 of each depth slice, contiguous within it.
-                    var aheadFirst = 0, aheadSpan = 0
-                    if checkRows, row + 1 < range.upperBound, oh + 1 < h.outputSize {
-                        let (n0, n1) = h.window(oh + 1)
-                        aheadFirst = Swift.max(n0, h1)
-                        aheadSpan = Swift.max(0, n1 - aheadFirst) * inStrideH
-                    }
-                    var clean = false
-                    if checkRows {
-                        if b != stateBatch {
-                            for k in state.indices { state[k] = 0 }
-                            stateBatch = b
-                        }
-                        clean = true
-                        for dd in d0..<d1 {
-                            for hh in h0..<h1 {
-                                let k = dd * h.inputSize + hh
-                                if state[k] == 0 {
-                                    let ok = poolingRowIsClean(base + dd * inStrideD + hh * inStrideH, count: inStrideH)
-                                    state[k] = ok ? 1 : 2
-                                }
-                                if state[k] == 2 { clean = false }
-                            }
-                        }
-                    }
-                    for ow in 0..<w.outputSize {
-                        if aheadSpan > 0 {
-                            for dd in d0..<d1 {
-                                prefetchSlice(
-                                    base + dd * inStrideD + aheadFirst * inStrideH, span: aheadSpan, part: ow, of: w.outputSize)
-                            }
-                        }
-                        let (w0, w1) = w.window(ow)
-                        let count = dh * (w1 - w0)
-                        switch (clean, stream) {
-                        case (true, true):
-                            poolingStreamBox(
-                                UncheckedMaxReducer<R.Scalar>.self, base: base, pixelStride: inStrideW,
-                                d0: d0, d1: d1, strideD: inStrideD, h0: h0, h1: h1, strideH: inStrideH,
-                                w0: w0, w1: w1, count: count, into: out)
-                        case (true, false):
-                            poolingReduceBox(
-                                UncheckedMaxReducer<R.Scalar>.self, base: base, pixelStride: inStrideW,
-                                d0: d0, d1: d1, strideD: inStrideD, h0: h0, h1: h1, strideH: inStrideH,
-                                w0: w0, w1: w1, count: count, into: out)
-                        case (false, true):
-                            poolingStreamBox(
-                                R.self, base: base, pixelStride: inStrideW,
-                                d0: d0, d1: d1, strideD: inStrideD, h0: h0, h1: h1, strideH: inStrideH,
-                                w0: w0, w1: w1, count: count, into: out)
-                        case (false, false):
-                            poolingReduceBox(
-                                R.self, base: base, pixelStride: inStrideW,
-                                d0: d0, d1: d1, strideD: inStrideD, h0: h0, h1: h1, strideH: inStrideH,
-                                w0: w0, w1: w1, count: count, into: out)
-                        }
-                        out += c
-                    }
+            for row in range {
+                let oh = row % h.outputSize
+                let od = (row / h.outputSize) % d.outputSize
+                let b = row / (h.outputSize * d.outputSize)
+                let (d0, d1) = d.window(od)
+                let (h0, h1) = h.window(oh)
+                let box = OutputRow(
+                    base: input + b * inStrideB, pixelStride: inStrideW, d0: d0, d1: d1, strideD: inStrideD,
+                    h0: h0, h1: h1, strideH: inStrideH, w: w, stream: stream)
+                let out = output + row * w.outputSize * c
+                guard isMax else {
+                    poolOutputRow(R.self, box, into: out)
+                    continue
                 }
+                // The next output row's new input rows (same batch and depth window): rows
+                // max(h1, next h0)..<next h1 of each depth slice, contiguous within it.
+                var ahead: (first: Int, span: Int)? = nil
+                if row + 1 < range.upperBound, oh + 1 < h.outputSize {
+                    let (n0, n1) = h.window(oh + 1)
+                    let first = Swift.max(n0, h1)
+                    if n1 > first { ahead = (first, (n1 - first) * inStrideH) }
+                }
+                var seen = SIMD8<R.Scalar>()
+                poolOutputRow(UncheckedMaxReducer<R.Scalar>.self, box, into: out, noting: &seen, prefetching: ahead)
+                if seen.sum().isNaN {
+                    poolOutputRow(R.self, box, into: out)
+                }
+            }
+        }
+    }
+
+    /// The input box of one channels_last output row: batch `base`, depth and height windows;
+    /// the width windows come from `w`.
+    struct OutputRow<C: ComputeScalar> {
+        var base: UnsafePointer<C>
+        var pixelStride: Int
+        var d0: Int, d1: Int, strideD: Int
+        var h0: Int, h1: Int, strideH: Int
+        var w: PoolingAxis
+        /// Whole pixels walked in turn (`poolingStreamBox`), or register chunks (`poolingReduceBox`).
+        var stream: Bool
+    }
+
+    /// Pools the `w.outputSize` pixels of one output row into `out` with `Q`; with `seen`, adds
+    /// every element read to it; with `ahead`, prefetches depth slice rows
+    /// `first..<first + span / strideH` (as elements from `first · strideH`), a slice per pixel.
+    @inline(__always)
+    static func poolOutputRow<Q: PoolingReducer>(
+        _: Q.Type, _ box: OutputRow<Q.Scalar>, into out: UnsafeMutablePointer<Q.Scalar>,
+        noting seen: UnsafeMutablePointer<SIMD8<Q.Scalar>>? = nil, prefetching ahead: (first: Int, span: Int)? = nil
+    ) {
+        let c = box.pixelStride
+        let dh = (box.d1 - box.d0) * (box.h1 - box.h0)
+        for ow in 0..<box.w.outputSize {
+            if let ahead {
+                for dd in box.d0..<box.d1 {
+                    prefetchSlice(
+                        box.base + dd * box.strideD + ahead.first * box.strideH, span: ahead.span, part: ow, of: box.w.outputSize)
+                }
+            }
+            let (w0, w1) = box.w.window(ow)
+            if box.stream {
+                poolingStreamBox(
+                    Q.self, base: box.base, pixelStride: c, d0: box.d0, d1: box.d1, strideD: box.strideD,
+                    h0: box.h0, h1: box.h1, strideH: box.strideH, w0: w0, w1: w1, count: dh * (w1 - w0),
+                    into: out + ow * c, noting: seen)
+            } else {
+                poolingReduceBox(
+                    Q.self, base: box.base, pixelStride: c, d0: box.d0, d1: box.d1, strideD: box.strideD,
+                    h0: box.h0, h1: box.h1, strideH: box.strideH, w0: w0, w1: w1, count: dh * (w1 - w0),
+                    into: out + ow * c, noting: seen)
             }
         }
     }
