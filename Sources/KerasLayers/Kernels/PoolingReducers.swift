@@ -58,8 +58,9 @@ enum MaxPoolingReducer<Scalar: ComputeScalar>: PoolingReducer {
 
 /// Max for data known to hold no NaN: `x > m ? x : m`, a single `maxps` per vector, about
 /// three times cheaper than `MaxPoolingReducer`'s NaN-propagating select. Equal to
-/// `MaxPoolingReducer` whenever no NaN is involved; callers check (`poolingRowIsClean`, or
-/// the sum of what the box functions read, `noting:`).
+/// `MaxPoolingReducer` whenever no NaN is involved; callers check: the kernels sum what they
+/// fold (`noting:`), and a NaN sum — a NaN read, or opposite infinities, a false alarm — sends
+/// the row to `MaxPoolingReducer`.
 enum UncheckedMaxReducer<Scalar: ComputeScalar>: PoolingReducer {
     static var identity: Scalar { -.infinity }
 
@@ -307,26 +308,6 @@ func poolingStreamBox<R: PoolingReducer>(
             c += 1
         }
     }
-}
-
-/// Whether `count` contiguous floats hold no NaN, by summing them: a NaN makes the sum NaN.
-/// (+∞ and −∞ together, or an overflow followed by the opposite infinity, also give NaN —
-/// a false alarm that only sends the caller to its exact NaN-propagating path.)
-@inline(__always)
-func poolingRowIsClean<C: ComputeScalar>(_ p: UnsafePointer<C>, count: Int) -> Bool {
-    var s0 = SIMD16<C>(), s1 = SIMD16<C>()
-    var i = 0
-    while i + 32 <= count {
-        s0 = C.lanesAdd(s0, poolingLoad16(p + i))
-        s1 = C.lanesAdd(s1, poolingLoad16(p + i + 16))
-        i += 32
-    }
-    var tail: C = 0
-    while i < count {
-        tail += p[i]
-        i += 1
-    }
-    return !C.lanesHaveNaN(C.lanesAdd(s0, s1)) && !tail.isNaN
 }
 
 /// Folds `rows` rows of `width` floats (row r at `base + r·rowStride`) into `out` in row

@@ -42,11 +42,7 @@ enum PoolingWindowKernels {
         let stream = c > streamThreshold
         parallelChunks(count: rows, work: work, chunksPerThread: 4) { range in
             for row in range {
-                let oh = row % h.outputSize
-                let od = (row / h.outputSize) % d.outputSize
-                let b = row / (h.outputSize * d.outputSize)
-                let (d0, d1) = d.window(od)
-                let (h0, h1) = h.window(oh)
+                let (b, oh, (d0, d1), (h0, h1)) = outputRowWindows(row, d: d, h: h)
                 let box = OutputRow(
                     base: input + b * inStrideB, pixelStride: inStrideW, d0: d0, d1: d1, strideD: inStrideD,
                     h0: h0, h1: h1, strideH: inStrideH, w: w, stream: stream)
@@ -129,23 +125,14 @@ enum PoolingWindowKernels {
         }
     }
 
-    /// The NaN flags the max kernels keep: one byte per input row (d, h) in each parallel piece
-    /// (`parallelChunks` with 4 chunks per thread), an upper bound on what `channelsLast` and
-    /// `channelsFirst` allocate for `planes` planes (batches, or batches × channels).
-    static func rowFlagCount(planes: Int, d: PoolingAxis, h: PoolingAxis) -> Int {
-        let pieces = min(planes * d.outputSize * h.outputSize, 4 * ProcessInfoCores.activeCount)
-        let (perPiece, overflow1) = d.inputSize.multipliedReportingOverflow(by: h.inputSize)
-        let (total, overflow2) = perPiece.multipliedReportingOverflow(by: pieces)
-        return overflow1 || overflow2 ? Int.max : total
-    }
-
     /// Pools a channels_first tensor `[planes, D, H, W]` (planes = batch × channels) into
     /// `[planes, OD, OH, OW]`.
     ///
     /// For each output row the window's input rows are folded in one at a time, the innermost
     /// loop running along the contiguous width (elementwise over the output row, vectorised
     /// for strides 1 and 2); per output element the order is still row-major over the window.
-    /// Max checks the window's input rows for NaN first, as in `channelsLast`.
+    /// Max folds with `maxps`, noting the sum of what it reads, and pools the row again with
+    /// the NaN-propagating select when that sum is NaN, as in `channelsLast`.
     static func channelsFirst<R: PoolingReducer>(
         _ reducer: R.Type,
         input: UnsafePointer<R.Scalar>, output: UnsafeMutablePointer<R.Scalar>,
@@ -180,58 +167,44 @@ enum PoolingWindowKernels {
             let (w0, w1) = w.window(o)
             widthCount[o] = w1 - w0
         }
-        let checkRows = R.self == MaxPoolingReducer<R.Scalar>.self
+        let isMax = R.self == MaxPoolingReducer<R.Scalar>.self
         lower.withUnsafeBufferPointer { lower in
             upper.withUnsafeBufferPointer { upper in
                 widthCount.withUnsafeBufferPointer { widthCount in
                     parallelChunks(count: rows, work: work, chunksPerThread: 4) { range in
-                        // Per input row (d, h) of the current plane: 0 unchecked, 1 no NaN, 2 NaN.
-                        var rowState = [UInt8](repeating: 0, count: checkRows ? d.inputSize * h.inputSize : 0)
-                        var statePlane = -1
-                        rowState.withUnsafeMutableBufferPointer { state in
-                            for row in range {
-                                let oh = row % h.outputSize
-                                let od = (row / h.outputSize) % d.outputSize
-                                let p = row / (h.outputSize * d.outputSize)
-                                let (d0, d1) = d.window(od)
-                                let (h0, h1) = h.window(oh)
-                                let plane = input + p * inStrideP
-                                var clean = false
-                                if checkRows {
-                                    if p != statePlane {
-                                        for k in state.indices { state[k] = 0 }
-                                        statePlane = p
-                                    }
-                                    clean = true
-                                    for dd in d0..<d1 {
-                                        for hh in h0..<h1 {
-                                            let k = dd * h.inputSize + hh
-                                            if state[k] == 0 {
-                                                let ok = poolingRowIsClean(plane + dd * inStrideD + hh * inStrideH, count: w.inputSize)
-                                                state[k] = ok ? 1 : 2
-                                            }
-                                            if state[k] == 2 { clean = false }
-                                        }
-                                    }
-                                }
-                                let rowWindow = RowWindow(
-                                    plane: plane, d0: d0, d1: d1, h0: h0, h1: h1,
-                                    strideD: inStrideD, strideH: inStrideH, rowLength: w.inputSize)
-                                if clean {
-                                    poolRow(
-                                        UncheckedMaxReducer<R.Scalar>.self, rowWindow, w: w, lower: lower, upper: upper,
-                                        widthCount: widthCount, into: output + row * ow)
-                                } else {
-                                    poolRow(
-                                        R.self, rowWindow, w: w, lower: lower, upper: upper,
-                                        widthCount: widthCount, into: output + row * ow)
-                                }
+                        for row in range {
+                            let (p, _, (d0, d1), (h0, h1)) = outputRowWindows(row, d: d, h: h)
+                            let rowWindow = RowWindow(
+                                plane: input + p * inStrideP, d0: d0, d1: d1, h0: h0, h1: h1,
+                                strideD: inStrideD, strideH: inStrideH, rowLength: w.inputSize)
+                            let out = output + row * ow
+                            guard isMax else {
+                                poolRow(R.self, rowWindow, w: w, lower: lower, upper: upper, widthCount: widthCount, into: out)
+                                continue
+                            }
+                            var seen = SIMD8<R.Scalar>()
+                            poolRow(
+                                UncheckedMaxReducer<R.Scalar>.self, rowWindow, w: w, lower: lower, upper: upper,
+                                widthCount: widthCount, into: out, noting: &seen)
+                            if seen.sum().isNaN {
+                                poolRow(R.self, rowWindow, w: w, lower: lower, upper: upper, widthCount: widthCount, into: out)
                             }
                         }
                     }
                 }
             }
         }
+    }
+
+    /// Output row `row` of the rows `planes × OD × OH`: its plane (batch, or batch × channel),
+    /// its height index, and its depth and height windows.
+    @inline(__always)
+    static func outputRowWindows(
+        _ row: Int, d: PoolingAxis, h: PoolingAxis
+    ) -> (plane: Int, oh: Int, d: (Int, Int), h: (Int, Int)) {
+        let oh = row % h.outputSize
+        let od = (row / h.outputSize) % d.outputSize
+        return (row / (h.outputSize * d.outputSize), oh, d.window(od), h.window(oh))
     }
 
     /// The input rows one channels_first output row pools: plane rows (d, h) in the box.
@@ -242,13 +215,19 @@ enum PoolingWindowKernels {
     }
 
     /// One channels_first output row: out[o] = fold over rows (d, h), then offsets j, of
-    /// row[o·s + j − pad] — row-major window order for every output element.
+    /// row[o·s + j − pad] — row-major window order for every output element. With `seen`,
+    /// every element folded is also added to it.
     @inline(__always)
     static func poolRow<Q: PoolingReducer>(
         _: Q.Type, _ window: RowWindow<Q.Scalar>, w: PoolingAxis,
         lower: UnsafeBufferPointer<Int>, upper: UnsafeBufferPointer<Int>,
-        widthCount: UnsafeBufferPointer<Int>, into out: UnsafeMutablePointer<Q.Scalar>
+        widthCount: UnsafeBufferPointer<Int>, into out: UnsafeMutablePointer<Q.Scalar>,
+        noting seen: UnsafeMutablePointer<SIMD8<Q.Scalar>>? = nil
     ) {
+        typealias C = Q.Scalar
+        let notes = seen != nil
+        var sum = SIMD8<C>()
+        defer { if let seen { seen.pointee = C.lanesAdd(seen.pointee, sum) } }
         let ow = w.outputSize
         let s = w.stride
         for o in 0..<ow { out[o] = Q.identity }
@@ -263,20 +242,24 @@ enum PoolingWindowKernels {
                     if s == 1 {
                         let src = source + shift
                         while o + 8 <= end {
-                            poolingStore(Q.combine(poolingLoad8(out + o), poolingLoad8(src + o)), to: out + o)
+                            let x = poolingLoad8(src + o)
+                            poolingStore(Q.combine(poolingLoad8(out + o), x), to: out + o)
+                            if notes { sum = C.lanesAdd(sum, x) }
                             o += 8
                         }
                     } else if s == 2 {
                         // Outputs o..<o+8 read columns 2o+shift … 2o+shift+14: one 16-wide load
                         // (its last column must still lie inside the row) and the even lanes.
                         while o + 8 <= end && 2 * o + shift + 16 <= window.rowLength {
-                            let pair = poolingLoad16(source + 2 * o + shift)
-                            poolingStore(Q.combine(poolingLoad8(out + o), pair.evenHalf), to: out + o)
+                            let x = poolingLoad16(source + 2 * o + shift).evenHalf
+                            poolingStore(Q.combine(poolingLoad8(out + o), x), to: out + o)
+                            if notes { sum = C.lanesAdd(sum, x) }
                             o += 8
                         }
                     }
                     while o < end {
                         out[o] = Q.combine(out[o], source[o * s + shift])
+                        if notes { sum[0] += source[o * s + shift] }
                         o += 1
                     }
                 }

@@ -102,11 +102,8 @@ public struct WindowPooling<Layer: WindowPoolingLayer>: Sendable, Equatable {
         }
         let padded = [PoolingAxis](repeating: .trivial, count: 3 - axes.count) + axes
         let (d, h, w) = (padded[0], padded[1], padded[2])
-        // The kernels' scratch: NaN flags per input row (d, h) in each parallel piece, and for
-        // channels_first three index arrays over the window offsets that reach the input.
-        try budget.reserve(
-            PoolingWindowKernels.rowFlagCount(planes: dataFormat == .channelsFirst ? layout.batch * layout.channels : layout.batch, d: d, h: h),
-            of: UInt8.self, for: "the kernel's NaN flags", layer: className)
+        // The kernels' scratch: for channels_first three index arrays over the window offsets
+        // that reach the input.
         if dataFormat == .channelsFirst {
             try budget.reserve(2 * w.usedOffsets.count + w.outputSize, of: Int.self, for: "the window index arrays", layer: className)
         }
