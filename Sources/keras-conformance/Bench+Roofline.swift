@@ -4,11 +4,11 @@ import Dispatch
 /// The roofline: the fastest this machine moves an op's bytes, measured next to the op.
 ///
 /// Two threads (the machine's two cores) each take half of the source and half of the
-/// destination. Where both have bytes, a thread copies: 16-byte loads, and 16-byte non-temporal
-/// stores (`streaming_store4`, the same clang builtin the layers' kernels use), which skip the
+/// destination. Where both have bytes, a thread copies: 32-byte loads, and 32-byte non-temporal
+/// stores (`streaming_store8`, the same clang builtin the layers' kernels use), which skip the
 /// read-for-ownership of each destination line, so the memory traffic is exactly one read of the
 /// source and one write of the destination. When an op reads more than it writes (a global
-/// pooling), the rest of the source is only read (summed into registers); when it writes more, the
+/// pooling), the rest of the source is only read (summed into four registers of eight lanes); when it writes more, the
 /// rest of the destination is only written. So the roofline moves the op's own bytes read and
 /// written, no more: GB/s = (bytes read + bytes written) / time.
 final class StreamingCopy {
@@ -68,23 +68,21 @@ final class StreamingCopy {
         let common = min(readCount, writeCount)
         var i = 0
         while i + 16 <= common {
-            streaming_store4(to + i, raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD4<Float>.self))
-            streaming_store4(to + i + 4, raw.loadUnaligned(fromByteOffset: i * 4 + 16, as: SIMD4<Float>.self))
-            streaming_store4(to + i + 8, raw.loadUnaligned(fromByteOffset: i * 4 + 32, as: SIMD4<Float>.self))
-            streaming_store4(to + i + 12, raw.loadUnaligned(fromByteOffset: i * 4 + 48, as: SIMD4<Float>.self))
+            streaming_store8(to + i, raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self))
+            streaming_store8(to + i + 8, raw.loadUnaligned(fromByteOffset: i * 4 + 32, as: SIMD8<Float>.self))
             i += 16
         }
         while i < common {
             to[i] = from[i]
             i += 1
         }
-        var sums = (SIMD4<Float>(), SIMD4<Float>(), SIMD4<Float>(), SIMD4<Float>())
-        while i + 16 <= readCount {
-            sums.0 += raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD4<Float>.self)
-            sums.1 += raw.loadUnaligned(fromByteOffset: i * 4 + 16, as: SIMD4<Float>.self)
-            sums.2 += raw.loadUnaligned(fromByteOffset: i * 4 + 32, as: SIMD4<Float>.self)
-            sums.3 += raw.loadUnaligned(fromByteOffset: i * 4 + 48, as: SIMD4<Float>.self)
-            i += 16
+        var sums = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
+        while i + 32 <= readCount {
+            sums.0 += raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            sums.1 += raw.loadUnaligned(fromByteOffset: i * 4 + 32, as: SIMD8<Float>.self)
+            sums.2 += raw.loadUnaligned(fromByteOffset: i * 4 + 64, as: SIMD8<Float>.self)
+            sums.3 += raw.loadUnaligned(fromByteOffset: i * 4 + 96, as: SIMD8<Float>.self)
+            i += 32
         }
         var sum = (sums.0 + sums.1 + sums.2 + sums.3).sum()
         while i < readCount {

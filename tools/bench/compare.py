@@ -57,7 +57,7 @@ def tables(results):
     swift = main["swift"]
     by_op = {side: {r["op"]: r for r in main[side]} for side, _ in KERAS}
     lines = []
-    cold_speedups, warm_speedups, targets, over = {}, {}, [], []
+    cold_speedups, warm_speedups, targets, over, at_roofline = {}, {}, [], [], []
     lines.append("### Cold (inputs rotated over more than 3 × L3)\n")
     lines.append(
         "| op | shape | Swift ms (p10–p90) | GB/s | roofline GB/s | roofline fraction | "
@@ -72,7 +72,10 @@ def tables(results):
             cold_speedups[r["op"]] = s
         fraction = r.get("roofline_fraction")
         if fraction is not None and fraction > 1:
-            over.append(r["op"])
+            # The fraction of the op's p90 sample: above 1 even there, the op beat the copy beyond
+            # its own spread (a protocol bug); otherwise the median is at the roofline within noise.
+            slow = fraction * r["cold_median_s"] / r["cold_p90_s"]
+            (over if slow > 1 else at_roofline).append(f"`{r['op']}` ({fraction:.2f}, at p90 {slow:.2f})")
         gb = f"{r['gb_per_s']:.1f}" if r["status"] == "ok" and r.get("gb_per_s") else "n/a"
         roof = f"{r['roofline_gb_per_s']:.1f}" if r.get("roofline_gb_per_s") else "n/a"
         frac = f"{fraction:.2f}" if fraction is not None else "n/a"
@@ -113,7 +116,7 @@ def tables(results):
             lines.append(f"- {label}: geometric mean speed-up over the fastest Keras side **{g:.2f}×** over {len(values)} ops; slowest `{slowest}` {values[slowest]:.2f}×.")
     for r in swift:
         op, s, fraction = r["op"], cold_speedups.get(r["op"]), r.get("roofline_fraction")
-        wanted = 1.0 if r["op"].endswith(("_grad", "_f16", "_bf16")) else 1.5
+        wanted = 1.5
         if s is not None and s < wanted:
             targets.append(f"`{op}` {s:.2f}× (target ≥ {wanted}×)")
         need = 0.8 if op in SINGLE_PASS else 0.5 if op in TWO_PASS else None
@@ -124,8 +127,12 @@ def tables(results):
         targets.append(f"geometric mean of the nine forward ops {g:.2f}× (target ≥ 2×)")
     lines.append("- Targets missed (cold): " + ("; ".join(targets) if targets else "none") + ".")
     lines.append(
-        "- Cold figures above the roofline (a protocol bug if any): " + (", ".join(f"`{o}`" for o in over) if over else "none") + "."
+        "- Cold figures above the roofline beyond their spread (even the op's p90 sample faster than the copy's median: a protocol bug if any): "
+        + (", ".join(over) if over else "none")
+        + "."
     )
+    if at_roofline:
+        lines.append("- Cold medians at the roofline within the noise (fraction above 1, not at the p90 sample): " + ", ".join(at_roofline) + ".")
     noise = {side: spread(main[side]) for side in ["swift"] + [s for s, _ in KERAS]}
     lines.append(
         "- Noise, the median over ops of (p90 − p10) / median: "
