@@ -266,7 +266,7 @@ enum PoolingWindowGradientKernels {
                                         var row = dx + ((dd * h.inputSize + hh) * w.inputSize + w0) * channels
                                         for _ in w0..<w1 {
                                             if partition {
-                                                for c in 0..<width { row[c] = share[c] }
+                                                storeShares(share.baseAddress!, width, to: row)
                                             } else {
                                                 for c in 0..<width { row[c] += share[c] }
                                             }
@@ -280,6 +280,29 @@ enum PoolingWindowGradientKernels {
                     }
                 }
             }
+        }
+    }
+}
+
+extension PoolingWindowGradientKernels {
+    /// `row[0..<width] = share[0..<width]`: a gradient element written once and not read
+    /// again soon, so float32 goes out eight lanes at a time with streaming stores where
+    /// 16-byte aligned (`Float.storeFinal`; `parallelChunks` fences them), which skip the read
+    /// for ownership of every gradient line (the average pooling backward pass of
+    /// `avgpool2d_2x2_grad` wrote its 25.7 MB gradient with plain stores, reading it first).
+    @inline(__always)
+    static func storeShares<T: BinaryFloatingPoint>(_ share: UnsafeMutablePointer<T>, _ width: Int, to row: UnsafeMutablePointer<T>) {
+        var c = 0
+        if T.self == Float.self {
+            let source = UnsafeRawPointer(share), target = UnsafeMutableRawPointer(row).assumingMemoryBound(to: Float.self)
+            while c + 8 <= width {
+                Float.storeFinal(source.loadUnaligned(fromByteOffset: c * 4, as: SIMD8<Float>.self), to: target + c)
+                c += 8
+            }
+        }
+        while c < width {
+            row[c] = share[c]
+            c += 1
         }
     }
 }
