@@ -83,6 +83,23 @@ struct NormalizationLargeTensorTests {
         normExpectClose(y.scalars, expected, "LayerNormalization of a row with a 2e19")
     }
 
+    /// A row summary's pivot is the mean of the row's first eight elements unless that is more
+    /// than a standard deviation from the row's mean (then the row's own mean): a pivot 11
+    /// standard deviations off would cancel all but a hundredth of `Σd²` (measured without the
+    /// check: M2 off by 2.7e-7 relative; with it 1.9e-8, the float32 rounding of the eight
+    /// largest squares).
+    @Test func rowSummaryPivotFarFromTheMean() throws {
+        var rng = TestRNG(seed: 14)
+        var row = rng.tensor([1000], mean: 1000, std: 1).scalars
+        for j in 0..<8 { row[j] = 2000 }
+        let exact = row.map(Double.init)
+        let mean = exact.reduce(0, +) / 1000
+        let m2 = exact.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+        let summary = row.withUnsafeBufferPointer { Moments.rowSummary($0.baseAddress!, 1000) }
+        #expect(abs(summary.sum - mean * 1000) <= 1e-9 * mean * 1000, "sum \(summary.sum), exact \(mean * 1000)")
+        #expect(abs(summary.m2 - m2) <= 6e-8 * m2, "M2 \(summary.m2), exact \(m2)")
+    }
+
     /// With at least four samples per core the cores pipeline whole samples (one sample's output
     /// written while the next one's statistics are read); with fewer each sample is split across
     /// the cores. Each sample's statistics are its own either way: the output of a batch is,

@@ -3,10 +3,13 @@ import CStreamingStores
 /// The summaries `Moments` merges: the element count, `Σx` and `M2 = Σ(x − x̄)²` of one
 /// contiguous row segment or one block of rows, computed while the data are in cache.
 ///
-/// Each summary takes two passes over data in L1: the first finds a pivot `c` (near the
-/// segment's or column's mean, in the compute type `T = S.Compute`), the second sums the
-/// deviations `d = x − c` and their squares. The arithmetic on elements is in `T` lanes, and
-/// short runs of it are widened to Double and added there:
+/// Each summary sums, over data in L1, the deviations `d = x − c` from a pivot `c` near the mean
+/// (in the compute type `T = S.Compute`) and their squares. A row segment's pivot is the mean of
+/// its first eight elements, kept when the sums show it within a standard deviation of the
+/// segment's mean (`e²/n ≤ q/2`, so less than a bit cancels below), else the segment's mean from
+/// a first pass; a block column's pivot is its first row plus the mean of the other rows'
+/// differences from it (a first pass over the block). The arithmetic on elements is in `T`
+/// lanes, and short runs of it are widened to Double and added there:
 ///
 /// - along a row a lane adds at most 8 values (pairwise) before its partial goes to Double; down
 ///   a block column, one value per row of at most 32 rows;
@@ -88,12 +91,23 @@ extension Moments {
         return (sum, squares)
     }
 
-    /// `(Σx, M2)` of the contiguous segment `p[0..<n]` (`n > 0`).
+    /// `(Σx, M2)` of the contiguous segment `p[0..<n]` (`n > 0`): usually one pass (see the
+    /// pivot above), two when the head's mean is a poor pivot.
     @inline(__always)
     static func rowSummary<S: FloatingTensorElement>(_ p: UnsafePointer<S>, _ n: Int) -> (sum: Double, m2: Double) {
         let count = Double(n)
-        let pivot = S.Compute(rowSum(p, n) / count)
-        let (e, q) = rowDeviations(p, n, from: pivot)
+        // One pass about the mean of the first (up to) eight elements, kept when that pivot is
+        // within a standard deviation of the mean (e²/n ≤ q/2, so M2 = q − e²/n keeps at least
+        // half of q: less than a bit of cancellation); otherwise about the row's own mean.
+        let head = min(n, 8)
+        var headSum = 0.0
+        for j in 0..<head { headSum += Double(p[j].widened) }
+        var pivot = S.Compute(headSum / Double(head))
+        var (e, q) = rowDeviations(p, n, from: pivot)
+        if !(e * e / count <= q / 2) {
+            pivot = S.Compute(rowSum(p, n) / count)
+            (e, q) = rowDeviations(p, n, from: pivot)
+        }
         let sum = count * Double(pivot) + e
         let m2 = q - e * e / count
         if sum.isFinite, m2.isFinite { return (sum, max(0, m2)) }
