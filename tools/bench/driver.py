@@ -7,8 +7,6 @@ Usage: python driver.py --swift BIN [--build LABEL] [--baseline-swift BIN2 --bas
 2. Three workers start: `BIN bench serve` (sides swift and roofline), and
    tools/bench/keras_worker.py on the TensorFlow backend (tensorflow, tensorflow_xla) and on
    JAX (jax). Each sets up the main points (in parallel: nothing is timed during setup).
-   Every worker's glibc malloc keeps freed memory (MALLOC_MMAP_MAX_=0 and no trimming), so
-   that large outputs reuse memory instead of faulting in fresh zeroed pages on every call.
 3. Rounds alternate between the workers, one round of each in turn, the order rotating every
    round, so that no side is always first after another's run, and all see the same machine.
    Before each round the driver waits (at most 0.25 s) until no other thread is runnable
@@ -234,19 +232,13 @@ def main():
     protocol = plan["protocol"]
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     load_before = load_average()
-    # Every worker's malloc keeps what is freed (glibc: no fresh mapping per allocation, no
-    # trimming), so that an output above 32 MiB reuses memory instead of faulting in and
-    # zeroing fresh pages on every call (~85 ms per 256 MiB here) — the same on every side.
-    allocator = dict(MALLOC_MMAP_MAX_="0", MALLOC_TRIM_THRESHOLD_=str(1 << 40))
-    worker_env = dict(os.environ, **allocator)
-    env = dict(worker_env, TF_CPP_MIN_LOG_LEVEL="3")
-    workers = [WorkerProcess("swift", [args.swift, "bench", "serve"], env=worker_env)]
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    workers = [WorkerProcess("swift", [args.swift, "bench", "serve"])]
     for backend in ("tensorflow", "jax"):
         workers.append(WorkerProcess(backend, [sys.executable, os.path.join(HERE, "keras_worker.py")], env=dict(env, KERAS_BACKEND=backend)))
     baseline = None
     if args.baseline_swift:
-        baseline = WorkerProcess(
-            "swift_baseline", [args.baseline_swift, "bench", "serve"], env=worker_env, renamed={"swift": "swift_baseline", "roofline": None})
+        baseline = WorkerProcess("swift_baseline", [args.baseline_swift, "bench", "serve"], renamed={"swift": "swift_baseline", "roofline": None})
         workers.append(baseline)
     run = Run(workers)
     try:
