@@ -284,7 +284,7 @@ enum Moments {
 
     /// Rows that each belong to one statistic (`acc` index `offsets[1]`), skipped where the
     /// mask (constant along the row) is 0. Segments of at most 4096 elements (in L1) are
-    /// summarized with two passes and merged.
+    /// summarized (`rowSummary`) and merged.
     static func rowMoments<S: FloatingTensorElement>(
         _ x: UnsafePointer<S>, walk: NormWalk, rows: Range<Int>, acc: Accumulators, mask: UnsafePointer<UInt8>?
     ) {
