@@ -21,8 +21,8 @@ import CStreamingStores
 ///   beyond its range) or the data hold an infinity or NaN, the summary is computed again in
 ///   Double throughout, exactly.
 ///
-/// Summing in Double instead (as the Double passes that rows, `rowSquaredDeviations`, still do)
-/// costs a conversion per four float32 lanes, which made BatchNormalization's statistics
+/// Summing in Double instead (as `rowSquaredDeviations` still does, for RMSNormalization,
+/// UnitNormalization and the fallback) costs a conversion per four float32 lanes, which made BatchNormalization's statistics
 /// compute-bound; the errors above stay below float32's resolution of the rounded mean and
 /// variance except for a mean far below the spread (mean 1e-4 of data with spread 1 is then off
 /// by about 1e-9: 2⁻²⁴ of the spread, not of the mean). For float64 data `T` is Double.
