@@ -46,9 +46,7 @@ extension Float: ComputeScalar {
     public static func widenedLanes(_ a: SIMD8<Float>) -> SIMD8<Double> { float_lanes_widen8(a) }
 
     @inline(__always)
-    public static func loadWidened(_ pointer: UnsafePointer<Float>) -> SIMD8<Double> {
-        SIMD8<Double>(UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self))
-    }
+    public static func loadWidened(_ pointer: UnsafePointer<Float>) -> SIMD8<Double> { widenedLanes(loadLanes(pointer)) }
 
     @inline(__always)
     public static func storeNarrowed(_ value: SIMD8<Double>, to pointer: UnsafeMutablePointer<Float>) {
@@ -119,13 +117,11 @@ extension Double: ComputeScalar {
     public static func widenedLanes(_ a: SIMD8<Double>) -> SIMD8<Double> { a }
 
     @inline(__always)
-    public static func loadWidened(_ pointer: UnsafePointer<Double>) -> SIMD8<Double> {
-        UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Double>.self)
-    }
+    public static func loadWidened(_ pointer: UnsafePointer<Double>) -> SIMD8<Double> { loadLanes(pointer) }
 
     @inline(__always)
     public static func storeNarrowed(_ value: SIMD8<Double>, to pointer: UnsafeMutablePointer<Double>) {
-        UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<Double>.self)
+        storeLanes(value, to: pointer)
     }
 
     @inline(__always)

@@ -177,7 +177,7 @@ extension Moments {
             let f0 = S.loadLanes(block[0] + j), f1 = S.loadLanes(block[0] + (j &+ 8))
             let f2 = S.loadLanes(block[0] + (j &+ 16)), f3 = S.loadLanes(block[0] + (j &+ 24))
             var s0 = SIMD8<T>(), s1 = SIMD8<T>(), s2 = SIMD8<T>(), s3 = SIMD8<T>()
-            for r in 1..<max(1, m) {
+            for r in 1..<m {
                 let row = block[r] + j
                 if prefetched < aheadBytes {
                     streaming_prefetch_outer(ahead + prefetched)
@@ -212,7 +212,7 @@ extension Moments {
         while j &+ 8 <= n {
             let f = S.loadLanes(block[0] + j)
             var s = SIMD8<T>()
-            for r in 1..<max(1, m) { addDifference(&s, block[r] + j, f) }
+            for r in 1..<m { addDifference(&s, block[r] + j, f) }
             let c = T.lanesAdd(f, T.lanesDivide(s, by: count))
             var e = SIMD8<T>(), q = SIMD8<T>()
             for r in 0..<m { addDeviation(&e, &q, block[r] + j, c) }

@@ -169,9 +169,13 @@ enum Moments {
         }
 
         /// The rows of piece `c`.
-        func rows(ofPiece c: Int) -> Range<Int> {
-            let rowsPerPiece = (walk.rowCount + pieces - 1) / pieces
-            return min(walk.rowCount, c * rowsPerPiece)..<min(walk.rowCount, (c + 1) * rowsPerPiece)
+        func rows(ofPiece c: Int) -> Range<Int> { Self.piece(c, of: pieces, rowCount: walk.rowCount) }
+
+        /// Piece `c` of `rowCount` rows cut into `pieces` contiguous pieces of equal size (the
+        /// last one shorter, or empty).
+        static func piece(_ c: Int, of pieces: Int, rowCount: Int) -> Range<Int> {
+            let rowsPerPiece = (rowCount + pieces - 1) / pieces
+            return min(rowCount, c * rowsPerPiece)..<min(rowCount, (c + 1) * rowsPerPiece)
         }
 
         /// Runs `body(rows, piece)` for every piece, across cores.

@@ -1,7 +1,7 @@
 extension NormalizationKernels {
     /// `y = x · scale + shift` where each sample (the first axis) has statistics of its own
     /// (GroupNormalization): for every sample `b`, its statistics (`plan.moments` of its
-    /// `sampleCount` elements alone), then `coefficients(b, statistics, scale, shift)` fills its
+    /// `sampleCount` elements alone), then `coefficients(statistics, scale, shift)` fills its
     /// `parameterCount` scales and shifts, then its output is written (`affineRows` over `walk`,
     /// one sample's output with the parameters as lane 1).
     ///
@@ -17,14 +17,14 @@ extension NormalizationKernels {
     static func perSampleAffine<S: FloatingTensorElement>(
         _ x: UnsafePointer<S>, _ y: UnsafeMutablePointer<S>, samples: Int, sampleCount: Int,
         plan: Moments.Plan, walk: NormWalk, parameterCount: Int,
-        coefficients: (Int, [Double], UnsafeMutablePointer<S.Compute>, UnsafeMutablePointer<S.Compute>) -> Void
+        coefficients: ([Double], UnsafeMutablePointer<S.Compute>, UnsafeMutablePointer<S.Compute>) -> Void
     ) {
-        let parameters = UnsafeMutablePointer<S.Compute>.allocate(capacity: 2 * parameterCount)
-        defer { parameters.deallocate() }
         guard samples >= 4 * ProcessInfoCores.activeCount else {
+            let parameters = UnsafeMutablePointer<S.Compute>.allocate(capacity: 2 * parameterCount)
+            defer { parameters.deallocate() }
             for b in 0..<samples {
                 let xb = x + b &* sampleCount
-                coefficients(b, plan.moments(xb, mask: nil), parameters, parameters + parameterCount)
+                coefficients(plan.moments(xb, mask: nil), parameters, parameters + parameterCount)
                 affine(xb, y + b &* sampleCount, walk: walk, scale: parameters, shift: parameters + parameterCount)
             }
             return
@@ -41,7 +41,7 @@ extension NormalizationKernels {
     static func pipelineSamples<S: FloatingTensorElement>(
         _ x: UnsafePointer<S>, _ y: UnsafeMutablePointer<S>, run: Range<Int>, sampleCount: Int,
         plan: Moments.Plan, walk: NormWalk, parameterCount: Int,
-        coefficients: (Int, [Double], UnsafeMutablePointer<S.Compute>, UnsafeMutablePointer<S.Compute>) -> Void
+        coefficients: ([Double], UnsafeMutablePointer<S.Compute>, UnsafeMutablePointer<S.Compute>) -> Void
     ) {
         let partialCount = plan.partialCount
         let partials = UnsafeMutablePointer<Double>.allocate(capacity: 2 * partialCount)
@@ -51,19 +51,19 @@ extension NormalizationKernels {
             parameters.deallocate()
         }
         let pieces = plan.pieces
-        let outputRowsPerPiece = (walk.rowCount + pieces - 1) / pieces
         var current = partials, next = partials + partialCount
         current.initialize(repeating: 0, count: partialCount)
         for c in 0..<pieces { plan.accumulate(x + run.lowerBound &* sampleCount, mask: nil, piece: c, into: current) }
         for b in run {
-            coefficients(b, plan.combine(current), parameters, parameters + parameterCount)
+            coefficients(plan.combine(current), parameters, parameters + parameterCount)
             let xb = x + b &* sampleCount, yb = y + b &* sampleCount
             let readsNext = b &+ 1 < run.upperBound
             if readsNext { next.initialize(repeating: 0, count: partialCount) }
             for c in 0..<pieces {
                 if readsNext { plan.accumulate(xb + sampleCount, mask: nil, piece: c, into: next) }
-                let rows = min(walk.rowCount, c &* outputRowsPerPiece)..<min(walk.rowCount, (c &+ 1) &* outputRowsPerPiece)
-                affineRows(xb, yb, walk: walk, rows: rows, scale: parameters, shift: parameters + parameterCount)
+                affineRows(
+                    xb, yb, walk: walk, rows: Moments.Plan.piece(c, of: pieces, rowCount: walk.rowCount),
+                    scale: parameters, shift: parameters + parameterCount)
             }
             swap(&current, &next)
         }

@@ -234,7 +234,7 @@ enum PoolingWindowGradientKernels {
     /// element receives exactly one share, which is stored, not added to a zeroed buffer
     /// (one write of the gradient instead of a fill, a read and a write).
     @inline(__always)
-    static func averageGradient<T: BinaryFloatingPoint>(
+    static func averageGradient<T: ComputeScalar>(
         upstream: UnsafePointer<T>, gradient: UnsafeMutablePointer<T>,
         planes: Int, channels: Int, d: PoolingBoxAxis, h: PoolingBoxAxis, w: PoolingBoxAxis
     ) {
@@ -286,19 +286,16 @@ enum PoolingWindowGradientKernels {
 
 extension PoolingWindowGradientKernels {
     /// `row[0..<width] = share[0..<width]`: a gradient element written once and not read
-    /// again soon, so float32 goes out eight lanes at a time with streaming stores where
-    /// 16-byte aligned (`Float.storeFinal`; `parallelChunks` fences them), which skip the read
-    /// for ownership of every gradient line (the average pooling backward pass of
+    /// again soon, so it goes out eight lanes at a time with `storeFinal` (float32: streaming
+    /// stores where 16-byte aligned, fenced by `parallelChunks`), which skips the read for
+    /// ownership of every gradient line (the average pooling backward pass of
     /// `avgpool2d_2x2_grad` wrote its 25.7 MB gradient with plain stores, reading it first).
     @inline(__always)
-    static func storeShares<T: BinaryFloatingPoint>(_ share: UnsafeMutablePointer<T>, _ width: Int, to row: UnsafeMutablePointer<T>) {
+    static func storeShares<T: ComputeScalar>(_ share: UnsafeMutablePointer<T>, _ width: Int, to row: UnsafeMutablePointer<T>) {
         var c = 0
-        if T.self == Float.self {
-            let source = UnsafeRawPointer(share), target = UnsafeMutableRawPointer(row).assumingMemoryBound(to: Float.self)
-            while c + 8 <= width {
-                Float.storeFinal(source.loadUnaligned(fromByteOffset: c * 4, as: SIMD8<Float>.self), to: target + c)
-                c += 8
-            }
+        while c + 8 <= width {
+            T.storeFinal(UnsafeRawPointer(share + c).loadUnaligned(as: SIMD8<T>.self), to: row + c)
+            c += 8
         }
         while c < width {
             row[c] = share[c]

@@ -115,7 +115,7 @@ public struct GroupNormalization: ShapePreservingLayer, HoldsNormVariables {
                 NormalizationKernels.perSampleAffine(
                     x.baseAddress!, y, samples: batch, sampleCount: sampleCount, plan: plan, walk: walk,
                     parameterCount: channels
-                ) { _, statistics, inv, shift in
+                ) { statistics, inv, shift in
                     let (mean, variance): ([T], [T]) = Moments.meanAndVariance(statistics, plan: plan)
                     for c in 0..<channels {
                         let k = c / perGroup
