@@ -179,10 +179,7 @@ extension Moments {
             var s0 = SIMD8<T>(), s1 = SIMD8<T>(), s2 = SIMD8<T>(), s3 = SIMD8<T>()
             for r in 1..<m {
                 let row = block[r] + j
-                if prefetched < aheadBytes {
-                    streaming_prefetch_outer(ahead + prefetched)
-                    prefetched &+= 64
-                }
+                prefetchLine(ahead, &prefetched, limit: aheadBytes)
                 addDifference(&s0, row, f0)
                 addDifference(&s1, row + 8, f1)
                 addDifference(&s2, row + 16, f2)
@@ -194,10 +191,7 @@ extension Moments {
             var q0 = SIMD8<T>(), q1 = SIMD8<T>(), q2 = SIMD8<T>(), q3 = SIMD8<T>()
             for r in 0..<m {
                 let row = block[r] + j
-                if prefetched < aheadBytes {
-                    streaming_prefetch_outer(ahead + prefetched)
-                    prefetched &+= 64
-                }
+                prefetchLine(ahead, &prefetched, limit: aheadBytes)
                 addDeviation(&e0, &q0, row, c0)
                 addDeviation(&e1, &q1, row + 8, c1)
                 addDeviation(&e2, &q2, row + 16, c2)
@@ -231,6 +225,15 @@ extension Moments {
             merge(count: &acc.count[k], sum: &acc.sum[k], m2: &acc.m2[k], Double(m), s, q)
             j &+= 1
         }
+    }
+
+    /// Prefetches the next 64-byte line of the `limit` bytes at `base` into L2, `done` bytes
+    /// having been prefetched already.
+    @inline(__always)
+    static func prefetchLine(_ base: UnsafeRawPointer, _ done: inout Int, limit: Int) {
+        guard done < limit else { return }
+        streaming_prefetch_outer(base + done)
+        done &+= 64
     }
 
     /// `sum += p[0..<8] − pivot`.
