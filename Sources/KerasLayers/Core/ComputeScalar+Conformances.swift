@@ -58,6 +58,11 @@ extension Float: ComputeScalar {
         streaming_store8(pointer, value)
     }
 
+    @inline(__always)
+    public static func storeStreamingGroup(_ value: SIMD8<Float>, to pointer: UnsafeMutablePointer<Float>) {
+        streaming_store4(pointer, value.lowHalf)
+    }
+
     /// Aligned chunks go out with streaming stores that skip the caches (`parallelChunks`
     /// fences them); unaligned ones are stored normally.
     @inline(__always)
@@ -127,6 +132,11 @@ extension Double: ComputeScalar {
     @inline(__always)
     public static func storeStreaming(_ value: SIMD8<Double>, to pointer: UnsafeMutablePointer<Double>) {
         UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<Double>.self)
+    }
+
+    @inline(__always)
+    public static func storeStreamingGroup(_ value: SIMD8<Double>, to pointer: UnsafeMutablePointer<Double>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: value.lowHalf.lowHalf, as: SIMD2<Double>.self)
     }
 
     @inline(__always)

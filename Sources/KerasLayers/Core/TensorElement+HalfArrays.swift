@@ -29,6 +29,12 @@ extension Float16 {
             UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: UInt16.self), unsafeBitCast(SIMD8<Float16>(value), to: SIMD8<UInt16>.self))
     }
 
+    /// Eight values are the 16 bytes of a group: `storeStreaming`.
+    @inline(__always)
+    public static func storeStreamingGroup(_ value: SIMD8<Float>, to pointer: UnsafeMutablePointer<Float16>) {
+        storeStreaming(value, to: pointer)
+    }
+
     public static func widen(_ scalars: [Float16]) -> [Float] { widenArray(scalars) }
 
     public static func narrow(_ values: [Float]) -> [Float16] { narrowArray(values) }
@@ -55,6 +61,12 @@ extension BFloat16 {
     @inline(__always)
     public static func storeStreaming(_ value: SIMD8<Float>, to pointer: UnsafeMutablePointer<BFloat16>) {
         streaming_store_halves8(UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: UInt16.self), bfloat16_round8(value))
+    }
+
+    /// Eight values are the 16 bytes of a group: `storeStreaming`.
+    @inline(__always)
+    public static func storeStreamingGroup(_ value: SIMD8<Float>, to pointer: UnsafeMutablePointer<BFloat16>) {
+        storeStreaming(value, to: pointer)
     }
 
     public static func widen(_ scalars: [BFloat16]) -> [Float] { widenArray(scalars) }

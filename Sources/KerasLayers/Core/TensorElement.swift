@@ -150,12 +150,21 @@ public protocol FloatingTensorElement: TensorElement {
     /// `streamingAlignment` bytes, bypassing the caches where the type allows (float32 and the
     /// half types: streaming stores, which the caller fences, as `parallelChunks` does).
     static func storeStreaming(_ value: SIMD8<Compute>, to pointer: UnsafeMutablePointer<Self>)
+    /// Stores the first `streamingGroup` values (16 bytes), rounded as `storeLanes` does, at a
+    /// 16-byte-aligned `pointer`, the way `storeStreaming` stores: the part of a row before and
+    /// after its `streamingAlignment`-aligned lanes, so that no cache line is written both by
+    /// streaming and by cached stores.
+    static func storeStreamingGroup(_ value: SIMD8<Compute>, to pointer: UnsafeMutablePointer<Self>)
 }
 
 extension FloatingTensorElement {
     /// The alignment `storeStreaming` needs: eight elements' bytes, at most 32.
     @inline(__always)
     public static var streamingAlignment: Int { min(32, 8 * MemoryLayout<Self>.stride) }
+
+    /// The number of elements `storeStreamingGroup` stores: 16 bytes' worth.
+    @inline(__always)
+    public static var streamingGroup: Int { 16 / MemoryLayout<Self>.stride }
 }
 
 /// float32 and float64 lanes: plain loads and stores (`storeStreaming` and `loadWidened` are
