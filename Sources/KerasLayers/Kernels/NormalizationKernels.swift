@@ -18,10 +18,12 @@ enum NormalizationKernels {
     }
 
     /// Rows of `n` elements, split across cores in pieces of at least 32 Ki elements that the
-    /// cores take as they finish (a core slowed by another process takes fewer).
+    /// cores take as they finish (a core slowed by another process takes fewer); with
+    /// `lastPieceFirst`, from the last piece back (`parallelChunks`).
     @inline(__always)
-    static func parallelRows(_ rows: Int, _ n: Int, _ body: (Range<Int>) -> Void) {
-        parallelChunks(count: rows, work: rows &* n, chunksPerThread: max(1, min(16, rows &* n / (1 << 16))), body)
+    static func parallelRows(_ rows: Int, _ n: Int, lastPieceFirst: Bool = false, _ body: (Range<Int>) -> Void) {
+        parallelChunks(
+            count: rows, work: rows &* n, chunksPerThread: max(1, min(16, rows &* n / (1 << 16))), lastChunkFirst: lastPieceFirst, body)
     }
 
     @inline(__always)
@@ -115,12 +117,14 @@ enum NormalizationKernels {
 
     /// `y = x * scale[p] + shift[p]`, where `p` is operand lane 1 of `walk` (lane 0: x and y,
     /// contiguous). This is `ops.batch_normalization` once its per-channel
-    /// `inv = rsqrt(variance + epsilon) * gamma` and `beta - mean * inv` are known.
+    /// `inv = rsqrt(variance + epsilon) * gamma` and `beta - mean * inv` are known. The pieces
+    /// go from the last back: in training the statistics pass has just read `x` in order, and
+    /// what it read last is still in the L3.
     static func affine<S: FloatingTensorElement>(
         _ x: UnsafePointer<S>, _ y: UnsafeMutablePointer<S>, walk: NormWalk,
         scale: UnsafePointer<S.Compute>, shift: UnsafePointer<S.Compute>
     ) {
-        parallelRows(walk.rowCount, walk.rowLength) { rows in
+        parallelRows(walk.rowCount, walk.rowLength, lastPieceFirst: true) { rows in
             affineRows(x, y, walk: walk, rows: rows, scale: scale, shift: shift)
         }
     }

@@ -15,12 +15,17 @@ import Dispatch
 /// slice as long as the whole call, and the call waits for the piece it holds (measured: the
 /// two-thread normalization kernels 1.2-1.3x slower than one thread). So the split only uses
 /// the cores that are idle when the call starts (`ProcessInfoCores.idle`).
+///
+/// With `lastChunkFirst` the chunks are handed out from the end of the range: a pass over data
+/// that the previous pass read in order starts with what that pass read last, which the caches
+/// still hold.
 @inlinable
 func parallelChunks(
     count: Int,
     work: Int,
     minimumWorkPerThread: Int = 1 << 16,
     chunksPerThread: Int = 1,
+    lastChunkFirst: Bool = false,
     _ body: (Range<Int>) -> Void
 ) {
     guard count > 0 else { return }
@@ -38,7 +43,7 @@ func parallelChunks(
     withoutActuallyEscaping(body) { escapable in
         nonisolated(unsafe) let run = escapable
         DispatchQueue.concurrentPerform(iterations: pieces) { t in
-            let start = t * chunk
+            let start = (lastChunkFirst ? pieces - 1 - t : t) * chunk
             let end = min(count, start + chunk)
             if start < end { run(start..<end) }
             // Kernels may write with streaming stores; make them visible before returning.
