@@ -56,14 +56,18 @@ extension Moments {
     }
 
     /// `(Σd, Σd²)` over `0..<n`, `d = p[j] − c` in `T`: runs of 32 elements in eight `T` lanes,
-    /// the runs in Double.
+    /// the runs in Double. With `ahead`, one 64-byte line from there starts loading per run
+    /// (a row's statistics overlap the reads of a later row).
     @inline(__always)
-    static func rowDeviations<S: FloatingTensorElement>(_ p: UnsafePointer<S>, _ n: Int, from c: S.Compute) -> (sum: Double, squares: Double) {
+    static func rowDeviations<S: FloatingTensorElement>(
+        _ p: UnsafePointer<S>, _ n: Int, from c: S.Compute, prefetching ahead: UnsafeRawPointer? = nil
+    ) -> (sum: Double, squares: Double) {
         typealias T = S.Compute
         let cv = SIMD8<T>(repeating: c)
         var e = SIMD8<Double>(), q = SIMD8<Double>()
         var j = 0
         while j &+ 32 <= n {
+            if let ahead { streaming_prefetch(ahead + (j &>> 5) &* 64) }
             let d0 = T.lanesSubtract(S.loadLanes(p + j), cv)
             let d1 = T.lanesSubtract(S.loadLanes(p + (j &+ 8)), cv)
             let d2 = T.lanesSubtract(S.loadLanes(p + (j &+ 16)), cv)
@@ -92,9 +96,12 @@ extension Moments {
     }
 
     /// `(Σx, M2)` of the contiguous segment `p[0..<n]` (`n > 0`): usually one pass (see the
-    /// pivot above), two when the head's mean is a poor pivot.
+    /// pivot above), two when the head's mean is a poor pivot. The first pass prefetches from
+    /// `ahead` as `rowDeviations` does.
     @inline(__always)
-    static func rowSummary<S: FloatingTensorElement>(_ p: UnsafePointer<S>, _ n: Int) -> (sum: Double, m2: Double) {
+    static func rowSummary<S: FloatingTensorElement>(
+        _ p: UnsafePointer<S>, _ n: Int, prefetching ahead: UnsafeRawPointer? = nil
+    ) -> (sum: Double, m2: Double) {
         let count = Double(n)
         // One pass about the mean of the first (up to) eight elements, kept when that pivot is
         // within a standard deviation of the mean (e²/n ≤ q/2, so M2 = q − e²/n keeps at least
@@ -103,7 +110,7 @@ extension Moments {
         var headSum = 0.0
         for j in 0..<head { headSum += Double(p[j].widened) }
         var pivot = S.Compute(headSum / Double(head))
-        var (e, q) = rowDeviations(p, n, from: pivot)
+        var (e, q) = rowDeviations(p, n, from: pivot, prefetching: ahead)
         if !(e * e / count <= q / 2) {
             pivot = S.Compute(rowSum(p, n) / count)
             (e, q) = rowDeviations(p, n, from: pivot)
@@ -142,8 +149,10 @@ extension Moments {
     /// Mean and biased variance of one contiguous row (`n > 0`), as `meanAndVariance`
     /// computes them, rounded to `T`.
     @inline(__always)
-    static func rowMeanVariance<S: FloatingTensorElement>(_ p: UnsafePointer<S>, _ n: Int) -> (mean: S.Compute, variance: S.Compute) {
-        let (sum, m2) = rowSummary(p, n)
+    static func rowMeanVariance<S: FloatingTensorElement>(
+        _ p: UnsafePointer<S>, _ n: Int, prefetching ahead: UnsafeRawPointer? = nil
+    ) -> (mean: S.Compute, variance: S.Compute) {
+        let (sum, m2) = rowSummary(p, n, prefetching: ahead)
         return (S.Compute(sum / Double(n)), S.Compute(m2 / Double(n)))
     }
 

@@ -58,8 +58,8 @@ enum NormalizationKernels {
     /// element of `y` aligned to `S.streamingAlignment` on, eight lanes at a time
     /// (`formula.lanes(j)`, the same float operations, the same rounding) with streaming stores
     /// (the output is not read back soon, so it skips the caches). `parallelChunks` fences the
-    /// streaming stores. With `ahead` (`rowAhead`), the elements there start loading meanwhile,
-    /// one prefetch per 64 bytes of the eight-lane part.
+    /// streaming stores. With `ahead` (`rowAhead`), the first `aheadCount` elements there (all
+    /// `n` by default) start loading meanwhile, one prefetch per 64 bytes of the eight-lane part.
     ///
     /// The elements before and after the eight-lane part go out as streaming 16-byte groups
     /// (`S.storeStreamingGroup`) wherever they are 16-byte aligned, which every row of a Swift
@@ -70,7 +70,8 @@ enum NormalizationKernels {
     /// at each end (BatchNormalization's `y = x * a + b`, 25.7 MB: ~5 ms against 1.5-1.8 ms).
     @inline(__always)
     static func writeRow<Formula: RowFormula>(
-        _ y: UnsafeMutablePointer<Formula.S>, _ n: Int, _ formula: Formula, prefetching ahead: UnsafePointer<Formula.S>? = nil
+        _ y: UnsafeMutablePointer<Formula.S>, _ n: Int, _ formula: Formula, prefetching ahead: UnsafePointer<Formula.S>? = nil,
+        count aheadCount: Int? = nil
     ) {
         typealias S = Formula.S
         let stride = MemoryLayout<S>.stride
@@ -84,8 +85,9 @@ enum NormalizationKernels {
         }
         if let ahead {
             let line = 64 / stride &- 1
+            let end = aheadCount ?? n
             while j &+ 8 <= n {
-                if j & line < 8 { streaming_prefetch(ahead + j) }
+                if j & line < 8, j < end { streaming_prefetch(ahead + j) }
                 S.storeStreaming(formula.lanes(j), to: y + j)
                 j &+= 8
             }
@@ -168,11 +170,15 @@ enum NormalizationKernels {
         parallelRows(rows, n) { range in
             for r in range {
                 let xp = x + r &* n, yp = y + r &* n
+                // Row r + 2 loads while this row is read for its statistics (its first
+                // `split` elements, a line per 32 elements read) and while it is written (the rest).
                 let ahead = rowAhead(x, row: r, of: range, length: n)
-                let (mean, variance) = Moments.rowMeanVariance(xp, n)
+                let split = min(n, (n &>> 5) &* (64 / MemoryLayout<S>.stride))
+                let (mean, variance) = Moments.rowMeanVariance(xp, n, prefetching: ahead.map { UnsafeRawPointer($0) })
+                let rest = ahead.map { $0 + split }
                 let rinv = rsqrt(variance + epsilon)
                 if rmsScaling {
-                    if let ahead { prefetch(ahead, n) }
+                    if let rest { prefetch(rest, n &- split) }
                     if let gamma {
                         for j in 0..<n { yp[j] = S(rounding: (xp[j].widened * rinv) * gamma[j]) }
                     } else {
@@ -183,19 +189,19 @@ enum NormalizationKernels {
                 let negMean = -mean
                 switch (gamma, beta) {
                 case let (g?, b?):
-                    writeRow(yp, n, LayerNormRow(x: xp, gamma: g, beta: b, rinv: rinv, negMean: negMean), prefetching: ahead)
+                    writeRow(yp, n, LayerNormRow(x: xp, gamma: g, beta: b, rinv: rinv, negMean: negMean), prefetching: rest, count: n &- split)
                 case let (g?, nil):
-                    if let ahead { prefetch(ahead, n) }
+                    if let rest { prefetch(rest, n &- split) }
                     for j in 0..<n {
                         let inv = rinv * g[j]
                         yp[j] = S(rounding: xp[j].widened * inv + negMean * inv)
                     }
                 case let (nil, b?):
-                    if let ahead { prefetch(ahead, n) }
+                    if let rest { prefetch(rest, n &- split) }
                     let res = negMean * rinv
                     for j in 0..<n { yp[j] = S(rounding: xp[j].widened * rinv + (res + b[j])) }
                 case (nil, nil):
-                    if let ahead { prefetch(ahead, n) }
+                    if let rest { prefetch(rest, n &- split) }
                     let res = negMean * rinv
                     for j in 0..<n { yp[j] = S(rounding: xp[j].widened * rinv + res) }
                 }
