@@ -21,11 +21,13 @@ enum PoolingWindowKernels {
     /// check it first waited for memory with nothing to overlap: without it 3×3/2 on 64
     /// channels took ~20 % less time.)
     ///
-    /// Max: while an output row is pooled, the input rows the next output row adds start
-    /// loading, a slice per output pixel (`prefetchSlice`; A/B one thread, with the separate
-    /// check: 3×3/2 on 64 channels ~8 % faster, 2×2×2 on 32 channels ~20 %). Not for average
-    /// pooling, which reads each row once as it folds it (2×2 on 256 channels was ~40 % slower
-    /// with the prefetches: they evict the rows being folded).
+    /// Max with windows that do not overlap along the height (window ≤ stride): while an output
+    /// row is pooled, the input rows the next output row adds start loading, a slice per output
+    /// pixel (`prefetchSlice`; 2×2×2 on 32 channels: median of eight alternating two-thread runs
+    /// 0.82 → 0.79 ms). Not where the windows overlap: there the prefetched rows evict the rows
+    /// the current output row still reads (3×3/2 on 64 channels: 1.35 ms without, 1.53 ms with),
+    /// nor for average pooling, which reads each row once as it folds it (2×2 on 256 channels
+    /// was ~40 % slower with the prefetches).
     static func channelsLast<R: PoolingReducer>(
         _ reducer: R.Type,
         input: UnsafePointer<R.Scalar>, output: UnsafeMutablePointer<R.Scalar>,
@@ -40,6 +42,7 @@ enum PoolingWindowKernels {
         let work = rows * w.outputSize * c * max(windowVolume, 1)
         let isMax = R.self == MaxPoolingReducer<R.Scalar>.self
         let stream = c > streamThreshold
+        let prefetchRows = h.window <= h.stride
         parallelChunks(count: rows, work: work, chunksPerThread: 4) { range in
             for row in range {
                 let (b, oh, (d0, d1), (h0, h1)) = outputRowWindows(row, d: d, h: h)
@@ -54,7 +57,7 @@ enum PoolingWindowKernels {
                 // The next output row's new input rows (same batch and depth window): rows
                 // max(h1, next h0)..<next h1 of each depth slice, contiguous within it.
                 var ahead: (first: Int, span: Int)? = nil
-                if row + 1 < range.upperBound, oh + 1 < h.outputSize {
+                if prefetchRows, row + 1 < range.upperBound, oh + 1 < h.outputSize {
                     let (n0, n1) = h.window(oh + 1)
                     let first = Swift.max(n0, h1)
                     if n1 > first { ahead = (first, (n1 - first) * inStrideH) }
