@@ -37,14 +37,16 @@ final class BenchWorker {
         copy = StreamingCopy(sourceBytes: capacity + CopyRing.round64(largestRead), destinationBytes: points.map(\.bytesWritten).max() ?? 0)
     }
 
-    /// One round: per point, a cold sample (when the point rotates inputs) and a warm sample of the
-    /// op, and a cold and a warm sample of the roofline copy (also for an op that is "n/a" here: the
-    /// other sides' results use it). Returns side → point id → protocol → seconds.
-    func round() throws -> [String: [String: [String: Double]]] {
+    /// One round, starting at point `first` (modulo their count) and going round the points in
+    /// order (`BenchProtocol`, "Rounds"): per point, a cold sample (when the point rotates inputs)
+    /// and a warm sample of the op, and a cold and a warm sample of the roofline copy (also for an
+    /// op that is "n/a" here: the other sides' results use it). Returns side → point id →
+    /// protocol → seconds.
+    func round(first: Int) throws -> [String: [String: [String: Double]]] {
         guard let copy else { return [:] }
         var swift: [String: [String: Double]] = [:]
         var roofline: [String: [String: Double]] = [:]
-        for (spec, prepared) in points {
+        for (spec, prepared) in Self.roundOrder(points, first: first) {
             var op: [String: Double] = [:]
             var limit: [String: Double] = [:]
             if spec.rotation > 0, let prepared { op["cold"] = try prepared.coldSample() }
@@ -59,6 +61,14 @@ final class BenchWorker {
             roofline[spec.id] = limit
         }
         return ["swift": swift, "roofline": roofline]
+    }
+
+    /// `items` from index `first` (modulo their count, taken non-negative) round to the one before
+    /// it: the order in which round `first` takes the points.
+    static func roundOrder<Item>(_ items: [Item], first: Int) -> [Item] {
+        guard !items.isEmpty else { return [] }
+        let start = (first % items.count + items.count) % items.count
+        return Array(items[start...] + items[..<start])
     }
 
     /// Frees the points and the roofline's buffers.

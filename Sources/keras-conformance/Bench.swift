@@ -57,7 +57,7 @@ struct Bench: ParsableCommand {
             var samples = BenchSamples()
             samples.notAvailable["swift"] = worker.notAvailable
             for round in 0..<(benchProtocol.warmupRounds + benchProtocol.rounds) {
-                let taken = try worker.round()
+                let taken = try worker.round(first: round)
                 if round >= benchProtocol.warmupRounds { samples.add(taken) }
             }
             let results = samples.results(side: "swift", points: points)
@@ -101,7 +101,8 @@ struct Bench: ParsableCommand {
         }
 
         /// `{"cmd": "setup", "protocol": {...}, "points": [...]}` → `{"na": {"swift": {id: reason}}}`;
-        /// `{"cmd": "round"}` → `{"samples": {side: {id: {"cold": s, "warm": s}}}}`; `{"cmd": "release"}` → `{"ok": true}`.
+        /// `{"cmd": "round", "first": k}` (the round starts at point k) → `{"samples": {side: {id:
+        /// {"cold": s, "warm": s}}}}`; `{"cmd": "release"}` → `{"ok": true}`.
         static func handle(_ command: JSONValue, worker: inout BenchWorker?) throws -> JSONValue {
             switch command["cmd"]?.stringValue {
             case "setup":
@@ -114,7 +115,7 @@ struct Bench: ParsableCommand {
                 return .object(["na": .object(["swift": .object(newWorker.notAvailable.mapValues { .string($0) })])])
             case "round":
                 guard let worker else { throw BenchError("round before setup") }
-                let round = try worker.round()
+                let round = try worker.round(first: command["first"]?.intValue ?? 0)
                 return .object([
                     "samples": .object(round.mapValues { .object($0.mapValues { .object($0.mapValues { .double($0) }) }) })
                 ])

@@ -206,7 +206,7 @@ import Testing
             .object(["cmd": .string("setup"), "protocol": try BenchPlan(protocol: benchProtocol).json["protocol"]!, "points": .array([try point.json])]),
             worker: &worker)
         #expect(setup["na"]?["swift"] == .object([:]))
-        let round = try Bench.Serve.handle(.object(["cmd": .string("round")]), worker: &worker)
+        let round = try Bench.Serve.handle(.object(["cmd": .string("round"), "first": .int(1)]), worker: &worker)
         for side in ["swift", "roofline"] {
             for name in ["cold", "warm"] { #expect(round["samples"]?[side]?[point.id]?[name]?.doubleValue != nil, "\(side) \(name)") }
         }
@@ -215,13 +215,22 @@ import Testing
         #expect(throws: BenchError.self) { _ = try Bench.Serve.handle(.object(["cmd": .string("frobnicate")]), worker: &worker) }
     }
 
+    /// Round r starts at point r modulo the points, so no op is always the first of a round.
+    @Test func roundsRotateTheirFirstPoint() {
+        #expect(BenchWorker.roundOrder(["a", "b", "c"], first: 0) == ["a", "b", "c"])
+        #expect(BenchWorker.roundOrder(["a", "b", "c"], first: 4) == ["b", "c", "a"])
+        #expect(BenchWorker.roundOrder(["a", "b", "c"], first: 2) == ["c", "a", "b"])
+        #expect(BenchWorker.roundOrder(["a", "b", "c"], first: -1) == ["c", "a", "b"])
+        #expect(BenchWorker.roundOrder([String](), first: 3).isEmpty)
+    }
+
     @Test func anOpThatCannotRunHereStillGetsItsRoofline() throws {
         let op = BenchOp(name: "missing", layer: "NoSuchLayer", config: "{}", shape: [4, 16])
         let point = BenchPoint(id: "missing", op: op, shape: op.shape, rotation: 2, traffic: (256, 256))
         let worker = BenchWorker(protocol: .quick(l3Bytes: 1 << 20))
         worker.setUp([point])
         #expect(worker.notAvailable["missing"]?.contains("NoSuchLayer") == true)
-        let round = try worker.round()
+        let round = try worker.round(first: 0)
         #expect(round["swift"]?["missing"] == nil)
         #expect(round["roofline"]?["missing"]?["cold"] != nil && round["roofline"]?["missing"]?["warm"] != nil)
     }
@@ -233,7 +242,7 @@ import Testing
         let worker = BenchWorker(protocol: .quick(l3Bytes: 1 << 20))
         worker.setUp([point])
         #expect(worker.notAvailable.isEmpty, "\(worker.notAvailable)")
-        let round = try worker.round()
+        let round = try worker.round(first: 0)
         #expect(round["swift"]?["half"]?["cold"] != nil && round["swift"]?["half"]?["warm"] != nil)
     }
 }

@@ -126,12 +126,13 @@ class Run:
                 self.na.setdefault(side, {}).update(reasons)
 
     def rounds(self, warmup, timed, label):
+        # Round r starts at point r (modulo the points set up): the protocol's rotation of the ops.
         for r in range(warmup + timed):
             order = self.workers[r % len(self.workers) :] + self.workers[: r % len(self.workers)] if self.workers else []
             for worker in order:
                 settle()
                 try:
-                    worker.send({"cmd": "round"})
+                    worker.send({"cmd": "round", "first": r})
                     reply = worker.receive()
                 except WorkerLost as error:
                     self.drop(worker, error, label)

@@ -11,8 +11,9 @@ counts, come from `keras-conformance bench plan`):
   compiled step on every side of this backend, makes the point's `rotation` distinct copies
   of its inputs (cold) and one more (warm), and runs each step once (tracing, compilation).
   Answers {"na": {side: {id: reason}}} for steps Keras could not build or run.
-- {"cmd": "round"} takes, per point and side, a cold sample (next rotated input) and a warm
-  sample (an untimed and a timed run on the warm input). Answers
+- {"cmd": "round", "first": k} takes, per point and side, a cold sample (next rotated input)
+  and a warm sample (an untimed and a timed run on the warm input), starting at point k (modulo
+  the points set up) and going round them in order. Answers
   {"samples": {side: {id: {"cold": seconds, "warm": seconds}}}}.
 - {"cmd": "release"} drops everything. Answers {"ok": true}.
 
@@ -134,9 +135,11 @@ class Worker:
     def __init__(self, backend):
         self.backend = backend
         self.points = []
+        self.plan_order = []
 
     def setup(self, command):
         self.points = []
+        self.plan_order = [point["id"] for point in command["points"]]
         na = {side: {} for side in sides_of(self.backend)}
         rng = np.random.default_rng(42)
         for point in command["points"]:
@@ -157,9 +160,12 @@ class Worker:
                     print(f"keras_worker: {side} {point['id']}: n/a ({na[side][point['id']]})", file=sys.stderr)
         return {"na": na}
 
-    def round(self):
+    def round(self, first=0):
         samples = {}
-        for side, point in self.points:
+        order = self.plan_order
+        start = first % len(order) if order else 0
+        rank = {point_id: (i - start) % len(order) for i, point_id in enumerate(order)}
+        for side, point in sorted(self.points, key=lambda entry: rank[entry[1].id]):
             entry = {}
             if point.cold:
                 entry["cold"] = point.cold_sample()
@@ -191,7 +197,7 @@ def main():
     for line in sys.stdin:
         try:
             command = json.loads(line)
-            handler = {"setup": lambda: worker.setup(command), "round": worker.round, "release": worker.release}.get(command.get("cmd"))
+            handler = {"setup": lambda: worker.setup(command), "round": lambda: worker.round(command.get("first", 0)), "release": worker.release}.get(command.get("cmd"))
             reply = handler() if handler else {"error": f"unknown command {command.get('cmd')!r}; expected setup, round or release"}
         except Exception as error:
             reply = {"error": f"{type(error).__name__}: {error}"}
