@@ -226,15 +226,6 @@ func poolingReduceBox<R: PoolingReducer>(
     }
 }
 
-/// Allocates a float array of `count` elements and lets `body` fill all of them.
-@inline(__always)
-func poolingMakeArray<C: ComputeScalar>(count: Int, _ body: (UnsafeMutablePointer<C>) -> Void) -> [C] {
-    [C](unsafeUninitializedCapacity: count) { buffer, initialized in
-        if count > 0, let base = buffer.baseAddress { body(base) }
-        initialized = count
-    }
-}
-
 /// Reduces a box of input pixels to one output pixel like `poolingReduceBox`, but walks each
 /// input pixel's `pixelStride` floats contiguously, accumulating in the output pixel (which
 /// stays in L1). Reading whole pixels in order streams better than revisiting the box once

@@ -24,11 +24,7 @@ func normMakeOutput<S: FloatingTensorElement>(
     shape: [Int], _ body: (UnsafeMutablePointer<S>) -> Void
 ) -> Tensor<S> {
     let count = MemoryBudget.saturatingProduct(shape)
-    let scalars = [S](unsafeUninitializedCapacity: count) { buffer, initialized in
-        if count > 0 { body(buffer.baseAddress!) }
-        initialized = count
-    }
-    return Tensor(uncheckedShape: shape, scalars: scalars)
+    return Tensor(uncheckedShape: shape, scalars: makeFilledArray(count: count, body))
 }
 
 /// `y = x · scale + shift` elementwise (in `S.Compute`, rounded once to `S`), `scale` and `shift` read through `paramStrides` (their

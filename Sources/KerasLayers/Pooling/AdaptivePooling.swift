@@ -174,7 +174,7 @@ public struct AdaptivePooling<Layer: AdaptivePoolingLayer>: Sendable, Equatable 
             let previous = current.count
             let previousIsIntermediate = previous != input.count || k > 0
             current = current.withUnsafeBufferPointer { source in
-                poolingMakeArray(count: count) { out in
+                makeFilledArray(count: count) { out in
                     guard let x = source.baseAddress else { return }
                     switch mode {
                     case .max:

@@ -111,7 +111,7 @@ public struct GlobalPooling<Layer: GlobalPoolingLayer>: Sendable, Equatable {
         typealias Max = MaxPoolingReducer<Element.Compute>
         typealias Mean = MeanPoolingReducer<Element.Compute>
         let scalars = Element.widen(input.scalars).withUnsafeBufferPointer { source in
-            poolingMakeArray(count: count) { (out: UnsafeMutablePointer<Element.Compute>) in
+            makeFilledArray(count: count) { (out: UnsafeMutablePointer<Element.Compute>) in
                 guard positions > 0, let x = source.baseAddress else {
                     // Mean of nothing: 0 / 0.
                     for i in 0..<count { out[i] = .nan }
@@ -149,7 +149,7 @@ public struct GlobalPooling<Layer: GlobalPoolingLayer>: Sendable, Equatable {
         let count = batch * channels
         let scalars = Element.widen(input.scalars).withUnsafeBufferPointer { source in
             mask.scalars.withUnsafeBufferPointer { maskBuffer in
-                poolingMakeArray(count: count) { (out: UnsafeMutablePointer<Element.Compute>) in
+                makeFilledArray(count: count) { (out: UnsafeMutablePointer<Element.Compute>) in
                     guard let m = maskBuffer.baseAddress, let x = source.baseAddress else {
                         for i in 0..<count { out[i] = .nan }
                         return

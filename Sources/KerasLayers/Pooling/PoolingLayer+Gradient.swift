@@ -23,6 +23,6 @@ extension Tensor where Scalar: ComputeScalar {
     ) throws(KerasLayerError) -> Tensor<Scalar> {
         let count = MemoryBudget.saturatingProduct(shape)
         try budget.reserve(count, of: Scalar.self, for: "the input gradient of shape \(PythonLiteral.tuple(shape))", layer: layer)
-        return Tensor(uncheckedShape: shape, scalars: poolingMakeArray(count: count, body))
+        return Tensor(uncheckedShape: shape, scalars: makeFilledArray(count: count, body))
     }
 }

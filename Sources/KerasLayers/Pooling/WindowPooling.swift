@@ -110,7 +110,7 @@ public struct WindowPooling<Layer: WindowPoolingLayer>: Sendable, Equatable {
         typealias Max = MaxPoolingReducer<Element.Compute>
         typealias Mean = MeanPoolingReducer<Element>
         let scalars = Element.widen(input.scalars).withUnsafeBufferPointer { source in
-            poolingMakeArray(count: count) { out in
+            makeFilledArray(count: count) { out in
                 guard let x = source.baseAddress else { return }
                 switch (mode, dataFormat) {
                 case (.max, .channelsLast):
