@@ -8,7 +8,7 @@ import Foundation
 ///   one op are spread over the whole run. Round `r` starts at op `r mod ops` (the order rotating
 ///   every round), so that no op is always the first after another process's round, which leaves
 ///   the caches and page tables full of that process's data (the first op, `maxpool2d_3x3_s2_same`,
-///   was ~20 % slower in the Swift side's samples of a full run than alone with a fixed order).
+///   was 7-20 % slower in the Swift side's samples of a full run than alone with a fixed order).
 ///   `tools/benchmark` runs the Swift, TensorFlow and JAX
 ///   processes in alternating rounds (one round of each, the order rotating every round), so every
 ///   side sees the same machine state and a burst of outside load costs one sample of each op.

@@ -62,9 +62,9 @@ enum NormalizationKernels {
     /// `n` by default) start loading meanwhile, one prefetch per 64 bytes of the eight-lane part.
     ///
     /// The elements before and after the eight-lane part go out as streaming 16-byte groups
-    /// (`S.storeStreamingGroup`) wherever they are 16-byte aligned, which every row of a Swift
-    /// array of float32 is: a cache line written partly by streaming and partly by cached
-    /// stores is read for ownership and written out in pieces. A float32 row of 256 elements
+    /// (`S.storeStreamingGroup`) wherever they are 16-byte aligned (in a Swift array, whose
+    /// storage is, every float32 row of a length divisible by four): a cache line written partly
+    /// by streaming and partly by cached stores is read for ownership and written out in pieces. A float32 row of 256 elements
     /// that starts 16 bytes past a 32-byte boundary (a fresh array from glibc's `mmap`: 16 bytes
     /// of chunk header and 32 of array header) took three times as long with four plain stores
     /// at each end (BatchNormalization's `y = x * a + b`, 25.7 MB: ~5 ms against 1.5-1.8 ms).
