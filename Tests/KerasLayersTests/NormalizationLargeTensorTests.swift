@@ -100,6 +100,25 @@ struct NormalizationLargeTensorTests {
         #expect(abs(summary.m2 - m2) <= 6e-8 * m2, "M2 \(summary.m2), exact \(m2)")
     }
 
+    /// LayerNormalization takes a row's statistics while it writes the previous row (float32 and
+    /// float64), or on their own (the first row of each piece, and a row alone): the same
+    /// arithmetic either way, so a batch is, bit for bit, its rows normalized alone, including
+    /// rows whose first eight elements are a poor pivot (a second pass about the row's mean).
+    @Test func layerNormalizationRowsAsIfAlone() throws {
+        var rng = TestRNG(seed: 15)
+        let rows = 24, n = 1000
+        var values = rng.tensor([rows, n], mean: 3, std: 2).scalars
+        for r in stride(from: 1, to: rows, by: 5) {
+            for j in 0..<8 { values[r * n + j] += 50 }
+        }
+        let layer = try LayerNormalization()
+        let batch = try layer.call(try Tensor(shape: [rows, n], scalars: values), options: CallOptions()).output
+        for r in 0..<rows {
+            let alone = try layer.call(try Tensor(shape: [1, n], scalars: Array(values[(r * n)..<((r + 1) * n)])), options: CallOptions()).output
+            #expect(Array(batch.scalars[(r * n)..<((r + 1) * n)]) == alone.scalars, "row \(r)")
+        }
+    }
+
     /// With at least four samples per core the cores pipeline whole samples (one sample's output
     /// written while the next one's statistics are read); with fewer each sample is split across
     /// the cores. Each sample's statistics are its own either way: the output of a batch is,

@@ -56,61 +56,41 @@ extension Moments {
     }
 
     /// `(Σd, Σd²)` over `0..<n`, `d = p[j] − c` in `T`: runs of 32 elements in eight `T` lanes,
-    /// the runs in Double. With `ahead`, one 64-byte line from there starts loading per run
-    /// (a row's statistics overlap the reads of a later row).
+    /// the runs in Double (`RowDeviations`, all at once).
     @inline(__always)
-    static func rowDeviations<S: FloatingTensorElement>(
-        _ p: UnsafePointer<S>, _ n: Int, from c: S.Compute, prefetching ahead: UnsafeRawPointer? = nil
-    ) -> (sum: Double, squares: Double) {
-        typealias T = S.Compute
-        let cv = SIMD8<T>(repeating: c)
-        var e = SIMD8<Double>(), q = SIMD8<Double>()
-        var j = 0
-        while j &+ 32 <= n {
-            if let ahead { streaming_prefetch(ahead + (j &>> 5) &* 64) }
-            let d0 = T.lanesSubtract(S.loadLanes(p + j), cv)
-            let d1 = T.lanesSubtract(S.loadLanes(p + (j &+ 8)), cv)
-            let d2 = T.lanesSubtract(S.loadLanes(p + (j &+ 16)), cv)
-            let d3 = T.lanesSubtract(S.loadLanes(p + (j &+ 24)), cv)
-            e += T.widenedLanes(T.lanesAdd(T.lanesAdd(d0, d1), T.lanesAdd(d2, d3)))
-            let q01 = T.lanesAdd(T.lanesMultiply(d0, d0), T.lanesMultiply(d1, d1))
-            let q23 = T.lanesAdd(T.lanesMultiply(d2, d2), T.lanesMultiply(d3, d3))
-            q += T.widenedLanes(T.lanesAdd(q01, q23))
-            j &+= 32
-        }
-        let cd = SIMD8<Double>(repeating: Double(c))
-        while j &+ 8 <= n {
-            let d = S.loadWidened(p + j) - cd
-            e += d
-            q += d * d
-            j &+= 8
-        }
-        var sum = e.sum(), squares = q.sum()
-        while j < n {
-            let d = Double(p[j].widened) - Double(c)
-            sum += d
-            squares += d * d
-            j &+= 1
-        }
-        return (sum, squares)
+    static func rowDeviations<S: FloatingTensorElement>(_ p: UnsafePointer<S>, _ n: Int, from c: S.Compute) -> (sum: Double, squares: Double) {
+        var pass = RowDeviations(p, n, pivot: c)
+        return pass.finish()
     }
 
-    /// `(Σx, M2)` of the contiguous segment `p[0..<n]` (`n > 0`): usually one pass (see the
-    /// pivot above), two when the head's mean is a poor pivot. The first pass prefetches from
-    /// `ahead` as `rowDeviations` does.
+    /// The pivot of a contiguous segment's first pass: the mean of its first (up to) eight elements.
     @inline(__always)
-    static func rowSummary<S: FloatingTensorElement>(
-        _ p: UnsafePointer<S>, _ n: Int, prefetching ahead: UnsafeRawPointer? = nil
-    ) -> (sum: Double, m2: Double) {
-        let count = Double(n)
-        // One pass about the mean of the first (up to) eight elements, kept when that pivot is
-        // within a standard deviation of the mean (e²/n ≤ q/2, so M2 = q − e²/n keeps at least
-        // half of q: less than a bit of cancellation); otherwise about the row's own mean.
+    static func rowPivot<S: FloatingTensorElement>(_ p: UnsafePointer<S>, _ n: Int) -> S.Compute {
         let head = min(n, 8)
         var headSum = 0.0
         for j in 0..<head { headSum += Double(p[j].widened) }
-        var pivot = S.Compute(headSum / Double(head))
-        var (e, q) = rowDeviations(p, n, from: pivot, prefetching: ahead)
+        return S.Compute(headSum / Double(head))
+    }
+
+    /// `(Σx, M2)` of the contiguous segment `p[0..<n]` (`n > 0`): usually one pass (see the
+    /// pivot above), two when the head's mean is a poor pivot.
+    @inline(__always)
+    static func rowSummary<S: FloatingTensorElement>(_ p: UnsafePointer<S>, _ n: Int) -> (sum: Double, m2: Double) {
+        var firstPass = RowDeviations(p, n, pivot: rowPivot(p, n))
+        return rowSummary(completing: &firstPass)
+    }
+
+    /// `rowSummary` of the segment whose first pass (about `rowPivot`) is `firstPass`, any of its
+    /// runs already taken.
+    @inline(__always)
+    static func rowSummary<S: FloatingTensorElement>(completing firstPass: inout RowDeviations<S>) -> (sum: Double, m2: Double) {
+        let p = firstPass.p, n = firstPass.n
+        let count = Double(n)
+        // The first pass is about the mean of the first (up to) eight elements, kept when that
+        // pivot is within a standard deviation of the mean (e²/n ≤ q/2, so M2 = q − e²/n keeps
+        // at least half of q: less than a bit of cancellation); otherwise about the row's own mean.
+        var pivot = firstPass.pivot
+        var (e, q) = firstPass.finish()
         if !(e * e / count <= q / 2) {
             pivot = S.Compute(rowSum(p, n) / count)
             (e, q) = rowDeviations(p, n, from: pivot)
@@ -149,11 +129,17 @@ extension Moments {
     /// Mean and biased variance of one contiguous row (`n > 0`), as `meanAndVariance`
     /// computes them, rounded to `T`.
     @inline(__always)
-    static func rowMeanVariance<S: FloatingTensorElement>(
-        _ p: UnsafePointer<S>, _ n: Int, prefetching ahead: UnsafeRawPointer? = nil
-    ) -> (mean: S.Compute, variance: S.Compute) {
-        let (sum, m2) = rowSummary(p, n, prefetching: ahead)
-        return (S.Compute(sum / Double(n)), S.Compute(m2 / Double(n)))
+    static func rowMeanVariance<S: FloatingTensorElement>(_ p: UnsafePointer<S>, _ n: Int) -> (mean: S.Compute, variance: S.Compute) {
+        var firstPass = RowDeviations(p, n, pivot: rowPivot(p, n))
+        return rowMeanVariance(completing: &firstPass)
+    }
+
+    /// `rowMeanVariance` of the row whose first pass is `firstPass` (`rowSummary(completing:)`).
+    @inline(__always)
+    static func rowMeanVariance<S: FloatingTensorElement>(completing firstPass: inout RowDeviations<S>) -> (mean: S.Compute, variance: S.Compute) {
+        let (sum, m2) = rowSummary(completing: &firstPass)
+        let n = Double(firstPass.n)
+        return (S.Compute(sum / n), S.Compute(m2 / n))
     }
 
     // MARK: - Blocks of rows, one accumulator per column
@@ -313,5 +299,70 @@ extension Moments {
         UnsafeMutableRawPointer(acc.count + k).storeBytes(of: total, as: SIMD8<Double>.self)
         UnsafeMutableRawPointer(acc.sum + k).storeBytes(of: sa + sb, as: SIMD8<Double>.self)
         UnsafeMutableRawPointer(acc.m2 + k).storeBytes(of: qa + qb + correction, as: SIMD8<Double>.self)
+    }
+}
+
+/// The first pass of a contiguous segment's statistics (`Moments.rowDeviations`), taken a run
+/// at a time so that a kernel can interleave it with other work: `(Σd, Σd²)` over `0..<n`,
+/// `d = p[j] − pivot` in `T = S.Compute`, runs of 32 elements summed in eight `T` lanes and
+/// added to Double accumulators; after the runs, blocks of eight and single elements in Double.
+/// However the runs are interleaved, the arithmetic and its order are the same.
+struct RowDeviations<S: FloatingTensorElement> {
+    typealias T = S.Compute
+    let p: UnsafePointer<S>
+    let n: Int
+    let pivot: T
+    private let pivotLanes: SIMD8<T>
+    private var e = SIMD8<Double>(), q = SIMD8<Double>()
+    /// The first element no run has taken.
+    private var j = 0
+
+    @inline(__always)
+    init(_ p: UnsafePointer<S>, _ n: Int, pivot: T) {
+        self.p = p
+        self.n = n
+        self.pivot = pivot
+        pivotLanes = SIMD8(repeating: pivot)
+    }
+
+    /// Whether a run of 32 elements is left.
+    @inline(__always)
+    var hasRun: Bool { j &+ 32 <= n }
+
+    /// Takes the next run of 32 elements (`hasRun` must hold).
+    @inline(__always)
+    mutating func takeRun() {
+        let d0 = T.lanesSubtract(S.loadLanes(p + j), pivotLanes)
+        let d1 = T.lanesSubtract(S.loadLanes(p + (j &+ 8)), pivotLanes)
+        let d2 = T.lanesSubtract(S.loadLanes(p + (j &+ 16)), pivotLanes)
+        let d3 = T.lanesSubtract(S.loadLanes(p + (j &+ 24)), pivotLanes)
+        e += T.widenedLanes(T.lanesAdd(T.lanesAdd(d0, d1), T.lanesAdd(d2, d3)))
+        let q01 = T.lanesAdd(T.lanesMultiply(d0, d0), T.lanesMultiply(d1, d1))
+        let q23 = T.lanesAdd(T.lanesMultiply(d2, d2), T.lanesMultiply(d3, d3))
+        q += T.widenedLanes(T.lanesAdd(q01, q23))
+        j &+= 32
+    }
+
+    /// Takes the runs left, then the rest: `(Σd, Σd²)`.
+    @inline(__always)
+    mutating func finish() -> (sum: Double, squares: Double) {
+        while hasRun { takeRun() }
+        let cd = SIMD8<Double>(repeating: Double(pivot))
+        var k = j
+        var e = self.e, q = self.q
+        while k &+ 8 <= n {
+            let d = S.loadWidened(p + k) - cd
+            e += d
+            q += d * d
+            k &+= 8
+        }
+        var sum = e.sum(), squares = q.sum()
+        while k < n {
+            let d = Double(p[k].widened) - Double(pivot)
+            sum += d
+            squares += d * d
+            k &+= 1
+        }
+        return (sum, squares)
     }
 }

@@ -58,20 +58,23 @@ enum NormalizationKernels {
     /// element of `y` aligned to `S.streamingAlignment` on, eight lanes at a time
     /// (`formula.lanes(j)`, the same float operations, the same rounding) with streaming stores
     /// (the output is not read back soon, so it skips the caches). `parallelChunks` fences the
-    /// streaming stores. With `ahead` (`rowAhead`), the first `aheadCount` elements there (all
-    /// `n` by default) start loading meanwhile, one prefetch per 64 bytes of the eight-lane part.
+    /// streaming stores. With `ahead` (`rowAhead`), the first `aheadCount` elements there (all `n`
+    /// by default) start loading meanwhile, one prefetch per 64 bytes of the eight-lane part. With
+    /// `alongside`, one of its runs is taken every four eight-lane steps (while the streaming
+    /// stores drain).
     ///
     /// The elements before and after the eight-lane part go out as streaming 16-byte groups
     /// (`S.storeStreamingGroup`) wherever they are 16-byte aligned (in a Swift array, whose
     /// storage is, every float32 row of a length divisible by four): a cache line written partly
-    /// by streaming and partly by cached stores is read for ownership and written out in pieces. A float32 row of 256 elements
-    /// that starts 16 bytes past a 32-byte boundary (a fresh array from glibc's `mmap`: 16 bytes
-    /// of chunk header and 32 of array header) took three times as long with four plain stores
-    /// at each end (BatchNormalization's `y = x * a + b`, 25.7 MB: ~5 ms against 1.5-1.8 ms).
+    /// by streaming and partly by cached stores is read for ownership and written out in pieces.
+    /// A float32 row of 256 elements that starts 16 bytes past a 32-byte boundary (a fresh array
+    /// from glibc's `mmap`: 16 bytes of chunk header and 32 of array header) took three times as
+    /// long with four plain stores at each end (BatchNormalization's `y = x * a + b`, 25.7 MB:
+    /// ~5 ms against 1.5-1.8 ms).
     @inline(__always)
     static func writeRow<Formula: RowFormula>(
         _ y: UnsafeMutablePointer<Formula.S>, _ n: Int, _ formula: Formula, prefetching ahead: UnsafePointer<Formula.S>? = nil,
-        count aheadCount: Int? = nil
+        count aheadCount: Int? = nil, alongside side: UnsafeMutablePointer<RowDeviations<Formula.S>>? = nil
     ) {
         typealias S = Formula.S
         let stride = MemoryLayout<S>.stride
@@ -83,17 +86,14 @@ enum NormalizationKernels {
             storeGroup(y, at: j, formula)
             j &+= group
         }
-        if let ahead {
-            let line = 64 / stride &- 1
-            let end = aheadCount ?? n
-            while j &+ 8 <= n {
-                if j & line < 8, j < end { streaming_prefetch(ahead + j) }
-                S.storeStreaming(formula.lanes(j), to: y + j)
-                j &+= 8
-            }
-        }
+        let line = 64 / stride &- 1
+        let aheadEnd = aheadCount ?? n
+        var steps = 0
         while j &+ 8 <= n {
+            if let ahead, j & line < 8, j < aheadEnd { streaming_prefetch(ahead + j) }
             S.storeStreaming(formula.lanes(j), to: y + j)
+            if let side, steps & 3 == 3, side.pointee.hasRun { side.pointee.takeRun() }
+            steps &+= 1
             j &+= 8
         }
         while j &+ group <= n {
@@ -168,17 +168,34 @@ enum NormalizationKernels {
     ) {
         guard n > 0 else { return }
         parallelRows(rows, n) { range in
+            // float32 and float64 rows with gamma and beta: the first pass of the next row's
+            // statistics is taken while this row is written (`writeRow(alongside:)`), so that
+            // the statistics, which read a row already in cache, overlap the streaming stores
+            // instead of leaving memory idle (perf: they were 30 % of the function's samples;
+            // `layernorm_last` 1.56 → 1.46 ms, median of six alternating runs). Not for the half
+            // types, whose conversions keep the cores busy (`layernorm_last_bf16` 2.09 → 2.33 ms
+            // fused): their rows take the first pass on their own, starting on row r + 2 meanwhile
+            // (a line per run), and the output loop prefetches the rest of it.
+            let fuse = S.self == S.Compute.self
+            var following: RowDeviations<S>? = nil
             for r in range {
                 let xp = x + r &* n, yp = y + r &* n
-                // Row r + 2 loads while this row is read for its statistics (its first
-                // `split` elements, a line per 32 elements read) and while it is written (the rest).
                 let ahead = rowAhead(x, row: r, of: range, length: n)
-                let split = min(n, (n &>> 5) &* (64 / MemoryLayout<S>.stride))
-                let (mean, variance) = Moments.rowMeanVariance(xp, n, prefetching: ahead.map { UnsafeRawPointer($0) })
-                let rest = ahead.map { $0 + split }
+                var firstPass = following ?? RowDeviations(xp, n, pivot: Moments.rowPivot(xp, n))
+                following = nil
+                var prefetched = 0
+                if let ahead {
+                    while firstPass.hasRun {
+                        streaming_prefetch(ahead + prefetched)
+                        prefetched &+= 64 / MemoryLayout<S>.stride
+                        firstPass.takeRun()
+                    }
+                }
+                let rest = ahead.map { $0 + prefetched }
+                let (mean, variance) = Moments.rowMeanVariance(completing: &firstPass)
                 let rinv = rsqrt(variance + epsilon)
                 if rmsScaling {
-                    if let rest { prefetch(rest, n &- split) }
+                    if let rest { prefetch(rest, n &- prefetched) }
                     if let gamma {
                         for j in 0..<n { yp[j] = S(rounding: (xp[j].widened * rinv) * gamma[j]) }
                     } else {
@@ -189,19 +206,26 @@ enum NormalizationKernels {
                 let negMean = -mean
                 switch (gamma, beta) {
                 case let (g?, b?):
-                    writeRow(yp, n, LayerNormRow(x: xp, gamma: g, beta: b, rinv: rinv, negMean: negMean), prefetching: rest, count: n &- split)
+                    let formula = LayerNormRow(x: xp, gamma: g, beta: b, rinv: rinv, negMean: negMean)
+                    guard fuse, r &+ 1 < range.upperBound else {
+                        writeRow(yp, n, formula, prefetching: rest, count: n &- prefetched)
+                        break
+                    }
+                    var next = RowDeviations(xp + n, n, pivot: Moments.rowPivot(xp + n, n))
+                    writeRow(yp, n, formula, prefetching: rest, count: n &- prefetched, alongside: &next)
+                    following = next
                 case let (g?, nil):
-                    if let rest { prefetch(rest, n &- split) }
+                    if let rest { prefetch(rest, n &- prefetched) }
                     for j in 0..<n {
                         let inv = rinv * g[j]
                         yp[j] = S(rounding: xp[j].widened * inv + negMean * inv)
                     }
                 case let (nil, b?):
-                    if let rest { prefetch(rest, n &- split) }
+                    if let rest { prefetch(rest, n &- prefetched) }
                     let res = negMean * rinv
                     for j in 0..<n { yp[j] = S(rounding: xp[j].widened * rinv + (res + b[j])) }
                 case (nil, nil):
-                    if let rest { prefetch(rest, n &- split) }
+                    if let rest { prefetch(rest, n &- prefetched) }
                     let res = negMean * rinv
                     for j in 0..<n { yp[j] = S(rounding: xp[j].widened * rinv + res) }
                 }
