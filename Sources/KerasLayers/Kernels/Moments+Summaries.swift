@@ -63,25 +63,16 @@ extension Moments {
         return pass.finish()
     }
 
-    /// The pivot of a contiguous segment's first pass: the mean of its first (up to) eight elements.
-    @inline(__always)
-    static func rowPivot<S: FloatingTensorElement>(_ p: UnsafePointer<S>, _ n: Int) -> S.Compute {
-        let head = min(n, 8)
-        var headSum = 0.0
-        for j in 0..<head { headSum += Double(p[j].widened) }
-        return S.Compute(headSum / Double(head))
-    }
-
     /// `(Σx, M2)` of the contiguous segment `p[0..<n]` (`n > 0`): usually one pass (see the
     /// pivot above), two when the head's mean is a poor pivot.
     @inline(__always)
     static func rowSummary<S: FloatingTensorElement>(_ p: UnsafePointer<S>, _ n: Int) -> (sum: Double, m2: Double) {
-        var firstPass = RowDeviations(p, n, pivot: rowPivot(p, n))
+        var firstPass = RowDeviations(p, n)
         return rowSummary(completing: &firstPass)
     }
 
-    /// `rowSummary` of the segment whose first pass (about `rowPivot`) is `firstPass`, any of its
-    /// runs already taken.
+    /// `rowSummary` of the segment whose first pass (`RowDeviations(_:_:)`, about the mean of its
+    /// head) is `firstPass`, any of its runs already taken.
     @inline(__always)
     static func rowSummary<S: FloatingTensorElement>(completing firstPass: inout RowDeviations<S>) -> (sum: Double, m2: Double) {
         let p = firstPass.p, n = firstPass.n
@@ -126,15 +117,8 @@ extension Moments {
         return s
     }
 
-    /// Mean and biased variance of one contiguous row (`n > 0`), as `meanAndVariance`
-    /// computes them, rounded to `T`.
-    @inline(__always)
-    static func rowMeanVariance<S: FloatingTensorElement>(_ p: UnsafePointer<S>, _ n: Int) -> (mean: S.Compute, variance: S.Compute) {
-        var firstPass = RowDeviations(p, n, pivot: rowPivot(p, n))
-        return rowMeanVariance(completing: &firstPass)
-    }
-
-    /// `rowMeanVariance` of the row whose first pass is `firstPass` (`rowSummary(completing:)`).
+    /// Mean and biased variance, as `meanAndVariance` computes them and rounded to `T`, of the
+    /// contiguous row (`n > 0`) whose first pass is `firstPass` (`rowSummary(completing:)`).
     @inline(__always)
     static func rowMeanVariance<S: FloatingTensorElement>(completing firstPass: inout RowDeviations<S>) -> (mean: S.Compute, variance: S.Compute) {
         let (sum, m2) = rowSummary(completing: &firstPass)
@@ -323,6 +307,16 @@ struct RowDeviations<S: FloatingTensorElement> {
         self.n = n
         self.pivot = pivot
         pivotLanes = SIMD8(repeating: pivot)
+    }
+
+    /// The first pass of a row's statistics (`Moments.rowSummary`): about the mean of its first
+    /// (up to) eight elements.
+    @inline(__always)
+    init(_ p: UnsafePointer<S>, _ n: Int) {
+        let head = min(n, 8)
+        var headSum = 0.0
+        for j in 0..<head { headSum += Double(p[j].widened) }
+        self.init(p, n, pivot: T(headSum / Double(head)))
     }
 
     /// Whether a run of 32 elements is left.

@@ -362,7 +362,7 @@ enum Moments {
             let p = x + o[0], a = acc + o[1]
             var j = 0
             while j &+ 8 <= n {
-                let v = load8(p, j)
+                let v = S.loadWidened(p + j)
                 let s = UnsafeMutableRawPointer(a + j).loadUnaligned(as: SIMD8<Double>.self) + v * v
                 UnsafeMutableRawPointer(a + j).storeBytes(of: s, as: SIMD8<Double>.self)
                 j &+= 8
@@ -373,10 +373,5 @@ enum Moments {
                 j &+= 1
             }
         }
-    }
-
-    @inline(__always)
-    static func load8<S: FloatingTensorElement>(_ p: UnsafePointer<S>, _ j: Int) -> SIMD8<Double> {
-        S.loadWidened(p + j)
     }
 }

@@ -181,7 +181,7 @@ enum NormalizationKernels {
             for r in range {
                 let xp = x + r &* n, yp = y + r &* n
                 let ahead = rowAhead(x, row: r, of: range, length: n)
-                var firstPass = following ?? RowDeviations(xp, n, pivot: Moments.rowPivot(xp, n))
+                var firstPass = following ?? RowDeviations(xp, n)
                 following = nil
                 var prefetched = 0
                 if let ahead {
@@ -194,8 +194,11 @@ enum NormalizationKernels {
                 let rest = ahead.map { $0 + prefetched }
                 let (mean, variance) = Moments.rowMeanVariance(completing: &firstPass)
                 let rinv = rsqrt(variance + epsilon)
+                // The streaming output (gamma and beta) prefetches the rest of row r + 2 as it
+                // goes; the other paths prefetch it here, at once.
+                let streams = !rmsScaling && gamma != nil && beta != nil
+                if !streams, let rest { prefetch(rest, n &- prefetched) }
                 if rmsScaling {
-                    if let rest { prefetch(rest, n &- prefetched) }
                     if let gamma {
                         for j in 0..<n { yp[j] = S(rounding: (xp[j].widened * rinv) * gamma[j]) }
                     } else {
@@ -211,21 +214,18 @@ enum NormalizationKernels {
                         writeRow(yp, n, formula, prefetching: rest, count: n &- prefetched)
                         break
                     }
-                    var next = RowDeviations(xp + n, n, pivot: Moments.rowPivot(xp + n, n))
+                    var next = RowDeviations(xp + n, n)
                     writeRow(yp, n, formula, prefetching: rest, count: n &- prefetched, alongside: &next)
                     following = next
                 case let (g?, nil):
-                    if let rest { prefetch(rest, n &- prefetched) }
                     for j in 0..<n {
                         let inv = rinv * g[j]
                         yp[j] = S(rounding: xp[j].widened * inv + negMean * inv)
                     }
                 case let (nil, b?):
-                    if let rest { prefetch(rest, n &- prefetched) }
                     let res = negMean * rinv
                     for j in 0..<n { yp[j] = S(rounding: xp[j].widened * rinv + (res + b[j])) }
                 case (nil, nil):
-                    if let rest { prefetch(rest, n &- prefetched) }
                     let res = negMean * rinv
                     for j in 0..<n { yp[j] = S(rounding: xp[j].widened * rinv + res) }
                 }

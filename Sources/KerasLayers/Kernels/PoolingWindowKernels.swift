@@ -54,13 +54,13 @@ enum PoolingWindowKernels {
                     poolOutputRow(R.self, box, into: out)
                     continue
                 }
-                // The next output row's new input rows (same batch and depth window): rows
-                // max(h1, next h0)..<next h1 of each depth slice, contiguous within it.
+                // The next output row's input rows (same batch and depth window; the windows do
+                // not overlap, so all of them are new): rows next h0..<next h1 of each depth
+                // slice, contiguous within it.
                 var ahead: (first: Int, span: Int)? = nil
                 if prefetchRows, row + 1 < range.upperBound, oh + 1 < h.outputSize {
                     let (n0, n1) = h.window(oh + 1)
-                    let first = Swift.max(n0, h1)
-                    if n1 > first { ahead = (first, (n1 - first) * inStrideH) }
+                    if n1 > n0 { ahead = (n0, (n1 - n0) * inStrideH) }
                 }
                 var seen = SIMD8<R.Scalar>()
                 poolOutputRow(UncheckedMaxReducer<R.Scalar>.self, box, into: out, noting: &seen, prefetching: ahead)
